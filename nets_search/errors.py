@@ -1,0 +1,29 @@
+"""The product's own failures. The CLI and the page catch `NetsSearchError` once and show its message."""
+
+
+class NetsSearchError(Exception):
+    """Base class: the message is a complete, one-line explanation for a person."""
+
+
+class CorpusError(NetsSearchError):
+    """The content could not be read (missing folder, bad file, malformed front matter)."""
+
+
+class IndexMissingError(NetsSearchError):
+    """No built index where one was expected."""
+
+
+class IndexMismatchError(NetsSearchError):
+    """The index was built with another model, backend or format version."""
+
+
+class IndexCorruptError(NetsSearchError):
+    """An index file does not match the checksum its manifest recorded."""
+
+
+class BuildLockedError(NetsSearchError):
+    """Another build holds the lock."""
+
+
+class QueryError(NetsSearchError):
+    """The question cannot be searched (for example, it is empty)."""

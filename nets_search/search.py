@@ -1,0 +1,128 @@
+"""Hybrid retrieval: fusion of dense (FAISS) and lexical (BM25) rankings, and the Searcher that holds a loaded
+index version. The page, the CLI and the evaluation all call `Searcher.search`."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import encode, store
+from .errors import QueryError
+from .lexical import LexicalIndex, analyse
+from .text import normalise_unicode
+from .types import Manifest, Passage, Result, SearchResponse
+from .vectors import load_vector_index, search_vectors
+
+MODES = ("hybrid", "dense", "lexical")
+MAX_QUESTION_CHARS = 1000
+CANDIDATES = 100
+
+
+@dataclass(frozen=True)
+class FusionSettings:
+    """Weighted reciprocal-rank fusion: score = sum of weight / (k + rank) over the retrievers that found it."""
+
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+
+
+def reciprocal_rank_fusion(
+    rankings: dict[str, list[int]], weights: dict[str, float], k: int = 60
+) -> list[tuple[int, float]]:
+    """Fuse ranked lists of ids into one list of (id, score), best first; ties broken by id for determinism."""
+    scores: dict[int, float] = {}
+    for name, ranking in rankings.items():
+        weight = weights.get(name, 1.0)
+        for rank, item in enumerate(ranking, 1):
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
+    return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+def prepare_question(question: str) -> tuple[str, bool]:
+    """The text that is searched: Unicode-normalised, control characters dropped, cut to a sensible prefix."""
+    text = " ".join(normalise_unicode(question or "").split())
+    if not text:
+        raise QueryError("the question is empty; type a few words about what you want to know")
+    if len(text) <= MAX_QUESTION_CHARS:
+        return text, False
+    cut = text[:MAX_QUESTION_CHARS]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut), True
+
+
+class Searcher:
+    """A loaded index version plus the encoder. Safe to share between threads for searching."""
+
+    def __init__(
+        self,
+        index_dir: Path,
+        encoder: "encode.Encoder | None" = None,
+        fusion: FusionSettings = FusionSettings(),
+    ) -> None:
+        self.index_dir = Path(index_dir)
+        manifest, folder = store.open_current(self.index_dir, expect_model=f"{encode.MODEL_NAME}@{encode.model_hash()}")
+        self.manifest: Manifest = manifest
+        self.version = manifest.version
+        self.passages: list[Passage] = store.read_passages(folder / store.PASSAGES_DB)
+        self._vectors = load_vector_index(folder / store.VECTORS_FILE)
+        self._lexical = LexicalIndex.load(folder / store.LEXICAL_DIR, len(self.passages))
+        if self._vectors.ntotal != len(self.passages):
+            raise store.IndexCorruptError(
+                f"{folder}: {self._vectors.ntotal} vectors for {len(self.passages)} passages; {store.REBUILD_HINT}"
+            )
+        self._encoder = encoder or encode.Encoder(manifest.backend, cache_dir=self.index_dir / "cache")
+        self.fusion = fusion
+        self._row_of = {p.passage_id: row for row, p in enumerate(self.passages)}
+        self._encode_lock = threading.Lock()
+
+    def is_stale(self) -> bool:
+        """True when a newer version has been switched in on disk (a cheap check: one small file)."""
+        return store.current_version(self.index_dir) != self.version
+
+    def search(self, question: str, k: int = 5, mode: str = "hybrid") -> SearchResponse:
+        if mode not in MODES:
+            raise QueryError(f"unknown search mode '{mode}' (choose from {', '.join(MODES)})")
+        text, truncated = prepare_question(question)
+        k = max(1, min(int(k), 100))
+        dense = self._dense(text) if mode != "lexical" else []
+        lexical = self._lexical.search(analyse(text), CANDIDATES) if mode != "dense" else []
+        fused = self._fuse(dense, lexical, mode)
+        dense_rank = {row: rank for rank, (row, _) in enumerate(dense, 1)}
+        lexical_rank = {row: rank for rank, (row, _) in enumerate(lexical, 1)}
+        results = tuple(
+            Result(
+                rank=rank,
+                score=score,
+                passage=self.passages[row],
+                dense_rank=dense_rank.get(row),
+                lexical_rank=lexical_rank.get(row),
+            )
+            for rank, (row, score) in enumerate(fused[:k], 1)
+        )
+        return SearchResponse(query=question, results=results, searched_text=text, truncated=truncated)
+
+    def neighbours(self, passage_id: str) -> list[Passage]:
+        """The passages of the same page section, in reading order (the passage itself included)."""
+        row = self._row_of.get(passage_id)
+        if row is None:
+            return []
+        target = self.passages[row]
+        return sorted(
+            (p for p in self.passages if p.doc_id == target.doc_id and p.section_index == target.section_index),
+            key=lambda p: p.position,
+        )
+
+    def _dense(self, text: str) -> list[tuple[int, float]]:
+        with self._encode_lock:
+            vector = self._encoder.encode_queries([text])[0]
+        return search_vectors(self._vectors, vector, CANDIDATES)
+
+    def _fuse(self, dense, lexical, mode: str) -> list[tuple[int, float]]:
+        if mode == "dense":
+            return dense
+        if mode == "lexical":
+            return lexical
+        rankings = {"dense": [r for r, _ in dense], "lexical": [r for r, _ in lexical]}
+        weights = {"dense": self.fusion.dense_weight, "lexical": self.fusion.lexical_weight}
+        return reciprocal_rank_fusion(rankings, weights, self.fusion.rrf_k)

@@ -1,0 +1,280 @@
+"""The index on disk: immutable version folders, a manifest with checksums, an atomic switch, a build lock,
+and the embedding cache.
+
+    index/
+      CURRENT                 name of the version that answers queries (replaced atomically)
+      versions/<version>/     manifest.json, passages.sqlite, vectors.faiss, lexical/
+      cache/embeddings.sqlite vectors by (model key, hash of the embedded text)
+      build.lock              held (flock) by the one running build
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from .errors import BuildLockedError, IndexCorruptError, IndexMismatchError, IndexMissingError
+from .types import Manifest, Page, Passage
+
+FORMAT_VERSION = 1
+KEEP_VERSIONS = 2
+REBUILD_HINT = "run: nets-search build"
+
+PASSAGES_DB = "passages.sqlite"
+VECTORS_FILE = "vectors.faiss"
+LEXICAL_DIR = "lexical"
+MANIFEST_FILE = "manifest.json"
+
+
+# --------------------------------------------------------------------------- versions
+
+
+def current_version(index_dir: Path) -> str | None:
+    """The name of the version in use, or None. Cheap: one small file read."""
+    try:
+        name = (Path(index_dir) / "CURRENT").read_text().strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return name or None
+
+
+def version_dir(index_dir: Path, version: str) -> Path:
+    return Path(index_dir) / "versions" / version
+
+
+def new_version_name() -> str:
+    return time.strftime("v%Y%m%dT%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:6]
+
+
+def staging_dir(index_dir: Path, version: str) -> Path:
+    folder = Path(index_dir) / "versions" / f".tmp-{version}"
+    folder.mkdir(parents=True, exist_ok=False)
+    return folder
+
+
+def read_manifest(folder: Path) -> Manifest:
+    try:
+        data = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+        return Manifest(**data)
+    except FileNotFoundError:
+        raise IndexMissingError(f"{folder}: no manifest; {REBUILD_HINT}") from None
+    except (ValueError, TypeError):
+        raise IndexCorruptError(f"{folder / MANIFEST_FILE}: unreadable manifest; {REBUILD_HINT}") from None
+
+
+def open_current(index_dir: Path, expect_model: str | None = None) -> tuple[Manifest, Path]:
+    """The manifest and folder of the version in use, after checking format, model and checksums."""
+    version = current_version(index_dir)
+    if version is None:
+        raise IndexMissingError(f"no index in {index_dir}; {REBUILD_HINT}")
+    folder = version_dir(index_dir, version)
+    manifest = read_manifest(folder)
+    check_compatible(manifest, expect_model)
+    verify_checksums(folder, manifest)
+    return manifest, folder
+
+
+def check_compatible(manifest: Manifest, expect_model: str | None) -> None:
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"the index uses format {manifest.format_version}, this version reads format {FORMAT_VERSION}; "
+            f"{REBUILD_HINT}"
+        )
+    if expect_model and f"{manifest.model}@{manifest.model_hash}" != expect_model:
+        raise IndexMismatchError(
+            f"the index was built with model {manifest.model}@{manifest.model_hash}, this install has "
+            f"{expect_model}; {REBUILD_HINT}"
+        )
+
+
+def file_checksums(folder: Path) -> dict[str, str]:
+    out = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST_FILE):
+        out[path.relative_to(folder).as_posix()] = _sha256_file(path)
+    return out
+
+
+def verify_checksums(folder: Path, manifest: Manifest) -> None:
+    for name, expected in manifest.checksums.items():
+        path = folder / name
+        if not path.is_file():
+            raise IndexCorruptError(f"{path}: index file missing; {REBUILD_HINT}")
+        if _sha256_file(path) != expected:
+            raise IndexCorruptError(f"{path}: index file is corrupted (checksum mismatch); {REBUILD_HINT}")
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_manifest(folder: Path, manifest: Manifest) -> None:
+    path = folder / MANIFEST_FILE
+    path.write_text(json.dumps(dataclasses.asdict(manifest), indent=2, sort_keys=True), encoding="utf-8")
+    _fsync_file(path)
+
+
+def publish(index_dir: Path, staged: Path, version: str) -> None:
+    """Make a fully written, verified staging folder the version in use: two renames, the second atomic."""
+    final = version_dir(index_dir, version)
+    for path in staged.rglob("*"):
+        if path.is_file():
+            _fsync_file(path)
+    os.replace(staged, final)
+    _fsync_dir(final.parent)
+    pointer = Path(index_dir) / "CURRENT.tmp"
+    pointer.write_text(version + "\n")
+    _fsync_file(pointer)
+    os.replace(pointer, Path(index_dir) / "CURRENT")
+    _fsync_dir(Path(index_dir))
+
+
+def prune(index_dir: Path, keep: int = KEEP_VERSIONS) -> None:
+    """Delete unfinished staging folders and all but the newest `keep` versions (the current one always kept)."""
+    root = Path(index_dir) / "versions"
+    if not root.is_dir():
+        return
+    current = current_version(index_dir)
+    for stale in root.glob(".tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    finished = sorted((p for p in root.iterdir() if not p.name.startswith(".")), key=lambda p: p.name)
+    for old in finished[:-keep]:
+        if old.name != current:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _fsync_file(path: Path) -> None:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# --------------------------------------------------------------------------- passage store
+
+_SCHEMA = """
+CREATE TABLE pages (
+    doc_id TEXT PRIMARY KEY, path TEXT, title TEXT, source TEXT, reviewed TEXT, content_hash TEXT
+);
+CREATE TABLE passages (
+    row INTEGER PRIMARY KEY, passage_id TEXT UNIQUE NOT NULL, doc_id TEXT NOT NULL, title TEXT,
+    section TEXT, text TEXT NOT NULL, position INTEGER, section_index INTEGER, source TEXT, tokens INTEGER
+);
+CREATE INDEX passages_doc ON passages (doc_id, position);
+"""
+
+
+def write_passage_store(path: Path, pages: list[Page], passages: list[Passage], tokens: list[int]) -> None:
+    with sqlite3.connect(path) as db:
+        db.executescript(_SCHEMA)
+        db.executemany(
+            "INSERT INTO pages VALUES (?, ?, ?, ?, ?, ?)",
+            [(p.doc_id, p.path, p.title, p.source, p.reviewed, p.content_hash) for p in pages],
+        )
+        db.executemany(
+            "INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (row, p.passage_id, p.doc_id, p.title, p.section, p.text, p.position, p.section_index, p.source, t)
+                for row, (p, t) in enumerate(zip(passages, tokens))
+            ],
+        )
+    db.close()
+
+
+def read_passages(path: Path) -> list[Passage]:
+    """All passages in row order (row i is vector i and BM25 document i)."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = db.execute(
+            "SELECT passage_id, doc_id, title, section, text, position, section_index, source "
+            "FROM passages ORDER BY row"
+        ).fetchall()
+    finally:
+        db.close()
+    return [Passage(*row) for row in rows]
+
+
+# --------------------------------------------------------------------------- build lock
+
+
+@contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """One build at a time. flock is released by the kernel if the holder dies, so no stale locks."""
+    Path(index_dir).mkdir(parents=True, exist_ok=True)
+    path = Path(index_dir) / "build.lock"
+    handle = path.open("a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise BuildLockedError(f"another build is running ({holder}); wait for it to finish") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
+# --------------------------------------------------------------------------- embedding cache
+
+
+class EmbeddingCache:
+    """Vectors keyed by (model key, hash of the embedded text). Written batch by batch, so an interrupted
+    build keeps what it embedded."""
+
+    def __init__(self, index_dir: Path) -> None:
+        folder = Path(index_dir) / "cache"
+        folder.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(folder / "embeddings.sqlite", timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS embeddings ("
+            "model TEXT NOT NULL, key TEXT NOT NULL, tokens INTEGER, vector BLOB NOT NULL, PRIMARY KEY (model, key))"
+        )
+
+    def get(self, model: str, keys: list[str]) -> dict[str, tuple[np.ndarray, int]]:
+        found: dict[str, tuple[np.ndarray, int]] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), 900):
+            chunk = unique[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            for key, tokens, blob in self._db.execute(
+                f"SELECT key, tokens, vector FROM embeddings WHERE model = ? AND key IN ({marks})", [model, *chunk]
+            ):
+                found[key] = (np.frombuffer(blob, dtype=np.float32), tokens)
+        return found
+
+    def put(self, model: str, keys: list[str], vectors: np.ndarray, tokens: list[int]) -> None:
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?)",
+                [(model, k, t, np.asarray(v, dtype=np.float32).tobytes()) for k, v, t in zip(keys, vectors, tokens)],
+            )
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,101 @@
+"""Text helpers shared by the splitter, the lexical index and the query path.
+
+Kept free of heavy imports: the no-op build and the lexical path use it without loading torch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+
+# Abbreviations after which a full stop does not end a sentence.
+_ABBREVIATIONS = ("e.g", "i.e", "dr", "mr", "mrs", "ms", "prof", "vs", "etc", "approx", "no", "st", "fig")
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+|$)|\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)|\n")
+
+# UK and US spellings folded to one form on both sides of the lexical index. Each rule is applied to a
+# lower-cased word; the folded form only has to be consistent, not correct in either spelling.
+_SPELLING_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), r)
+    for p, r in (
+        (r"^oe(?=[a-z]{3})", "e"),  # oesophagus, oestrogen, oedema
+        (r"(?<=rrh|[^r]rh|.pn)oea", "ea"),  # diarrhoea, dyspnoea, apnoea
+        (r"^haem", "hem"),  # haemoglobin, haemorrhage
+        (r"aem(?=i)", "em"),  # anaemia, leukaemia, septicaemia, hypoglycaemia
+        (r"paed", "ped"),  # paediatric, orthopaedic
+        (r"naes", "nes"),  # anaesthetic
+        (r"gynaec", "gynec"),
+        (r"^coeli", "celi"),  # coeliac
+        (r"^foet", "fet"),
+        (r"(?<=[a-z]{3})our(?=s?$|ed$|ing$|ite$|ites$|able$|al$)", "or"),  # tumour, behaviour, colour
+        (r"(?<=[a-z]{2})is(?=e$|es$|ed$|ing$|ation$|ations$|er$|ers$)", "iz"),  # metastasised, organisation
+        (r"(?<=[a-z])ys(?=e$|es$|ed$|ing$)", "yz"),  # analyse, paralyse
+        (r"(?<=[a-z]{2})tre(?=s?$)", "ter"),  # centre, litre, fibre
+        (r"ogue(?=s?$)", "og"),  # catalogue, dialogue
+        (r"^grey", "gray"),
+        (r"(?<=[a-z]{3})ll(?=ed$|ing$)", "l"),  # travelled, labelled
+    )
+)
+
+
+def normalise_unicode(text: str) -> str:
+    """NFKC plus curly quotes to straight ones; drops control characters (keeps newlines and tabs)."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+
+
+def words(text: str) -> list[str]:
+    return WORD_RE.findall(text)
+
+
+def word_count(text: str) -> int:
+    return len(WORD_RE.findall(text))
+
+
+def fold_spelling(word: str) -> str:
+    """Fold one lower-cased word so that UK and US spellings meet (tumour/tumor, diarrhoea/diarrhea)."""
+    for pattern, replacement in _SPELLING_RULES:
+        word = pattern.sub(replacement, word)
+    return word
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences (and list items / table rows) in `text`, trimmed of spaces."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        end = match.end()
+        if match.group().startswith((".",)) and _ends_with_abbreviation(text[start : match.start()]):
+            continue
+        _add_span(text, start, end, spans)
+        start = end
+    _add_span(text, start, len(text), spans)
+    return spans
+
+
+def _ends_with_abbreviation(before: str) -> bool:
+    tail = before.rsplit(None, 1)[-1].lower().lstrip("(") if before.strip() else ""
+    return tail in _ABBREVIATIONS or (len(tail) == 1 and tail.isalpha())
+
+
+def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    piece = text[start:end]
+    left = len(piece) - len(piece.lstrip())
+    right = len(piece.rstrip())
+    if right > left and any(ch.isalnum() for ch in piece):
+        spans.append((start + left, start + right))
+
+
+def sentences(text: str) -> list[str]:
+    return [text[a:b] for a, b in sentence_spans(text)]
+
+
+def sha256_text(*parts: str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\x1f")
+    return digest.hexdigest()

@@ -1,0 +1,127 @@
+"""Small frozen value objects that cross module lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Page:
+    """One source document: a Markdown/text file in the corpus folder or one line of a JSONL corpus."""
+
+    doc_id: str
+    title: str
+    body: str
+    kind: str  # "markdown" or "text"
+    content_hash: str
+    source: str = ""
+    reviewed: str = ""
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class Passage:
+    passage_id: str
+    doc_id: str
+    title: str
+    section: str
+    text: str
+    position: int  # order of the passage within its page
+    section_index: int  # which section of the page it belongs to
+    source: str = ""
+
+    @property
+    def breadcrumb(self) -> str:
+        return f"{self.title} › {self.section}" if self.section else self.title
+
+    @property
+    def embedding_text(self) -> str:
+        """What the encoder reads: the passage with its page and section context."""
+        return f"{self.breadcrumb}\n{self.text}"
+
+    @property
+    def lexical_text(self) -> str:
+        return f"{self.title}\n{self.section}\n{self.text}"
+
+
+@dataclass(frozen=True)
+class Result:
+    rank: int
+    score: float
+    passage: Passage
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+    best_sentence: tuple[int, int] | None = None
+
+    def to_dict(self) -> dict:
+        p = self.passage
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 4),
+            "doc_id": p.doc_id,
+            "passage_id": p.passage_id,
+            "title": p.title,
+            "section": p.section,
+            "text": p.text,
+            "source": p.source,
+            "best_sentence": list(self.best_sentence) if self.best_sentence else None,
+            "dense_rank": self.dense_rank,
+            "lexical_rank": self.lexical_rank,
+        }
+
+
+@dataclass(frozen=True)
+class SearchResponse:
+    query: str
+    results: tuple[Result, ...]
+    no_good_match: bool = False
+    searched_text: str = ""  # the question after normalisation (spelling, glossary, truncation)
+    truncated: bool = False
+
+    def to_dict(self, query_id: str | None = None) -> dict:
+        out: dict = {"id": query_id} if query_id is not None else {}
+        out.update(
+            query=self.query,
+            no_good_match=self.no_good_match,
+            results=[r.to_dict() for r in self.results],
+        )
+        if self.truncated:
+            out["truncated"] = True
+        return out
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a built index version was made from; written as manifest.json beside the data files."""
+
+    format_version: int
+    version: str
+    model: str
+    model_hash: str
+    backend: str
+    dimensions: int
+    max_seq_length: int
+    splitter: dict
+    lexical: dict
+    files: dict  # doc path/id -> content hash
+    passages: int
+    index_type: str
+    built_at: str
+    build_seconds: float
+    checksums: dict = field(default_factory=dict)  # data file name -> sha256
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    version: str
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+    unchanged: int
+    passages: int
+    embedded: int
+    reused: int
+    seconds: float
+    over_token_limit: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    nothing_changed: bool = False

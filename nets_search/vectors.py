@@ -1,0 +1,54 @@
+"""The dense vector index (FAISS). The one module to change to move vectors to another engine.
+
+Exact inner-product search (`IndexFlatIP`) while it is fast enough; HNSW beyond `HNSW_THRESHOLD` vectors,
+a size chosen from the benchmark in benchmarks/ (see README, "Scale").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+HNSW_THRESHOLD = 200_000
+HNSW_M = 32
+HNSW_EF_SEARCH = 128
+
+
+def index_type_for(count: int) -> str:
+    return "hnsw" if count >= HNSW_THRESHOLD else "flat"
+
+
+def build_vector_index(vectors: np.ndarray, index_type: str | None = None) -> faiss.Index:
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    dim = vectors.shape[1]
+    kind = index_type or index_type_for(len(vectors))
+    if kind == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+    else:
+        index = faiss.IndexFlatIP(dim)
+    if len(vectors):
+        index.add(vectors)
+    return index
+
+
+def save_vector_index(index: faiss.Index, path: Path) -> None:
+    faiss.write_index(index, str(path))
+
+
+def load_vector_index(path: Path) -> faiss.Index:
+    index = faiss.read_index(str(path))
+    if isinstance(index, faiss.IndexHNSW):
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+    return index
+
+
+def search_vectors(index: faiss.Index, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """(row, cosine similarity) best first for one normalised query vector."""
+    if index.ntotal == 0:
+        return []
+    scores, rows = index.search(query.reshape(1, -1).astype(np.float32), min(k, index.ntotal))
+    return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
