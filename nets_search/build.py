@@ -211,3 +211,13 @@ def _duplicate_warnings(passages: list[Passage]) -> tuple[str, ...]:
             docs_by_text.setdefault(p.text, set()).add(p.doc_id)
     repeated = sorted({", ".join(sorted(d)) for d in docs_by_text.values() if len(d) > 1})
     return tuple(f"identical passages appear on several pages: {docs}" for docs in repeated)
+
+
+def pending_changes(corpus: Path, index_dir: Path) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(added, changed, removed) pages between the corpus on disk and the index in use; cheap, no model.
+
+    Raises CorpusError if the corpus cannot be read.
+    """
+    previous = _previous_manifest(Path(index_dir))
+    pages = load_corpus(Path(corpus), skip_bad_files=True).pages
+    return _diff(previous.files if previous else {}, {p.doc_id: p.content_hash for p in pages})

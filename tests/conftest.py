@@ -1,0 +1,65 @@
+"""Shared fixtures: the real model loaded once per session, tiny corpora in temporary folders."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SEED_CORPUS = REPO / "corpus"
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    """The real bundled all-MiniLM-L6-v2 (loads in a few seconds): one per test session."""
+    from nets_search.encode import Encoder
+
+    return Encoder("torch")
+
+
+@pytest.fixture
+def make_corpus(tmp_path: Path) -> Callable[[dict[str, str]], Path]:
+    """Write {relative path: text} into a fresh corpus folder and return it."""
+
+    def write(pages: dict[str, str], folder: Path | None = None) -> Path:
+        root = folder or tmp_path / "corpus"
+        root.mkdir(parents=True, exist_ok=True)
+        for name, text in pages.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        return root
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory, encoder) -> Path:
+    """The repository's corpus/ built once into a temporary index folder."""
+    from nets_search.build import build_index
+
+    root = tmp_path_factory.mktemp("seed")
+    corpus = root / "corpus"
+    shutil.copytree(SEED_CORPUS, corpus)
+    index = root / "index"
+    build_index(corpus, index, encoder=encoder)
+    return index
+
+
+@pytest.fixture(scope="session")
+def seed_searcher(seed_index, encoder):
+    from nets_search.search import Searcher
+
+    return Searcher(seed_index, encoder=encoder)
+
+
+def page(title: str, *sections: tuple[str, str]) -> str:
+    """A small Markdown page with front matter and the given (heading, body) sections."""
+    parts = [f"---\ntitle: {title}\nsource: https://example.org/{title.lower().replace(' ', '-')}\n---\n"]
+    for heading, body in sections:
+        parts.append(f"## {heading}\n\n{body}\n")
+    return "\n".join(parts)

@@ -1,0 +1,166 @@
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from nets_search import encode, store
+from nets_search.build import build_index, pending_changes
+from nets_search.errors import BuildLockedError
+from nets_search.search import Searcher
+
+from .conftest import REPO, page
+
+PAGES = {
+    "flushing.md": page("Flushing", ("Why the face goes red", "Flushing of the skin happens when hormones enter the blood. " * 4)),
+    "diet.md": page("Diet", ("Foods to avoid", "Foods rich in tryptophan such as cheese and chocolate can trigger symptoms. " * 3)),
+    "sleep.md": page("Sleep", ("Resting well", "Tiredness is common and short naps can help with fatigue. " * 4)),
+}
+
+
+@pytest.fixture
+def built(make_corpus, tmp_path, encoder):
+    corpus = make_corpus(PAGES)
+    index = tmp_path / "index"
+    report = build_index(corpus, index, encoder=encoder)
+    return corpus, index, report
+
+
+def _no_model(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(encode, "Encoder", refuse)
+
+
+def test_first_build_embeds_every_passage(built):
+    _, index, report = built
+    assert report.added == ("diet", "flushing", "sleep")
+    assert report.embedded == report.passages == 3 and report.reused == 0
+    assert store.current_version(index) == report.version
+
+
+def test_nothing_changed_finishes_without_loading_the_model(built, monkeypatch):
+    corpus, index, first = built
+    _no_model(monkeypatch)
+    report = build_index(corpus, index)
+    assert report.nothing_changed and report.version == first.version and report.embedded == 0
+
+
+def test_nothing_changed_build_does_not_import_torch(built):
+    corpus, index, _ = built
+    code = textwrap.dedent(
+        f"""
+        import sys
+        from nets_search.cli import main
+        assert main(["build", "--corpus", {str(corpus)!r}, "--index", {str(index)!r}]) == 0
+        print("torch" in sys.modules, "transformers" in sys.modules)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert "Nothing changed" in out.stdout
+    assert out.stdout.strip().endswith("False False")
+
+
+def test_editing_one_page_embeds_only_its_passages(built, encoder):
+    corpus, index, first = built
+    (corpus / "sleep.md").write_text(page("Sleep", ("Resting well", "Gentle exercise in the day helps sleep at night. " * 4)))
+    report = build_index(corpus, index, encoder=encoder)
+    assert report.changed == ("sleep",) and report.added == report.removed == ()
+    assert (report.embedded, report.reused) == (1, 2)
+    assert report.version != first.version
+    top = Searcher(index, encoder=encoder).search("does exercise help me sleep", k=1).results[0]
+    assert top.passage.doc_id == "sleep" and "Gentle exercise" in top.passage.text
+
+
+def test_reverting_an_edit_reuses_the_cached_vectors(built, encoder, monkeypatch):
+    corpus, index, _ = built
+    original = (corpus / "diet.md").read_text()
+    (corpus / "diet.md").write_text(original + "\nOne more line.\n")
+    build_index(corpus, index, encoder=encoder)
+    (corpus / "diet.md").write_text(original)
+    _no_model(monkeypatch)
+    report = build_index(corpus, index)
+    assert report.changed == ("diet",) and report.embedded == 0
+
+
+def test_deleted_and_renamed_pages_disappear_from_results(built, encoder, monkeypatch):
+    corpus, index, _ = built
+    (corpus / "diet.md").unlink()
+    (corpus / "flushing.md").rename(corpus / "red-face.md")
+    _no_model(monkeypatch)  # a rename re-uses the cached vectors: same text, same context
+    report = build_index(corpus, index)
+    assert report.removed == ("diet", "flushing") and report.added == ("red-face",)
+    searcher = Searcher(index, encoder=encoder)
+    docs = {r.passage.doc_id for r in searcher.search("cheese chocolate tryptophan", k=5).results}
+    assert docs <= {"red-face", "sleep"}
+    assert {p.doc_id for p in searcher.passages} == {"red-face", "sleep"}
+
+
+def test_a_second_build_is_refused_while_one_runs(built):
+    corpus, index, _ = built
+    with store.build_lock(index):
+        with pytest.raises(BuildLockedError, match="another build is running"):
+            build_index(corpus, index)
+
+
+def test_pending_changes_sees_edits_before_a_rebuild(built):
+    corpus, index, _ = built
+    assert pending_changes(corpus, index) == ((), (), ())
+    (corpus / "new.md").write_text("A new page.")
+    (corpus / "sleep.md").unlink()
+    assert pending_changes(corpus, index) == (("new",), (), ("sleep",))
+
+
+def test_old_versions_are_pruned_keeping_the_previous_one(built, encoder):
+    corpus, index, _ = built
+    for n in range(3):
+        (corpus / "extra.md").write_text(f"Extra page number {n}.")
+        build_index(corpus, index, encoder=encoder)
+    versions = sorted(p.name for p in (index / "versions").iterdir())
+    assert len(versions) == store.KEEP_VERSIONS and store.current_version(index) == versions[-1]
+
+
+KILL_SCRIPT = """
+import os, signal, sys
+from nets_search.build import build_index
+
+def stage(name):
+    if name == sys.argv[3]:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+build_index(sys.argv[1], sys.argv[2], stage=stage)
+"""
+
+
+@pytest.mark.parametrize("stage", ["loaded", "embedded", "vectors-written", "passages-written", "verified"])
+def test_a_build_killed_midway_leaves_the_old_index_answering(built, encoder, stage):
+    corpus, index, first = built
+    new_text = page("Sleep", ("Resting well", "Melatonin is a hormone that helps the body sleep. " * 4))
+    old_text = (corpus / "sleep.md").read_text()
+    # Embed the new text once, so the killed build needs no model and the test stays quick.
+    (corpus / "sleep.md").write_text(new_text)
+    build_index(corpus, index, encoder=encoder)
+    (corpus / "sleep.md").write_text(old_text)
+    before = build_index(corpus, index, encoder=encoder).version
+    (corpus / "sleep.md").write_text(new_text)
+
+    killed = subprocess.run([sys.executable, "-c", KILL_SCRIPT, str(corpus), str(index), stage], cwd=REPO)
+    assert killed.returncode == -9
+
+    assert store.current_version(index) == before
+    answer = Searcher(index, encoder=encoder).search("how can I rest", k=1).results[0]
+    assert "Tiredness is common" in answer.passage.text
+    after = build_index(corpus, index, encoder=encoder)
+    assert after.version != before and not any(p.name.startswith(".tmp") for p in (index / "versions").iterdir())
+    assert "Melatonin" in Searcher(index, encoder=encoder).search("melatonin", k=1).results[0].passage.text
+
+
+def test_build_respects_the_backend_recorded_in_the_manifest(built):
+    _, index, _ = built
+    manifest, _ = store.open_current(index)
+    assert manifest.backend == "torch" and manifest.model == encode.MODEL_NAME
+    assert manifest.passages == 3 and set(manifest.files) == {"diet", "flushing", "sleep"}
+    assert os.path.exists(index / "versions" / manifest.version / store.VECTORS_FILE)

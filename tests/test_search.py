@@ -1,0 +1,105 @@
+import pytest
+
+from nets_search.build import build_index
+from nets_search.errors import QueryError
+from nets_search.search import MAX_QUESTION_CHARS, Searcher, prepare_question, reciprocal_rank_fusion
+
+from .conftest import page
+
+# Lay questions about corpus/nets-key-facts.md, each with a phrase the answering passage holds.
+NETS_QUESTIONS = [
+    ("which foods should I avoid?", "tryptophan"),
+    ("why does my face go red and hot", "flushing"),
+    ("is a NET always cancer", "benign"),
+    ("what does carcinoid mean, is it an old name", "older term"),
+    ("could my symptoms be mistaken for IBS", "misdiagnosed"),
+    ("can a biopsy be dangerous with carcinoid syndrome", "Carcinoid crisis may be triggered"),
+    ("tumours that dont make hormones", "non-functioning tumours"),
+]
+
+
+@pytest.mark.parametrize("question, phrase", NETS_QUESTIONS)
+def test_nets_questions_get_the_answering_passage_first(seed_searcher, question, phrase):
+    top = seed_searcher.search(question, k=3).results[0]
+    assert phrase in top.passage.text
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "lexical"])
+def test_every_mode_returns_well_formed_ranked_results(seed_searcher, mode):
+    response = seed_searcher.search("carcinoid syndrome diarrhoea", k=4, mode=mode)
+    assert [r.rank for r in response.results] == list(range(1, len(response.results) + 1))
+    scores = [r.score for r in response.results]
+    assert scores == sorted(scores, reverse=True) and len(scores) <= 4
+    assert len({r.passage.passage_id for r in response.results}) == len(scores)
+
+
+def test_hybrid_results_keep_each_retrievers_rank(seed_searcher):
+    (result,) = seed_searcher.search("tryptophan chocolate cheese", k=1).results
+    assert result.dense_rank is not None and result.lexical_rank == 1
+
+
+def test_search_is_deterministic(seed_searcher):
+    first = seed_searcher.search("hormones released by GI NETs", k=5)
+    second = seed_searcher.search("hormones released by GI NETs", k=5)
+    assert [(r.passage.passage_id, r.score) for r in first.results] == [
+        (r.passage.passage_id, r.score) for r in second.results
+    ]
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\x00\x01"])
+def test_empty_questions_are_refused_with_a_clear_message(seed_searcher, question):
+    with pytest.raises(QueryError, match="the question is empty"):
+        seed_searcher.search(question)
+
+
+def test_long_questions_are_searched_on_a_prefix(seed_searcher):
+    letter = "My consultant wrote that I have carcinoid syndrome and I get flushing. " * 400
+    response = seed_searcher.search(letter, k=2)
+    assert response.truncated and len(response.searched_text) <= MAX_QUESTION_CHARS
+    assert response.results
+
+
+def test_prepare_question_cuts_at_a_word_boundary():
+    text, truncated = prepare_question("word " * 1000)
+    assert truncated and text.endswith("word") and len(text) <= MAX_QUESTION_CHARS
+
+
+def test_neighbours_are_the_section_in_reading_order(seed_searcher):
+    result = seed_searcher.search("untreated carcinoid syndrome dehydration", k=1).results[0]
+    around = seed_searcher.neighbours(result.passage.passage_id)
+    assert result.passage in around
+    assert {p.section for p in around} == {result.passage.section}
+    assert [p.position for p in around] == sorted(p.position for p in around)
+    assert seed_searcher.neighbours("no-such-id") == []
+
+
+def test_searcher_notices_a_new_version_on_disk(make_corpus, tmp_path, encoder):
+    corpus = make_corpus({"a.md": page("A", ("One", "Flushing of the face. " * 5))})
+    build_index(corpus, tmp_path / "index", encoder=encoder)
+    searcher = Searcher(tmp_path / "index", encoder=encoder)
+    assert not searcher.is_stale()
+    (corpus / "b.md").write_text("A second page about sleep.")
+    build_index(corpus, tmp_path / "index", encoder=encoder)
+    assert searcher.is_stale()
+
+
+@pytest.mark.parametrize(
+    "rankings, weights, expected",
+    [
+        # both lists agree on 1 first: 1/(60+1) + 1/(60+1) beats everything
+        ({"a": [1, 2, 3], "b": [1, 3]}, {}, [1, 3, 2]),
+        # 3 is in both lists: 1/63 + 1/62 = 0.03200 beats 1 and 4 (1/61 = 0.01639 each, tie broken by id)
+        ({"a": [1, 2, 3], "b": [4, 3]}, {}, [3, 1, 4, 2]),
+        # weighting b by 3 puts its first item on top: 3/61 > 1/61 + ...
+        ({"a": [1, 2], "b": [2, 5]}, {"b": 3.0}, [2, 5, 1]),
+        ({"a": [], "b": []}, {}, []),
+    ],
+)
+def test_reciprocal_rank_fusion_orders_by_summed_reciprocal_ranks(rankings, weights, expected):
+    assert [item for item, _ in reciprocal_rank_fusion(rankings, weights, k=60)] == expected
+
+
+def test_reciprocal_rank_fusion_score_is_the_hand_computed_sum():
+    fused = dict(reciprocal_rank_fusion({"a": [7, 8], "b": [8]}, {}, k=60))
+    assert fused[8] == pytest.approx(1 / 62 + 1 / 61)
+    assert fused[7] == pytest.approx(1 / 61)
