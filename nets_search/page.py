@@ -1,0 +1,509 @@
+"""The search page (Streamlit). `app.py` calls `main()`; everything the page shows is built here.
+
+Flow of one run: read the settings (environment + command line) → editor panel (sidebar, editor mode only; a
+rebuild happens here, before the search, so the search below already uses the new version) → question box →
+search → result cards → "did this answer your question?".
+
+The question lives in the URL (`?q=...`), so the URL is the state of a search: shareable, bookmarkable,
+reloadable. Every piece of text from a reader or from the corpus goes through `highlight.escape_text` or
+`highlight.highlight` before it reaches `st.markdown(..., unsafe_allow_html=True)`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
+
+import streamlit as st
+
+from . import store
+from .errors import IndexMissingError, NetsSearchError
+from .feedback import FeedbackStore, add_golden_question, question_key
+from .highlight import escape_attribute, escape_text, highlight, query_terms
+from .search import MAX_QUESTION_CHARS, Searcher, prepare_question
+from .types import Manifest, Passage, Result, SearchResponse
+
+log = logging.getLogger(__name__)
+
+EXAMPLE_QUESTIONS = (
+    "What foods should I avoid?",
+    "Why does my face go red?",
+    "What is carcinoid syndrome?",
+    "Are NETs cancer?",
+    "Can I still drink coffee?",
+)
+RESULT_COUNTS = (3, 5, 10)
+DEFAULT_RESULT_COUNT = 5
+QUESTION = "question"  # session-state key of the question box
+BUILD_COMMAND = "nets-search build"
+
+SAFETY_NOTE = (
+    "This search finds passages in our information about neuroendocrine tumours (NETs). It is not medical "
+    "advice and cannot tell you what is happening in your own body. For questions about your health, contact "
+    "your care team. In an emergency, call 999."
+)
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class PageConfig:
+    index_dir: Path
+    corpus_dir: Path
+    feedback_db: Path | None  # None: feedback switched off
+    golden_path: Path
+    editor: bool
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(argv: Sequence[str], environ: Mapping[str, str]) -> PageConfig:
+    """Settings from environment variables, plus `--editor` after `--` on the `streamlit run` line."""
+    corpus = Path(environ.get("NETS_SEARCH_CORPUS") or "corpus")
+    feedback_on = environ.get("NETS_SEARCH_FEEDBACK", "1").strip().lower() not in {"0", "false", "no", "off"}
+    return PageConfig(
+        index_dir=Path(environ.get("NETS_SEARCH_INDEX") or "index"),
+        corpus_dir=corpus,
+        feedback_db=Path(environ.get("NETS_SEARCH_FEEDBACK_DB") or "feedback.sqlite") if feedback_on else None,
+        golden_path=Path(environ.get("NETS_SEARCH_GOLDEN") or corpus / "golden-questions.jsonl"),
+        editor=_flag(environ.get("NETS_SEARCH_EDITOR")) or "--editor" in argv,
+    )
+
+
+# --------------------------------------------------------------------------- strength labels
+
+
+@dataclass(frozen=True)
+class Strength:
+    label: str
+    css: str  # class suffix: strong, good, related, weak
+
+
+def strength_of(result: Result, no_good_match: bool) -> Strength:
+    """A plain-words label from how the two retrievers agree, not from the raw score.
+
+    The fused score is a reciprocal-rank sum: it says nothing absolute and is meaningless to a reader. What
+    is meaningful is agreement: a passage that both the meaning search and the word search put at the very top
+    is a strong match; one both found in their top ten is a good match; anything else is only related. When
+    the engine says no passage answers well, every passage is labelled a weak match, whatever its rank.
+    """
+    if no_good_match:
+        return Strength("Weak match", "weak")
+    dense, lexical = result.dense_rank, result.lexical_rank
+    if dense is not None and lexical is not None:
+        if dense <= 2 and lexical <= 2:
+            return Strength("Strong match", "strong")
+        if dense <= 10 and lexical <= 10:
+            return Strength("Good match", "good")
+    return Strength("Related", "related")
+
+
+# --------------------------------------------------------------------------- loading (cached per process)
+
+
+@st.cache_resource(show_spinner=False)
+def load_encoder(backend: str):
+    """The model, loaded once per process and backend (about 4 s). Shared by every searcher and rebuild."""
+    from .encode import Encoder
+
+    return Encoder(backend)
+
+
+class _SearcherSlot:
+    """Holds the searcher of one index folder; replaced when a newer index version appears on disk."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.searcher: Searcher | None = None
+
+
+@st.cache_resource(show_spinner=False)
+def searcher_slot(index_dir: str) -> _SearcherSlot:
+    return _SearcherSlot()
+
+
+def current_manifest(index_dir: Path) -> Manifest:
+    """The manifest of the version in use, without loading anything else. Raises IndexMissingError."""
+    version = store.current_version(index_dir)
+    if version is None:
+        raise IndexMissingError(f"no index in {index_dir}; {store.REBUILD_HINT}")
+    return store.read_manifest(store.version_dir(index_dir, version))
+
+
+def get_searcher(index_dir: Path) -> Searcher:
+    """The cached searcher, reloaded (model kept) when `is_stale()` says a rebuild switched in a new version."""
+    slot = searcher_slot(str(Path(index_dir).resolve()))
+    with slot.lock:
+        if slot.searcher is None or slot.searcher.is_stale():
+            manifest = current_manifest(index_dir)  # fails fast, before the model loads, if there is no index
+            slot.searcher = Searcher(index_dir, encoder=load_encoder(manifest.backend))
+        return slot.searcher
+
+
+def clear_caches(keep_model: bool = True) -> None:
+    """Forget cached searchers (and the model too unless `keep_model`): for tests and after errors."""
+    searcher_slot.clear()
+    pending_changes_cached.clear()
+    if not keep_model:
+        load_encoder.clear()
+
+
+@st.cache_data(ttl=15, show_spinner=False)
+def pending_changes_cached(corpus_dir: str, index_dir: str, version: str | None) -> tuple[tuple[str, ...], ...]:
+    from .build import pending_changes
+
+    return pending_changes(Path(corpus_dir), Path(index_dir))
+
+
+# --------------------------------------------------------------------------- HTML pieces (pure)
+
+
+def safe_link(url: str) -> str | None:
+    """The source URL if it is an ordinary web link; anything else (javascript:, data:, relative) is dropped."""
+    url = (url or "").strip()
+    return url if url.lower().startswith(("https://", "http://")) and " " not in url else None
+
+
+def card_html(result: Result, terms: frozenset[str], no_good_match: bool) -> str:
+    """One result card: strength label, page › section heading, highlighted passage, source link."""
+    p = result.passage
+    strength = strength_of(result, no_good_match)
+    parts = [
+        f'<div class="nets-card"><p class="nets-strength nets-{strength.css}">{strength.label}</p>',
+        f'<h3 class="nets-crumb">{escape_text(p.breadcrumb)}</h3>',
+        f'<div class="nets-passage">{highlight(p.text, terms, result.best_sentence)}</div>',
+    ]
+    link = safe_link(p.source)
+    if link:
+        parts.append(
+            f'<p class="nets-source"><a href="{escape_attribute(link)}" target="_blank" rel="noopener noreferrer">'
+            f"Read the full page: {escape_text(p.title)}</a></p>"
+        )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def section_html(neighbours: list[Passage], current_id: str, terms: frozenset[str]) -> str:
+    """The passages around a result, in reading order; the result itself is marked as the one shown above."""
+    blocks = []
+    for p in neighbours:
+        css = "nets-neighbour nets-current" if p.passage_id == current_id else "nets-neighbour"
+        blocks.append(f'<div class="{css}">{highlight(p.text, terms)}</div>')
+    return "".join(blocks)
+
+
+def note_html(text: str, css: str = "nets-note", role: str = "note") -> str:
+    return f'<div class="{css}" role="{role}">{escape_text(text)}</div>'
+
+
+# --------------------------------------------------------------------------- callbacks
+
+
+def _submit() -> None:
+    text = st.session_state.get(QUESTION, "") or ""
+    if not text.strip():
+        st.session_state["empty_question"] = True
+        st.query_params.pop("q", None)
+        return
+    st.session_state["empty_question"] = False
+    searched, truncated = prepare_question(text)
+    # A pasted letter does not belong in a URL: the URL keeps the prefix that is actually searched.
+    st.query_params["q"] = searched if truncated else text.strip()
+    st.session_state["long_question"] = searched if truncated else None
+
+
+def _ask_example(question: str) -> None:
+    st.session_state[QUESTION] = question
+    st.session_state["empty_question"] = False
+    st.query_params["q"] = question
+
+
+def _reply(db: Path, question: str, passage_ids: tuple[str, ...], answered: bool) -> None:
+    FeedbackStore(db).record(question, passage_ids, answered)  # best effort: never raises
+    st.session_state[f"replied:{question_key(question)}"] = answered
+
+
+def _add_golden(path: Path, question: str) -> None:
+    try:
+        added = add_golden_question(path, question)
+    except OSError as exc:
+        st.session_state["golden_message"] = ("error", f"Could not write {path}: {exc}")
+        return
+    message = f"Added to {path.name}: fill in the phrases the answer must contain." if added else (
+        f"Already in {path.name}."
+    )
+    st.session_state["golden_message"] = ("ok", message)
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def main(argv: Sequence[str] = ()) -> None:
+    config = load_config(argv, os.environ)
+    st.set_page_config(
+        page_title="NETs Search",
+        layout="centered",
+        initial_sidebar_state="expanded" if config.editor else "collapsed",
+    )
+    st.html(f"<style>{PAGE_CSS}</style>")
+    if config.editor:
+        render_editor_panel(config)
+    st.title("Search our NETs information")
+    st.markdown(note_html(SAFETY_NOTE, "nets-safety"), unsafe_allow_html=True)
+    question = render_question_box()
+    if not question:
+        render_examples()
+        return
+    render_search(config, question)
+
+
+def render_question_box() -> str:
+    """The form; returns the question to search (from the URL), or '' when there is none."""
+    url_question = (st.query_params.get("q") or "").strip()
+    if QUESTION not in st.session_state:
+        st.session_state[QUESTION] = url_question
+    with st.form("search", clear_on_submit=False, border=False):
+        st.text_input(
+            "Your question",
+            key=QUESTION,
+            placeholder="For example: can I still drink coffee?",
+            help="Type a question in your own words and press Enter.",
+        )
+        st.form_submit_button("Search", type="primary", on_click=_submit)
+    if st.session_state.get("empty_question"):
+        st.markdown(
+            note_html("Please type a question first, for example “what foods should I avoid?”.", "nets-prompt"),
+            unsafe_allow_html=True,
+        )
+        return ""
+    return url_question
+
+
+def render_examples() -> None:
+    st.subheader("Not sure what to ask? Try one of these", anchor=False)
+    with st.container(horizontal=True, gap="small"):
+        for number, example in enumerate(EXAMPLE_QUESTIONS):
+            st.button(example, key=f"example-{number}", on_click=_ask_example, args=(example,))
+
+
+def render_search(config: PageConfig, question: str) -> None:
+    with st.expander("Search options"):
+        count = st.select_slider("Number of passages to show", RESULT_COUNTS, value=DEFAULT_RESULT_COUNT)
+    try:
+        with st.spinner("Getting the search ready…"):
+            searcher = get_searcher(config.index_dir)
+        response = searcher.search(question, k=count)
+    except IndexMissingError:
+        render_missing_index(config)
+        return
+    except NetsSearchError as exc:
+        st.markdown(note_html(f"The search cannot answer right now: {exc}", "nets-problem", "alert"),
+                    unsafe_allow_html=True)
+        return
+    if response.truncated or st.session_state.get("long_question") == question:
+        st.markdown(
+            note_html(
+                f"Your question was very long, so we searched its first {len(response.searched_text):,} "
+                "characters. A short question in your own words usually works best."
+            ),
+            unsafe_allow_html=True,
+        )
+    render_results(response, searcher.neighbours)
+    render_feedback(config, response)
+
+
+def render_missing_index(config: PageConfig) -> None:
+    text = "The search is not ready yet: the index of our NETs information has not been built."
+    if config.editor:
+        text += " Use “Build the index” in the editor panel, or run: " + BUILD_COMMAND
+    else:
+        text += " Whoever runs this page should run: " + BUILD_COMMAND + " (and then reload this page)."
+    st.markdown(note_html(text, "nets-problem", "alert"), unsafe_allow_html=True)
+    st.code(BUILD_COMMAND, language="bash")
+
+
+NeighboursFn = Callable[[str], list[Passage]]
+
+
+def render_results(response: SearchResponse, neighbours: NeighboursFn) -> None:
+    """The result cards, or the plain 'not covered' message with the nearest passages under a weaker heading."""
+    terms = query_terms(response.searched_text or response.query)
+    weak = response.no_good_match or not response.results
+    if weak:
+        st.header("Our NETs information does not seem to cover this", anchor=False)
+        st.markdown(
+            note_html(
+                "Try asking in different words, or ask your care team: they know your situation. "
+                "The passages below are the nearest we found, and may not answer your question."
+            ),
+            unsafe_allow_html=True,
+        )
+        if response.results:
+            st.subheader("Nearest passages (weak matches)", anchor=False)
+    else:
+        st.header("Passages that may answer your question", anchor=False)
+    st.markdown(
+        f'<p class="nets-asked">You asked: “{escape_text(response.query)}”</p>', unsafe_allow_html=True
+    )
+    for result in response.results:
+        render_card(result, terms, weak, neighbours(result.passage.passage_id))
+
+
+def render_card(result: Result, terms: frozenset[str], weak: bool, section: list[Passage]) -> None:
+    with st.container(border=True):
+        st.markdown(card_html(result, terms, weak), unsafe_allow_html=True)
+        if len(section) > 1:
+            with st.expander("Read the whole section"):
+                st.markdown(section_html(section, result.passage.passage_id, terms), unsafe_allow_html=True)
+
+
+def render_feedback(config: PageConfig, response: SearchResponse) -> None:
+    if config.feedback_db is None or not response.results:
+        return
+    replied = st.session_state.get(f"replied:{question_key(response.query)}")
+    st.subheader("Did this answer your question?", anchor=False)
+    if replied is not None:
+        st.markdown(note_html("Thank you: your reply helps us improve our information."), unsafe_allow_html=True)
+        return
+    ids = tuple(r.passage.passage_id for r in response.results)
+    with st.container(horizontal=True, gap="small"):
+        st.button("Yes", key="reply-yes", on_click=_reply, args=(config.feedback_db, response.query, ids, True))
+        st.button("No", key="reply-no", on_click=_reply, args=(config.feedback_db, response.query, ids, False))
+    st.caption("We store only your question, the passages shown and your reply; nothing that identifies you.")
+
+
+# --------------------------------------------------------------------------- editor panel
+
+
+def render_editor_panel(config: PageConfig) -> None:
+    with st.sidebar:
+        st.header("Editor panel", anchor=False)
+        render_index_status(config)
+        render_rebuild(config)
+        render_gaps(config)
+
+
+def render_index_status(config: PageConfig) -> None:
+    st.subheader("What is indexed", anchor=False)
+    try:
+        manifest = current_manifest(config.index_dir)
+    except NetsSearchError as exc:
+        st.markdown(note_html(f"No usable index: {exc}", "nets-problem", "alert"), unsafe_allow_html=True)
+        return
+    rows = [
+        ("Pages", f"{len(manifest.files):,}"),
+        ("Passages", f"{manifest.passages:,}"),
+        ("Model", f"{manifest.model} ({manifest.backend})"),
+        ("Built", manifest.built_at.replace("T", " ").replace("Z", " UTC")),
+        ("Version", manifest.version),
+    ]
+    items = "".join(f"<li><strong>{escape_text(k)}:</strong> {escape_text(v)}</li>" for k, v in rows)
+    st.markdown(f'<ul class="nets-facts">{items}</ul>', unsafe_allow_html=True)
+    try:
+        added, changed, removed = pending_changes_cached(
+            str(config.corpus_dir), str(config.index_dir), manifest.version
+        )
+    except NetsSearchError as exc:
+        st.markdown(note_html(f"The corpus cannot be read: {exc}", "nets-problem", "alert"), unsafe_allow_html=True)
+        return
+    if added or changed or removed:
+        names = ", ".join((*added, *changed, *removed)[:8])
+        text = (
+            f"The corpus has changed since the last build: {len(added)} added, {len(changed)} changed, "
+            f"{len(removed)} removed ({names}). Rebuild to search the new content."
+        )
+        st.markdown(note_html(text, "nets-problem", "status"), unsafe_allow_html=True)
+    else:
+        st.caption("The index is up to date with the corpus.")
+
+
+def render_rebuild(config: PageConfig) -> None:
+    missing = store.current_version(config.index_dir) is None
+    label = "Build the index" if missing else "Rebuild index"
+    if not st.button(label, type="primary", key="rebuild"):
+        return
+    from .build import BuildSettings, build_index
+    from .cli import format_build_report
+
+    settings = BuildSettings()
+    bar = st.progress(0.0, text="Reading the corpus…")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / total if total else 1.0, text=f"Embedding passages: {done} of {total}")
+
+    try:
+        encoder = load_encoder(settings.backend)
+        report = build_index(config.corpus_dir, config.index_dir, settings, encoder=encoder, progress=progress)
+    except NetsSearchError as exc:
+        bar.empty()
+        st.markdown(note_html(f"The build failed: {exc}", "nets-problem", "alert"), unsafe_allow_html=True)
+        return
+    bar.progress(1.0, text="Done: the new index is in use.")
+    pending_changes_cached.clear()
+    st.code(format_build_report(report), language=None)
+
+
+def render_gaps(config: PageConfig) -> None:
+    st.subheader("Questions readers said were not answered", anchor=False)
+    if config.feedback_db is None:
+        st.caption("Feedback is switched off (NETS_SEARCH_FEEDBACK=0).")
+        return
+    message = st.session_state.pop("golden_message", None)
+    if message:
+        css, role = ("nets-note", "status") if message[0] == "ok" else ("nets-problem", "alert")
+        st.markdown(note_html(message[1], css, role), unsafe_allow_html=True)
+    gaps = FeedbackStore(config.feedback_db).unanswered()
+    if not gaps:
+        st.caption("None yet.")
+        return
+    for number, gap in enumerate(gaps):
+        times = "once" if gap.count == 1 else f"{gap.count} times"
+        st.markdown(
+            f'<p class="nets-gap">“{escape_text(gap.question)}” <span>({times})</span></p>', unsafe_allow_html=True
+        )
+        st.button(
+            "Add to golden questions",
+            key=f"golden-{number}",
+            on_click=_add_golden,
+            args=(config.golden_path, gap.question),
+        )
+
+
+# --------------------------------------------------------------------------- style
+
+# Contrast ratios (WCAG AA needs 4.5:1 for text): text #1b2a33 on white 14.7, teal #1f5f66 on white 7.3 (and
+# white on teal buttons 7.3), muted #4a5a63 7.2, <mark> #1b2a33 on #fde68a 11.8; every label pair is above 6.6.
+PAGE_CSS = """
+.nets-safety { background: #eef6f7; border-left: 4px solid #1f5f66; padding: 0.75rem 1rem; border-radius: 4px;
+  color: #1b2a33; font-size: 0.95rem; line-height: 1.5; margin-bottom: 0.5rem; }
+.nets-note, .nets-prompt { color: #1b2a33; line-height: 1.5; margin: 0.25rem 0 0.75rem 0; }
+.nets-prompt { background: #fff8e6; border-left: 4px solid #8a5a00; padding: 0.5rem 0.75rem; border-radius: 4px; }
+.nets-problem { background: #fdf1f0; border-left: 4px solid #a1322b; color: #1b2a33; padding: 0.5rem 0.75rem;
+  border-radius: 4px; margin: 0.25rem 0 0.75rem 0; }
+.nets-asked { color: #4a5a63; margin: 0 0 0.5rem 0; overflow-wrap: anywhere; }
+.nets-card h3.nets-crumb { font-size: 1.05rem; font-weight: 600; color: #1b2a33; margin: 0.1rem 0 0.5rem 0;
+  padding: 0; line-height: 1.35; }
+.nets-strength { display: inline-block; font-size: 0.8rem; font-weight: 600; letter-spacing: 0.02em;
+  padding: 0.1rem 0.55rem; border-radius: 999px; margin: 0; }
+.nets-strong { background: #e3f1ec; color: #14532d; }
+.nets-good { background: #e8f0f8; color: #1e3a5f; }
+.nets-related { background: #eef0f2; color: #37474f; }
+.nets-weak { background: #f6efe6; color: #6b3e00; }
+.nets-passage, .nets-neighbour { line-height: 1.6; color: #1b2a33; overflow-wrap: anywhere; }
+.nets-passage mark, .nets-neighbour mark { background: #fde68a; color: #1b2a33; padding: 0 0.1em; border-radius: 2px; }
+.nets-passage strong.best-sentence { font-weight: 600; }
+.nets-neighbour { padding: 0.4rem 0 0.4rem 0.75rem; border-left: 3px solid #d5dde1; margin-bottom: 0.5rem; }
+.nets-neighbour.nets-current { border-left-color: #1f5f66; }
+.nets-source { margin: 0.5rem 0 0 0; }
+.nets-source a { color: #1f5f66; }
+.nets-facts { padding-left: 1rem; margin: 0; }
+.nets-gap { margin: 0.5rem 0 0.25rem 0; overflow-wrap: anywhere; }
+.nets-gap span { color: #4a5a63; }
+"""

@@ -1,0 +1,111 @@
+"""Feedback store: replies kept, gaps listed most frequent first, failures logged and never raised."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+
+import pytest
+
+from nets_search.feedback import GOLDEN_TODO, FeedbackStore, add_golden_question
+
+
+@pytest.fixture
+def store(tmp_path):
+    return FeedbackStore(tmp_path / "feedback.sqlite")
+
+
+def test_a_reply_stores_question_passages_answer_and_time_only(store):
+    assert store.record("Can I drink coffee?", ["p1", "p2"], answered=False)
+    with sqlite3.connect(store.path) as db:
+        columns = [row[1] for row in db.execute("PRAGMA table_info(replies)")]
+        row = db.execute("SELECT question, passage_ids, answered, created_at FROM replies").fetchone()
+    assert set(columns) == {"id", "question", "question_key", "passage_ids", "answered", "created_at"}
+    assert row[0] == "Can I drink coffee?"
+    assert json.loads(row[1]) == ["p1", "p2"]
+    assert row[2] == 0
+    assert row[3].endswith("Z")
+
+
+def test_unanswered_questions_most_frequent_first(store):
+    for _ in range(3):
+        store.record("why does my face go red?", ["a"], answered=False)
+    store.record("Why does my  face go RED?", ["a"], answered=False)  # same question, other case and spacing
+    store.record("is it cancer?", ["b"], answered=False)
+    store.record("what foods should I avoid?", ["c"], answered=True)
+    gaps = store.unanswered()
+    assert [(g.question.lower().split(), g.count) for g in gaps] == [
+        ("why does my face go red?".split(), 4),
+        ("is it cancer?".split(), 1),
+    ]
+
+
+def test_no_database_yet_means_no_gaps(store):
+    assert store.unanswered() == []
+    assert not store.path.exists()
+
+
+def test_a_locked_database_logs_a_warning_and_carries_on(store, caplog):
+    store.record("first", [], answered=True)
+    blocker = sqlite3.connect(store.path)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        with caplog.at_level(logging.WARNING, logger="nets_search.feedback"):
+            assert store.record("second", ["p"], answered=False) is False
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert "feedback not stored" in caplog.text
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write read-only files")
+def test_a_read_only_database_logs_a_warning(store, caplog):
+    store.record("first", [], answered=True)
+    store.path.chmod(0o444)
+    with caplog.at_level(logging.WARNING, logger="nets_search.feedback"):
+        assert store.record("second", [], answered=False) is False
+    assert "feedback not stored" in caplog.text
+
+
+def test_a_database_in_a_missing_folder_logs_a_warning(tmp_path, caplog):
+    broken = FeedbackStore(tmp_path / "no" / "such" / "folder" / "feedback.sqlite")
+    with caplog.at_level(logging.WARNING, logger="nets_search.feedback"):
+        assert broken.record("question", [], answered=False) is False
+    assert broken.unanswered() == []
+
+
+def test_a_folder_where_the_database_should_be_logs_a_warning(store, caplog):
+    store.path.mkdir()
+    with caplog.at_level(logging.WARNING, logger="nets_search.feedback"):
+        assert store.record("question", [], answered=False) is False
+        assert store.unanswered() == []
+    assert "feedback not stored" in caplog.text
+
+
+def test_not_a_database_logs_a_warning(store, caplog):
+    store.path.write_text("this is not sqlite")
+    with caplog.at_level(logging.WARNING, logger="nets_search.feedback"):
+        assert store.record("question", [], answered=False) is False
+        assert store.unanswered() == []
+
+
+def test_add_golden_question_appends_a_todo_line_once(tmp_path):
+    golden = tmp_path / "golden-questions.jsonl"
+    golden.write_text('{"id": "q1", "question": "What is a NET?", "expect": [["neuroendocrine"]]}')  # no final newline
+    assert add_golden_question(golden, "Why does my  face go red?")
+    assert not add_golden_question(golden, "why does my face go red?")
+    assert not add_golden_question(golden, "what is a net?")
+    lines = [json.loads(line) for line in golden.read_text().splitlines()]
+    assert len(lines) == 2
+    added = lines[1]
+    assert added["question"] == "Why does my face go red?"
+    assert added["expect"] == [] and added["todo"] == GOLDEN_TODO
+    assert added["id"].startswith("feedback-")
+
+
+def test_add_golden_question_creates_the_file(tmp_path):
+    golden = tmp_path / "corpus" / "golden-questions.jsonl"
+    assert add_golden_question(golden, "Can I travel abroad?")
+    assert json.loads(golden.read_text())["question"] == "Can I travel abroad?"

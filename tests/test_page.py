@@ -1,0 +1,293 @@
+"""The search page driven in-process with Streamlit's AppTest, on a real index built from the seed page."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from nets_search import page, store
+from nets_search.build import BuildSettings, build_index
+from nets_search.types import Passage, Result
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_PAGE = ROOT / "corpus" / "nets-key-facts.md"
+FOODS = "what foods should I avoid?"
+INJECTIONS = [
+    "<script>alert('x')</script> flushing",
+    "[click here](javascript:alert(1)) diarrhoea",
+    "**bold** text about _tumours_",
+]
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory) -> tuple[Path, Path]:
+    """(corpus, index) built once per session from the seed page, with the real model."""
+    root = tmp_path_factory.mktemp("seed")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED_PAGE, corpus / SEED_PAGE.name)
+    build_index(corpus, root / "index", BuildSettings())
+    return corpus, root / "index"
+
+
+@pytest.fixture(autouse=True)
+def page_env(monkeypatch, tmp_path, seed_index):
+    """Point the page at the seed index and fresh feedback files; forget cached searchers between tests.
+
+    The cached model is kept on purpose: it is read-only, and reloading it would cost ~4 s per test.
+    """
+    corpus, index = seed_index
+    monkeypatch.setenv("NETS_SEARCH_INDEX", str(index))
+    monkeypatch.setenv("NETS_SEARCH_CORPUS", str(corpus))
+    monkeypatch.setenv("NETS_SEARCH_FEEDBACK_DB", str(tmp_path / "feedback.sqlite"))
+    monkeypatch.setenv("NETS_SEARCH_GOLDEN", str(tmp_path / "golden-questions.jsonl"))
+    monkeypatch.delenv("NETS_SEARCH_EDITOR", raising=False)
+    monkeypatch.delenv("NETS_SEARCH_FEEDBACK", raising=False)
+    page.clear_caches(keep_model=True)
+    st.cache_data.clear()
+    yield
+    page.clear_caches(keep_model=True)
+    st.cache_data.clear()
+
+
+def new_app() -> AppTest:
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+
+
+def ask(at: AppTest, question: str) -> AppTest:
+    at.text_input(key=page.QUESTION).input(question)
+    button(at, "Search").click()
+    return at.run()
+
+
+def button(at: AppTest, label: str, container=None):
+    found = [b for b in (container or at).button if b.label == label]
+    assert found, f"no button {label!r}; buttons: {[b.label for b in (container or at).button]}"
+    return found[0]
+
+
+def shown(at: AppTest, container=None) -> str:
+    """All Markdown, headings and code the page shows, as source text."""
+    where = container or at
+    parts = [m.value for m in where.markdown] + [m.value for m in where.caption] + [c.value for c in where.code]
+    parts += [h.value for h in (*where.title, *where.header, *where.subheader)]
+    return "\n".join(parts)
+
+
+def cards(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown if m.value.startswith('<div class="nets-card">')]
+
+
+def test_a_question_returns_the_tryptophan_passage_first_with_matched_words_marked():
+    at = new_app().run()
+    assert not at.exception
+    ask(at, FOODS)
+    assert not at.exception
+    assert at.query_params["q"] == FOODS
+    found = cards(at)
+    assert len(found) == page.DEFAULT_RESULT_COUNT
+    assert "tryptophan" in found[0]
+    assert "<mark>foods</mark>" in found[0] and "<mark>Avoiding</mark>" in found[0]
+    assert "Passages that may answer your question" in [h.value for h in at.header]
+    assert "Strong match" in found[0]
+
+
+def test_the_question_in_the_url_is_searched_on_load_and_fills_the_box():
+    at = new_app()
+    at.query_params["q"] = FOODS
+    at.run()
+    assert at.text_input(key=page.QUESTION).value == FOODS
+    assert "tryptophan" in cards(at)[0]
+
+
+def test_an_example_question_can_be_clicked():
+    at = new_app().run()
+    button(at, page.EXAMPLE_QUESTIONS[0]).click()
+    at.run()
+    assert at.query_params["q"] == page.EXAMPLE_QUESTIONS[0]
+    assert cards(at)
+
+
+def test_the_safety_note_is_always_shown():
+    at = new_app().run()
+    assert "call 999" in shown(at) and "not medical advice" in shown(at)
+    ask(at, FOODS)
+    assert "call 999" in shown(at)
+
+
+@pytest.mark.parametrize("question", ["", "   \t  "])
+def test_an_empty_question_gets_a_gentle_prompt_and_no_search(question):
+    at = new_app().run()
+    ask(at, question)
+    assert "Please type a question first" in shown(at)
+    assert not cards(at)
+    assert "q" not in at.query_params
+
+
+@pytest.mark.parametrize("question", INJECTIONS)
+def test_html_and_markdown_in_the_question_are_shown_literally(question):
+    at = new_app().run()
+    ask(at, question)
+    assert not at.exception
+    asked = [m.value for m in at.markdown if 'class="nets-asked"' in m.value]
+    assert len(asked) == 1
+    source = asked[0]
+    assert "<script" not in source and "](javascript" not in source and "**" not in source and "_tumours_" not in source
+    assert "&lt;script&gt;" in source or "&#91;click here&#93;" in source or "&#42;&#42;bold&#42;&#42;" in source
+    for text in (m.value for m in at.markdown):
+        assert "<script" not in text.lower()
+
+
+def test_a_very_long_question_is_searched_on_a_prefix_with_a_note():
+    letter = "Dear doctor, I have had flushing of the face and diarrhoea after meals. " * 200
+    at = new_app().run()
+    ask(at, letter)
+    assert not at.exception
+    assert "Your question was very long" in shown(at)
+    assert 0 < len(at.query_params["q"]) <= 1000
+    assert cards(at)
+
+
+def test_no_good_match_says_so_plainly_and_offers_the_nearest_passages_under_a_weaker_heading():
+    def script():
+        from nets_search import page
+        from nets_search.types import Passage, Result, SearchResponse
+
+        passage = Passage("p1", "d1", "NETs: key facts", "Diet", "Avoid tryptophan.", 0, 0, "javascript:alert(1)")
+        result = Result(rank=1, score=0.01, passage=passage, dense_rank=1, lexical_rank=1)
+        response = SearchResponse("how do I renew my passport?", (result,), no_good_match=True)
+        page.render_results(response, lambda passage_id: [])
+
+    at = AppTest.from_function(script, default_timeout=30).run()
+    assert not at.exception
+    assert "Our NETs information does not seem to cover this" in [h.value for h in at.header]
+    assert "Nearest passages (weak matches)" in [h.value for h in at.subheader]
+    assert "care team" in shown(at)
+    card = cards(at)[0]
+    assert "Weak match" in card and "Strong match" not in card
+    assert "javascript" not in card  # a source that is not an http(s) link is not linked
+
+
+def test_a_missing_index_gives_a_clear_message_with_the_build_command(monkeypatch, tmp_path):
+    monkeypatch.setenv("NETS_SEARCH_INDEX", str(tmp_path / "no-index-here"))
+    at = new_app()
+    at.query_params["q"] = FOODS
+    at.run()
+    assert not at.exception
+    assert "has not been built" in shown(at)
+    assert page.BUILD_COMMAND in [c.value for c in at.code]
+    assert not any(b.label in ("Rebuild index", "Build the index") for b in at.button)
+
+
+def test_a_missing_index_offers_the_build_button_in_editor_mode(monkeypatch, tmp_path):
+    monkeypatch.setenv("NETS_SEARCH_INDEX", str(tmp_path / "no-index-here"))
+    monkeypatch.setenv("NETS_SEARCH_EDITOR", "1")
+    at = new_app().run()
+    assert button(at, "Build the index", at.sidebar)
+
+
+def test_editor_controls_are_hidden_unless_editor_mode(monkeypatch):
+    public = new_app().run()
+    assert not public.sidebar.children or not public.sidebar.button
+    assert not any(b.label == "Rebuild index" for b in public.button)
+    assert "Editor panel" not in shown(public)
+
+    monkeypatch.setenv("NETS_SEARCH_EDITOR", "1")
+    editor = new_app().run()
+    assert button(editor, "Rebuild index", editor.sidebar)
+    panel = shown(editor, editor.sidebar)
+    assert "What is indexed" in panel and "Passages:</strong> 8" in panel and "all-MiniLM-L6-v2" in panel
+    assert "up to date" in panel
+
+
+def test_editor_mode_from_the_command_line_flag():
+    assert page.load_config(["--editor"], {}).editor
+    assert not page.load_config([], {}).editor
+    assert page.load_config([], {"NETS_SEARCH_EDITOR": "1"}).editor
+    assert page.load_config([], {"NETS_SEARCH_FEEDBACK": "0"}).feedback_db is None
+
+
+def test_a_feedback_reply_is_stored_and_listed_in_the_editor_panel(monkeypatch, tmp_path):
+    at = new_app().run()
+    ask(at, "can I take my dog to chemotherapy?")
+    button(at, "No").click()
+    at.run()
+    assert "Thank you" in shown(at)
+    with sqlite3.connect(tmp_path / "feedback.sqlite") as db:
+        rows = db.execute("SELECT question, passage_ids, answered FROM replies").fetchall()
+    assert len(rows) == 1
+    question, passage_ids, answered = rows[0]
+    assert question == "can I take my dog to chemotherapy?" and answered == 0
+    assert len(json.loads(passage_ids)) == page.DEFAULT_RESULT_COUNT
+
+    monkeypatch.setenv("NETS_SEARCH_EDITOR", "1")
+    editor = new_app().run()
+    assert "can I take my dog to chemotherapy?" in shown(editor, editor.sidebar)
+    assert "(once)" in shown(editor, editor.sidebar)
+    button(editor, "Add to golden questions", editor.sidebar).click()
+    editor.run()
+    lines = (tmp_path / "golden-questions.jsonl").read_text().splitlines()
+    assert json.loads(lines[0])["question"] == "can I take my dog to chemotherapy?"
+    assert json.loads(lines[0])["expect"] == []
+
+
+def test_feedback_switched_off_shows_no_reply_buttons(monkeypatch, tmp_path):
+    monkeypatch.setenv("NETS_SEARCH_FEEDBACK", "0")
+    at = new_app().run()
+    ask(at, FOODS)
+    assert not any(b.label in ("Yes", "No") for b in at.button)
+    assert not (tmp_path / "feedback.sqlite").exists()
+
+
+def test_rebuild_in_editor_mode_swaps_the_new_index_in_without_a_restart(monkeypatch, tmp_path, seed_index):
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(seed_index[0], corpus)
+    shutil.copytree(seed_index[1], index)
+    monkeypatch.setenv("NETS_SEARCH_CORPUS", str(corpus))
+    monkeypatch.setenv("NETS_SEARCH_INDEX", str(index))
+    monkeypatch.setenv("NETS_SEARCH_EDITOR", "1")
+    at = new_app()
+    at.query_params["q"] = "travel insurance abroad"
+    at.run()
+    assert not any("travel insurance" in c for c in cards(at))
+    old_version = store.current_version(index)
+
+    (corpus / "travel.md").write_text(
+        "# Travelling with NETs\n\n## Insurance\n\nTell your travel insurance company about your NETs before you go abroad.\n"
+    )
+    page.pending_changes_cached.clear()
+    at.run()
+    assert "corpus has changed" in shown(at, at.sidebar)
+    button(at, "Rebuild index", at.sidebar).click()
+    at.run()
+    assert not at.exception
+    assert store.current_version(index) != old_version
+    # The panel rebuilds before the search runs, so this same run already searched the new version.
+    assert "<mark>insurance</mark> company" in cards(at)[0]
+    assert "Travelling with NETs" in cards(at)[0]
+    at.run()
+    assert "up to date" in shown(at, at.sidebar)
+
+
+@pytest.mark.parametrize(
+    ("dense", "lexical", "no_good_match", "label"),
+    [
+        (1, 1, False, "Strong match"),
+        (2, 2, False, "Strong match"),
+        (3, 1, False, "Good match"),
+        (10, 10, False, "Good match"),
+        (1, None, False, "Related"),
+        (11, 1, False, "Related"),
+        (1, 1, True, "Weak match"),
+    ],
+)
+def test_strength_labels_come_from_retriever_agreement(dense, lexical, no_good_match, label):
+    passage = Passage("p", "d", "T", "S", "text", 0, 0)
+    result = Result(rank=1, score=0.03, passage=passage, dense_rank=dense, lexical_rank=lexical)
+    assert page.strength_of(result, no_good_match).label == label
