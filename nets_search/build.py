@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from . import encode, store
 from .corpus import SplitSettings, load_corpus, split_page
 from .errors import NetsSearchError
 from .lexical import BM25_SETTINGS, LexicalIndex
+from .query import GLOSSARY_FILE, Glossary
 from .text import sha256_text
 from .types import BuildReport, Manifest, Page, Passage
 from .vectors import build_vector_index, index_type_for, load_vector_index, save_vector_index
@@ -47,7 +49,8 @@ def build_index(
         store.prune(index_dir)
         loaded = load_corpus(Path(corpus), settings.skip_bad_files)
         pages = list(loaded.pages)
-        files = {p.doc_id: p.content_hash for p in pages}
+        glossary = _glossary(Path(corpus))
+        files = _file_hashes(pages, glossary)
         config = _config(settings)
         previous = _previous_manifest(index_dir)
         diff = _diff(previous.files if previous else {}, files)
@@ -59,7 +62,8 @@ def build_index(
         vectors, tokens, embedded, backend = _embeddings(passages, index_dir, settings, encoder, progress)
         stage("embedded")
         version = store.new_version_name()
-        manifest = _write_version(index_dir, version, pages, passages, vectors, tokens, config, backend, started, stage)
+        content = _Content(pages, passages, vectors, tokens, glossary, files)
+        manifest = _write_version(index_dir, version, content, config, backend, started, stage)
         store.prune(index_dir)
     return BuildReport(
         version=manifest.version,
@@ -76,11 +80,35 @@ def build_index(
     )
 
 
+@dataclass(frozen=True)
+class _Content:
+    """Everything a version is written from."""
+
+    pages: list[Page]
+    passages: list[Passage]
+    vectors: np.ndarray
+    tokens: list[int]
+    glossary: Glossary
+    files: dict[str, str]
+
+
+def _glossary(corpus: Path) -> Glossary:
+    return Glossary.load(corpus / GLOSSARY_FILE) if corpus.is_dir() else Glossary()
+
+
+def _file_hashes(pages: list[Page], glossary: Glossary) -> dict[str, str]:
+    """Content hash per page, plus the glossary's: a glossary edit is a change too."""
+    files = {p.doc_id: p.content_hash for p in pages}
+    if glossary.entries:
+        files[GLOSSARY_FILE] = sha256_text(json.dumps(glossary.to_dict(), sort_keys=True))
+    return files
+
+
 def _config(settings: BuildSettings) -> dict:
     return {
         "model": encode.MODEL_NAME,
         "model_hash": encode.model_hash(),
-        "backend": settings.backend,
+        "backend": encode.model_key(settings.backend).rsplit("/", 1)[-1],
         "splitter": settings.split.as_dict(),
         "lexical": dict(BM25_SETTINGS),
         "format_version": store.FORMAT_VERSION,
@@ -160,26 +188,27 @@ def _embed_missing(keys, text_of, encoder, cache, model_key, found, progress) ->
             progress(min(start + EMBED_BATCH, total), total)
 
 
-def _write_version(index_dir, version, pages, passages, vectors, tokens, config, backend, started, stage) -> Manifest:
+def _write_version(index_dir, version, content: _Content, config, backend, started, stage) -> Manifest:
     staged = store.staging_dir(index_dir, version)
-    index = build_vector_index(vectors)
-    save_vector_index(index, staged / store.VECTORS_FILE)
+    passages, vectors = content.passages, content.vectors
+    save_vector_index(build_vector_index(vectors), staged / store.VECTORS_FILE)
     stage("vectors-written")
-    store.write_passage_store(staged / store.PASSAGES_DB, pages, passages, tokens)
+    store.write_passage_store(staged / store.PASSAGES_DB, content.pages, passages, content.tokens)
     stage("passages-written")
     (staged / store.LEXICAL_DIR).mkdir()
     LexicalIndex.build([p.lexical_text for p in passages]).save(staged / store.LEXICAL_DIR)
+    (staged / store.GLOSSARY_FILE).write_text(json.dumps(content.glossary.to_dict(), indent=1), encoding="utf-8")
     manifest = Manifest(
         format_version=store.FORMAT_VERSION,
         version=version,
         model=config["model"],
         model_hash=config["model_hash"],
-        backend=backend if backend == config["backend"] else config["backend"],
+        backend=backend,
         dimensions=int(vectors.shape[1]) if len(vectors) else encode.DIMENSIONS,
         max_seq_length=encode.MAX_SEQ_LENGTH,
         splitter=config["splitter"],
         lexical=config["lexical"],
-        files={p.doc_id: p.content_hash for p in pages},
+        files=content.files,
         passages=len(passages),
         index_type=index_type_for(len(passages)),
         built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -219,5 +248,5 @@ def pending_changes(corpus: Path, index_dir: Path) -> tuple[tuple[str, ...], tup
     Raises CorpusError if the corpus cannot be read.
     """
     previous = _previous_manifest(Path(index_dir))
-    pages = load_corpus(Path(corpus), skip_bad_files=True).pages
-    return _diff(previous.files if previous else {}, {p.doc_id: p.content_hash for p in pages})
+    pages = list(load_corpus(Path(corpus), skip_bad_files=True).pages)
+    return _diff(previous.files if previous else {}, _file_hashes(pages, _glossary(Path(corpus))))

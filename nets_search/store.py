@@ -36,6 +36,7 @@ PASSAGES_DB = "passages.sqlite"
 VECTORS_FILE = "vectors.faiss"
 LEXICAL_DIR = "lexical"
 MANIFEST_FILE = "manifest.json"
+GLOSSARY_FILE = "glossary.json"
 
 
 # --------------------------------------------------------------------------- versions

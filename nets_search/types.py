@@ -77,6 +77,8 @@ class SearchResponse:
     no_good_match: bool = False
     searched_text: str = ""  # the question after normalisation (spelling, glossary, truncation)
     truncated: bool = False
+    corrections: tuple[tuple[str, str], ...] = ()  # (typed, corrected) word pairs
+    evidence: object = None  # confidence.Evidence behind no_good_match
 
     def to_dict(self, query_id: str | None = None) -> dict:
         out: dict = {"id": query_id} if query_id is not None else {}
@@ -87,6 +89,8 @@ class SearchResponse:
         )
         if self.truncated:
             out["truncated"] = True
+        if self.corrections:
+            out["corrections"] = [list(pair) for pair in self.corrections]
         return out
 
 

@@ -14,11 +14,11 @@ SHARED = REPO.parent / "shared"
 
 
 @pytest.fixture(scope="session")
-def encoder():
-    """The real bundled all-MiniLM-L6-v2 (loads in a few seconds): one per test session."""
-    from nets_search.encode import Encoder
+def encoder(tmp_path_factory):
+    """The real bundled all-MiniLM-L6-v2 on the default backend (loads in seconds): one per test session."""
+    from nets_search.encode import DEFAULT_BACKEND, Encoder
 
-    return Encoder("torch")
+    return Encoder(DEFAULT_BACKEND, cache_dir=tmp_path_factory.mktemp("model-cache"))
 
 
 @pytest.fixture

@@ -1,0 +1,76 @@
+"""Deciding "no good match" from evidence that can be calibrated, and finding the best-answering sentence.
+
+The decision is a logistic model over three signals (best dense similarity, how many of the question's words
+our pages contain at all, and whether the two retrievers agree on the best passage), fitted by
+`nets-search calibrate` on labelled in-scope and out-of-scope questions and stored in calibration.json.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .text import sentence_spans
+
+CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    top_similarity: float  # cosine of the best passage by dense search
+    term_coverage: float  # share of the question's content terms (IDF-weighted) found in the index
+    agreement: float  # 1.0 when the best dense passage is in the lexical top 3
+
+    def features(self) -> list[float]:
+        return [self.top_similarity, self.term_coverage, self.agreement]
+
+
+@dataclass(frozen=True)
+class Calibration:
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float  # probability of "in scope" below which a question is flagged
+    fitted_on: str = ""
+
+    def in_scope_probability(self, evidence: Evidence) -> float:
+        z = self.bias + sum(w * x for w, x in zip(self.weights, evidence.features()))
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+    def no_good_match(self, evidence: Evidence) -> bool:
+        return self.in_scope_probability(evidence) < self.threshold
+
+    def save(self, path: Path = CALIBRATION_FILE) -> None:
+        path.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path = CALIBRATION_FILE) -> "Calibration":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(tuple(data["weights"]), data["bias"], data["threshold"], data.get("fitted_on", ""))
+
+
+def fit_calibration(evidence: list[Evidence], in_scope: list[bool], max_false_flags: float = 0.02) -> Calibration:
+    """Logistic regression on the signals; the threshold flags as many out-of-scope questions as it can
+    while wrongly flagging at most `max_false_flags` of the in-scope ones."""
+    from sklearn.linear_model import LogisticRegression
+
+    X = [e.features() for e in evidence]
+    model = LogisticRegression(C=10.0, class_weight="balanced", max_iter=1000).fit(X, in_scope)
+    calibration = Calibration(tuple(float(w) for w in model.coef_[0]), float(model.intercept_[0]), 0.5)
+    inside = sorted(calibration.in_scope_probability(e) for e, y in zip(evidence, in_scope) if y)
+    allowed = int(max_false_flags * len(inside))
+    threshold = inside[allowed] if inside else 0.5  # just above the `allowed` lowest in-scope questions
+    return Calibration(calibration.weights, calibration.bias, min(threshold, 0.5) - 1e-9,
+                       f"{sum(in_scope)} in-scope and {len(in_scope) - sum(in_scope)} out-of-scope questions")
+
+
+def best_sentence(text: str, question_terms: set[str], idf: dict[str, float], analyse) -> tuple[int, int] | None:
+    """The span of the sentence sharing the most (IDF-weighted) terms with the question; None if none shares any."""
+    best, best_score = None, 0.0
+    for start, end in sentence_spans(text):
+        terms = set(analyse(text[start:end]))
+        score = sum(idf.get(t, 0.0) for t in terms & question_terms)
+        if score > best_score + 1e-9:
+            best, best_score = (start, end), score
+    return best

@@ -1,0 +1,86 @@
+"""ONNX Runtime backends for the encoder: exported locally from the bundled weights (never downloaded), int8
+quantised for this CPU's instruction set, cached in a folder keyed by the model's hash, with a fallback to
+PyTorch and a clear message if anything fails."""
+
+from __future__ import annotations
+
+import logging
+import platform
+import shutil
+import sys
+import uuid
+from functools import lru_cache
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=1)
+def cpu_quantization_config() -> str:
+    """The dynamic-quantisation configuration matching this CPU (arm64, avx512_vnni, avx512 or avx2)."""
+    if platform.machine().lower() in ("aarch64", "arm64"):
+        return "arm64"
+    try:
+        flags = set(Path("/proc/cpuinfo").read_text().split())
+    except OSError:
+        flags = set()
+    if "avx512_vnni" in flags:
+        return "avx512_vnni"
+    if "avx512f" in flags and "avx512bw" in flags:
+        return "avx512"
+    return "avx2"
+
+
+def resolved_backend(backend: str) -> str:
+    """The backend name that vectors depend on: int8 models differ per quantisation configuration."""
+    return f"onnx-int8-{cpu_quantization_config()}" if backend == "onnx-int8" else backend
+
+
+def onnx_file_name(backend: str) -> str:
+    return f"onnx/model_qint8_{cpu_quantization_config()}.onnx" if backend == "onnx-int8" else "onnx/model.onnx"
+
+
+def export_folder(model_folder: str, backend: str, cache_dir: Path) -> Path:
+    """A folder holding the model and its ONNX export for `backend`, exported on first use."""
+    from .encode import model_hash
+
+    target = Path(cache_dir) / "onnx" / model_hash()
+    if (target / onnx_file_name(backend)).is_file():
+        return target
+    from sentence_transformers import SentenceTransformer
+
+    staging = target.parent / f".tmp-{uuid.uuid4().hex[:8]}"
+    shutil.copytree(target if target.is_dir() else model_folder, staging)
+    try:
+        model = SentenceTransformer(str(staging), backend="onnx", device="cpu", local_files_only=True)
+        model.save(str(staging))
+        if backend == "onnx-int8":
+            from sentence_transformers import export_dynamic_quantized_onnx_model
+
+            export_dynamic_quantized_onnx_model(model, cpu_quantization_config(), str(staging))
+        if target.exists():
+            shutil.rmtree(target, ignore_errors=True)
+        staging.replace(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def load_onnx_model(model_folder: str, backend: str, cache_dir: Path | None):
+    """(model, backend name) on ONNX Runtime, or the PyTorch model if the export or load fails."""
+    from sentence_transformers import SentenceTransformer
+
+    cache_dir = Path(cache_dir) if cache_dir else Path.home() / ".cache" / "nets-search"
+    try:
+        folder = export_folder(model_folder, backend, cache_dir)
+        model = SentenceTransformer(
+            str(folder),
+            backend="onnx",
+            device="cpu",
+            local_files_only=True,
+            model_kwargs={"file_name": onnx_file_name(backend), "provider": "CPUExecutionProvider"},
+        )
+        return model, resolved_backend(backend)
+    except Exception as exc:  # any failure of the optional fast path falls back to the reference backend
+        print(f"nets-search: ONNX backend unavailable ({type(exc).__name__}: {exc}); using PyTorch", file=sys.stderr)
+        return SentenceTransformer(model_folder, device="cpu", local_files_only=True), "torch"

@@ -1,0 +1,93 @@
+"""Query normalisation before retrieval: lay words from the editors' glossary, and typo repair.
+
+The question the reader typed is always kept; corrections replace misspelt words, and glossary terms are added.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from rapidfuzz import fuzz, process
+
+from .errors import CorpusError
+from .text import normalise_unicode, words
+
+GLOSSARY_FILE = "glossary.yaml"
+TYPO_CUTOFF = 80  # rapidfuzz ratio (0-100) a correction must reach
+MIN_TYPO_LENGTH = 4
+
+
+@dataclass(frozen=True)
+class Glossary:
+    entries: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def load(cls, path: Path) -> "Glossary":
+        """Read `lay words: our words` lines; a missing file is an empty glossary."""
+        if not path.is_file():
+            return cls()
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (yaml.YAMLError, UnicodeDecodeError):
+            raise CorpusError(f"{path.name}: not a valid glossary (write one 'lay words: our words' per line)") from None
+        if not isinstance(data, dict):
+            raise CorpusError(f"{path.name}: write one 'lay words: our words' per line")
+        entries = []
+        for term, expansion in data.items():
+            if isinstance(expansion, list):
+                expansion = " ".join(str(e) for e in expansion)
+            if term is None or expansion is None:
+                raise CorpusError(f"{path.name}: the entry '{term}' has an empty side")
+            entries.append((str(term).lower().strip(), str(expansion).strip()))
+        return cls(tuple(sorted(entries)))
+
+    def to_dict(self) -> dict[str, str]:
+        return dict(self.entries)
+
+    def expansions(self, text: str) -> list[str]:
+        lowered = " " + " ".join(words(normalise_unicode(text).lower())) + " "
+        return [expansion for term, expansion in self.entries if f" {term} " in lowered]
+
+
+@dataclass(frozen=True)
+class NormalisedQuery:
+    text: str  # what the retrievers read
+    corrections: tuple[tuple[str, str], ...] = ()
+    expansions: tuple[str, ...] = ()
+
+
+class QueryNormaliser:
+    """Holds the corpus's own words (to repair typos against) and the glossary."""
+
+    def __init__(self, passage_texts: list[str], glossary: Glossary, known_words: frozenset[str]) -> None:
+        counts = Counter(w for t in passage_texts for w in words(normalise_unicode(t).lower()) if w.isalpha())
+        self._corpus_words = counts
+        self._choices = [w for w, _ in counts.most_common() if len(w) >= MIN_TYPO_LENGTH]
+        self._known = known_words
+        self.glossary = glossary
+
+    def normalise(self, question: str) -> NormalisedQuery:
+        corrections = self._corrections(question)
+        text = question
+        for wrong, right in corrections:
+            text = re.sub(rf"\b{re.escape(wrong)}\b", right, text, flags=re.IGNORECASE)
+        expansions = tuple(dict.fromkeys(self.glossary.expansions(text)))
+        if expansions:
+            text = f"{text} ({'; '.join(expansions)})"
+        return NormalisedQuery(text, corrections, expansions)
+
+    def _corrections(self, question: str) -> tuple[tuple[str, str], ...]:
+        found = []
+        for word in dict.fromkeys(words(normalise_unicode(question).lower())):
+            if len(word) < MIN_TYPO_LENGTH or not word.isalpha():
+                continue
+            if word in self._corpus_words or word in self._known:
+                continue
+            match = process.extractOne(word, self._choices, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+            if match:
+                found.append((word, match[0]))
+        return tuple(found)
