@@ -11,7 +11,6 @@ reloadable. Every piece of text from a reader or from the corpus goes through `h
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 from dataclasses import dataclass
@@ -24,10 +23,9 @@ from . import store
 from .errors import IndexMissingError, NetsSearchError
 from .feedback import FeedbackStore, add_golden_question, question_key
 from .highlight import escape_attribute, escape_text, highlight, query_terms
-from .search import MAX_QUESTION_CHARS, Searcher, prepare_question
+from .search import Searcher, prepare_question
 from .types import Manifest, Passage, Result, SearchResponse
 
-log = logging.getLogger(__name__)
 
 EXAMPLE_QUESTIONS = (
     "What foods should I avoid?",
@@ -109,11 +107,13 @@ def strength_of(result: Result, no_good_match: bool) -> Strength:
 
 
 @st.cache_resource(show_spinner=False)
-def load_encoder(backend: str):
-    """The model, loaded once per process and backend (about 4 s). Shared by every searcher and rebuild."""
+def load_encoder(backend: str, cache_dir: str):
+    """The model, loaded once per process and backend (a few seconds). Shared by every searcher and rebuild,
+    so a new index version is picked up without loading the model again. `cache_dir` is where the engine
+    keeps its ONNX export (index/cache), as the CLI does."""
     from .encode import Encoder
 
-    return Encoder(backend)
+    return Encoder(backend, cache_dir=Path(cache_dir))
 
 
 class _SearcherSlot:
@@ -143,7 +143,8 @@ def get_searcher(index_dir: Path) -> Searcher:
     with slot.lock:
         if slot.searcher is None or slot.searcher.is_stale():
             manifest = current_manifest(index_dir)  # fails fast, before the model loads, if there is no index
-            slot.searcher = Searcher(index_dir, encoder=load_encoder(manifest.backend))
+            encoder = load_encoder(manifest.backend, str(Path(index_dir) / "cache"))
+            slot.searcher = Searcher(index_dir, encoder=encoder)
         return slot.searcher
 
 
@@ -175,10 +176,13 @@ def card_html(result: Result, terms: frozenset[str], no_good_match: bool) -> str
     """One result card: strength label, page › section heading, highlighted passage, source link."""
     p = result.passage
     strength = strength_of(result, no_good_match)
+    # The best sentence is emphasised only in a strong match: in a weaker passage the "best" sentence is merely
+    # the least bad one, and bold type would present it as an answer.
+    best = result.best_sentence if strength.css == "strong" else None
     parts = [
         f'<div class="nets-card"><p class="nets-strength nets-{strength.css}">{strength.label}</p>',
         f'<h3 class="nets-crumb">{escape_text(p.breadcrumb)}</h3>',
-        f'<div class="nets-passage">{highlight(p.text, terms, result.best_sentence)}</div>',
+        f'<div class="nets-passage">{highlight(p.text, terms, best)}</div>',
     ]
     link = safe_link(p.source)
     if link:
@@ -201,6 +205,11 @@ def section_html(neighbours: list[Passage], current_id: str, terms: frozenset[st
 
 def note_html(text: str, css: str = "nets-note", role: str = "note") -> str:
     return f'<div class="{css}" role="{role}">{escape_text(text)}</div>'
+
+
+def show_small(text: str) -> None:
+    """A quiet line of help text (st.caption's grey is too pale for WCAG AA)."""
+    st.markdown(f'<p class="nets-small">{escape_text(text)}</p>', unsafe_allow_html=True)
 
 
 # --------------------------------------------------------------------------- callbacks
@@ -255,7 +264,7 @@ def main(argv: Sequence[str] = ()) -> None:
     st.html(f"<style>{PAGE_CSS}</style>")
     if config.editor:
         render_editor_panel(config)
-    st.title("Search our NETs information")
+    st.title("Search our NETs information", anchor=False)
     st.markdown(note_html(SAFETY_NOTE, "nets-safety"), unsafe_allow_html=True)
     question = render_question_box()
     if not question:
@@ -274,7 +283,6 @@ def render_question_box() -> str:
             "Your question",
             key=QUESTION,
             placeholder="For example: can I still drink coffee?",
-            help="Type a question in your own words and press Enter.",
         )
         st.form_submit_button("Search", type="primary", on_click=_submit)
     if st.session_state.get("empty_question"):
@@ -287,7 +295,7 @@ def render_question_box() -> str:
 
 
 def render_examples() -> None:
-    st.subheader("Not sure what to ask? Try one of these", anchor=False)
+    st.header("Not sure what to ask? Try one of these", anchor=False)
     with st.container(horizontal=True, gap="small"):
         for number, example in enumerate(EXAMPLE_QUESTIONS):
             st.button(example, key=f"example-{number}", on_click=_ask_example, args=(example,))
@@ -368,7 +376,7 @@ def render_feedback(config: PageConfig, response: SearchResponse) -> None:
     if config.feedback_db is None or not response.results:
         return
     replied = st.session_state.get(f"replied:{question_key(response.query)}")
-    st.subheader("Did this answer your question?", anchor=False)
+    st.header("Did this answer your question?", anchor=False)
     if replied is not None:
         st.markdown(note_html("Thank you: your reply helps us improve our information."), unsafe_allow_html=True)
         return
@@ -376,7 +384,7 @@ def render_feedback(config: PageConfig, response: SearchResponse) -> None:
     with st.container(horizontal=True, gap="small"):
         st.button("Yes", key="reply-yes", on_click=_reply, args=(config.feedback_db, response.query, ids, True))
         st.button("No", key="reply-no", on_click=_reply, args=(config.feedback_db, response.query, ids, False))
-    st.caption("We store only your question, the passages shown and your reply; nothing that identifies you.")
+    show_small("We store only your question, the passages shown and your reply; nothing that identifies you.")
 
 
 # --------------------------------------------------------------------------- editor panel
@@ -421,7 +429,7 @@ def render_index_status(config: PageConfig) -> None:
         )
         st.markdown(note_html(text, "nets-problem", "status"), unsafe_allow_html=True)
     else:
-        st.caption("The index is up to date with the corpus.")
+        show_small("The index is up to date with the corpus.")
 
 
 def render_rebuild(config: PageConfig) -> None:
@@ -439,7 +447,7 @@ def render_rebuild(config: PageConfig) -> None:
         bar.progress(done / total if total else 1.0, text=f"Embedding passages: {done} of {total}")
 
     try:
-        encoder = load_encoder(settings.backend)
+        encoder = load_encoder(settings.backend, str(Path(config.index_dir) / "cache"))
         report = build_index(config.corpus_dir, config.index_dir, settings, encoder=encoder, progress=progress)
     except NetsSearchError as exc:
         bar.empty()
@@ -453,7 +461,7 @@ def render_rebuild(config: PageConfig) -> None:
 def render_gaps(config: PageConfig) -> None:
     st.subheader("Questions readers said were not answered", anchor=False)
     if config.feedback_db is None:
-        st.caption("Feedback is switched off (NETS_SEARCH_FEEDBACK=0).")
+        show_small("Feedback is switched off (NETS_SEARCH_FEEDBACK=0).")
         return
     message = st.session_state.pop("golden_message", None)
     if message:
@@ -461,7 +469,7 @@ def render_gaps(config: PageConfig) -> None:
         st.markdown(note_html(message[1], css, role), unsafe_allow_html=True)
     gaps = FeedbackStore(config.feedback_db).unanswered()
     if not gaps:
-        st.caption("None yet.")
+        show_small("None yet.")
         return
     for number, gap in enumerate(gaps):
         times = "once" if gap.count == 1 else f"{gap.count} times"
@@ -481,6 +489,16 @@ def render_gaps(config: PageConfig) -> None:
 # Contrast ratios (WCAG AA needs 4.5:1 for text): text #1b2a33 on white 14.7, teal #1f5f66 on white 7.3 (and
 # white on teal buttons 7.3), muted #4a5a63 7.2, <mark> #1b2a33 on #fde68a 11.8; every label pair is above 6.6.
 PAGE_CSS = """
+[data-testid="stMainBlockContainer"] { padding-top: 4rem; padding-bottom: 3rem; }
+[data-testid="stHeading"] h1 { font-size: 2.1rem; line-height: 1.2; padding-bottom: 0.5rem; }
+[data-testid="stHeading"] h2 { font-size: 1.4rem; line-height: 1.3; padding-top: 1.25rem; }
+[data-testid="stHeading"] h3 { font-size: 1.15rem; line-height: 1.3; }
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding: 4rem 1rem 2rem 1rem; }
+  [data-testid="stHeading"] h1 { font-size: 1.65rem; }
+  [data-testid="stHeading"] h2 { font-size: 1.25rem; }
+  .nets-safety { font-size: 0.9rem; }
+}
 .nets-safety { background: #eef6f7; border-left: 4px solid #1f5f66; padding: 0.75rem 1rem; border-radius: 4px;
   color: #1b2a33; font-size: 0.95rem; line-height: 1.5; margin-bottom: 0.5rem; }
 .nets-note, .nets-prompt { color: #1b2a33; line-height: 1.5; margin: 0.25rem 0 0.75rem 0; }
@@ -503,6 +521,7 @@ PAGE_CSS = """
 .nets-neighbour.nets-current { border-left-color: #1f5f66; }
 .nets-source { margin: 0.5rem 0 0 0; }
 .nets-source a { color: #1f5f66; }
+.nets-small, [data-testid="InputInstructions"] { color: #4a5a63; font-size: 0.85rem; margin: 0.25rem 0; }
 .nets-facts { padding-left: 1rem; margin: 0; }
 .nets-gap { margin: 0.5rem 0 0.25rem 0; overflow-wrap: anywhere; }
 .nets-gap span { color: #4a5a63; }

@@ -75,7 +75,7 @@ def button(at: AppTest, label: str, container=None):
 def shown(at: AppTest, container=None) -> str:
     """All Markdown, headings and code the page shows, as source text."""
     where = container or at
-    parts = [m.value for m in where.markdown] + [m.value for m in where.caption] + [c.value for c in where.code]
+    parts = [m.value for m in where.markdown] + [c.value for c in where.code]
     parts += [h.value for h in (*where.title, *where.header, *where.subheader)]
     return "\n".join(parts)
 
@@ -259,7 +259,8 @@ def test_rebuild_in_editor_mode_swaps_the_new_index_in_without_a_restart(monkeyp
     old_version = store.current_version(index)
 
     (corpus / "travel.md").write_text(
-        "# Travelling with NETs\n\n## Insurance\n\nTell your travel insurance company about your NETs before you go abroad.\n"
+        "# Travelling with NETs\n\n## Insurance\n\n"
+        "Tell your travel insurance company about your NETs before you go abroad.\n"
     )
     page.pending_changes_cached.clear()
     at.run()

@@ -1,0 +1,182 @@
+"""End to end in a real browser: `streamlit run app.py` on a free port, driven by Playwright in Debian's Chromium.
+
+Also writes the README screenshots: docs/screenshot-desktop.png (1280 px wide) and docs/screenshot-mobile.png
+(360 px wide), of results for a real question.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+SEED_PAGE = ROOT / "corpus" / "nets-key-facts.md"
+DOCS = ROOT / "docs"
+FOODS = "what foods should I avoid?"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update"]
+STARTUP_LIMIT_SECONDS = 120  # a limit on waiting, not a timing assertion
+WAIT_MS = 90_000
+
+try:
+    from playwright.sync_api import expect, sync_playwright
+except ImportError:  # pragma: no cover - depends on the machine
+    sync_playwright = None
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(sync_playwright is None, reason="playwright is not installed: pip install playwright"),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not found at {CHROMIUM} (apt-get install chromium)"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + STARTUP_LIMIT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited early with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"streamlit did not answer on {url} within {STARTUP_LIMIT_SECONDS} s")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> str:
+    """The page served by a real `streamlit run app.py` on a free localhost port, over a temporary index."""
+    from nets_search.build import BuildSettings, build_index
+
+    root = tmp_path_factory.mktemp("browser")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED_PAGE, corpus / SEED_PAGE.name)
+    build_index(corpus, root / "index", BuildSettings())
+    port = free_port()
+    env = dict(
+        os.environ,
+        NETS_SEARCH_INDEX=str(root / "index"),
+        NETS_SEARCH_CORPUS=str(corpus),
+        NETS_SEARCH_FEEDBACK_DB=str(root / "feedback.sqlite"),
+        NETS_SEARCH_GOLDEN=str(root / "golden-questions.jsonl"),
+    )
+    env.pop("NETS_SEARCH_EDITOR", None)
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+               "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    log = (root / "streamlit.log").open("w")
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url, process)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def open_page(browser, server: str, width: int, height: int):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(server)
+    page.get_by_role("textbox", name="Your question").wait_for()
+    return context, page
+
+
+def screenshot(page, name: str, max_height: int = 6000) -> None:
+    """A picture of the whole page. Streamlit scrolls inside its main element, not the document, so the
+    viewport is first made as tall as the content."""
+    expect(page.get_by_role("heading", name="Did this answer your question?")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_test_id("stStatusWidgetRunningIcon")).to_have_count(0, timeout=WAIT_MS)
+    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": page.viewport_size["width"], "height": min(int(height), max_height)})
+    page.evaluate("window.scrollTo(0, 0); document.querySelectorAll('*').forEach(e => { e.scrollTop = 0; })")
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS / name), full_page=True)
+
+
+def search(page, question: str) -> None:
+    box = page.get_by_role("textbox", name="Your question")
+    box.fill(question)
+    box.press("Enter")
+
+
+def test_typing_a_question_shows_the_answering_passage_and_puts_it_in_the_url(browser, server):
+    context, page = open_page(browser, server, 1280, 900)
+    try:
+        search(page, FOODS)
+        first_card = page.locator(".nets-card").first
+        expect(first_card).to_contain_text("tryptophan", timeout=WAIT_MS)
+        expect(first_card.locator("mark").first).to_be_visible()
+        expect(page.get_by_role("heading", name="Passages that may answer your question")).to_be_visible()
+        assert parse_qs(urlparse(page.url).query).get("q") == [FOODS]
+        expect(page.get_by_text("call 999", exact=False)).to_be_visible()
+        screenshot(page, "screenshot-desktop.png")
+    finally:
+        context.close()
+
+
+def test_a_shared_link_reopens_the_search(browser, server):
+    context = browser.new_context(viewport={"width": 360, "height": 780}, is_mobile=True, device_scale_factor=2)
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    try:
+        page.goto(f"{server}/?q=what+foods+should+I+avoid%3F")
+        expect(page.locator(".nets-card").first).to_contain_text("tryptophan", timeout=WAIT_MS)
+        expect(page.get_by_role("textbox", name="Your question")).to_have_value(FOODS)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, "the page scrolls sideways at 360 px"
+        screenshot(page, "screenshot-mobile.png", max_height=1400)
+    finally:
+        context.close()
+
+
+def test_a_script_in_the_question_is_shown_as_text_and_never_runs(browser, server):
+    payload = '<script>alert("x")</script><img src=x onerror=alert(1)> [x](javascript:alert(1)) **flushing**'
+    context, page = open_page(browser, server, 1280, 900)
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    try:
+        scripts_before = page.locator("script").count()
+        search(page, payload)
+        asked = page.locator(".nets-asked")
+        expect(asked).to_contain_text('<script>alert("x")</script>', timeout=WAIT_MS)
+        expect(asked).to_contain_text("[x](javascript:alert(1)) **flushing**")
+        expect(page.locator(".nets-card").first).to_be_visible()
+        page.wait_for_timeout(500)
+        assert dialogs == []
+        assert page.locator("script").count() == scripts_before
+        assert page.locator("main img[src='x']").count() == 0
+        assert page.locator("main a[href^='javascript']").count() == 0
+    finally:
+        context.close()
