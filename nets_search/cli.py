@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -52,6 +53,8 @@ def make_parser() -> argparse.ArgumentParser:
     search.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid", help="retrieval mode (default hybrid)")
     search.add_argument("--json", action="store_true", help="print JSON instead of readable text")
     search.set_defaults(handler=run_search)
+
+    add_eval_parser(sub)
     return parser
 
 
@@ -173,6 +176,141 @@ def format_response(response: SearchResponse) -> str:
             lines.append(f"   source: {p.source}")
         lines.append("")
     return "\n".join(lines).rstrip()
+
+
+# --------------------------------------------------------------------------- eval
+
+DEFAULT_GOLDEN = DEFAULT_CORPUS / "golden-questions.jsonl"
+SHARED_GOLDEN = Path("../shared/data/nets-dev-questions.jsonl")  # the development set, when checked out beside us
+DEFAULT_EVAL_OUT = Path("eval-results.json")
+
+
+def add_eval_parser(sub) -> None:
+    ev = sub.add_parser(
+        "eval",
+        help="measure answer quality on golden questions and BEIR datasets",
+        description=(
+            "Score retrieval in each mode side by side: golden questions (hit@1, hit@3, MRR@5, no-good-match "
+            "flags) and, with --beir, a BEIR dataset at document level (nDCG@10, MRR@10, Recall@10/100). "
+            "Prints tables and writes every figure to a JSON file."
+        ),
+    )
+    ev.add_argument("--golden", type=Path, nargs="+", action="extend", metavar="FILE",
+                    help=f"golden-question JSONL files (default: {DEFAULT_GOLDEN}, plus {SHARED_GOLDEN} if present)")
+    ev.add_argument("--no-golden", action="store_true", help="skip the golden questions (BEIR only)")
+    ev.add_argument("--beir", type=Path, metavar="DIR", help="a BEIR folder: corpus.jsonl, queries.jsonl, qrels/*.tsv")
+    ev.add_argument("--split", help="which qrels/<split>.tsv to use (default: the only one, or the first by name)")
+    ev.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index for the golden questions (default: index/)")
+    ev.add_argument("--beir-index", type=Path, metavar="DIR",
+                    help="index of the BEIR corpus (default: index-beir-<folder name>/, built or updated first)")
+    ev.add_argument("--modes", default="hybrid,dense,lexical", help="comma-separated modes (default: hybrid,dense,lexical)")
+    ev.add_argument("--limit", type=_positive_int, metavar="N", help="only the first N BEIR queries")
+    ev.add_argument("--out", type=Path, default=DEFAULT_EVAL_OUT, help=f"JSON file for the figures (default: {DEFAULT_EVAL_OUT})")
+    ev.add_argument("--quiet", action="store_true", help="no progress bar while building the BEIR index")
+    ev.set_defaults(handler=run_eval)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    from . import evaluate
+
+    modes = _eval_modes(args.modes)
+    golden = {str(path): evaluate.load_golden(path) for path in _golden_files(args)}
+    dataset = evaluate.load_beir(args.beir, args.split) if args.beir else None
+    if not golden and dataset is None:
+        raise NetsSearchError("nothing to evaluate: give --golden FILE or --beir DIR")
+    encoder = _LazyEncoder(args.index if golden else args.beir_index or Path(f"index-beir-{dataset.name}"))
+    figures: dict = {"created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "modes": modes, "golden": {}, "beir": {}}
+    if golden:
+        searcher = _eval_searcher(args.index, encoder)
+        for label, questions in golden.items():
+            reports = evaluate.compare_golden(searcher.search, questions, modes)
+            print(evaluate.format_golden_table(label, reports) + "\n")
+            figures["golden"][label] = {
+                "index": str(args.index),
+                "index_version": searcher.version,
+                "modes": {mode: report.to_dict() for mode, report in reports.items()},
+            }
+    if dataset is not None:
+        index = args.beir_index or Path(f"index-beir-{dataset.name}")
+        searcher = _beir_searcher(dataset, index, encoder, args.quiet)
+        reports = evaluate.compare_beir(searcher.search, dataset, modes, args.limit)
+        print(evaluate.format_beir_table(dataset, reports, f"{index}/") + "\n")
+        figures["beir"][dataset.name] = {
+            "folder": str(args.beir),
+            "split": dataset.split,
+            "index": str(index),
+            "index_version": searcher.version,
+            "limit": args.limit,
+            "modes": {mode: report.to_dict() for mode, report in reports.items()},
+        }
+    evaluate.write_json(args.out, figures)
+    print(f"Figures written to {args.out}")
+    return 0
+
+
+def _eval_modes(text: str) -> list[str]:
+    from .search import MODES
+
+    modes = list(dict.fromkeys(m.strip() for m in text.split(",") if m.strip()))
+    unknown = [m for m in modes if m not in MODES]
+    if unknown or not modes:
+        raise NetsSearchError(f"unknown mode '{unknown[0] if unknown else text}' in --modes (choose from {', '.join(MODES)})")
+    return modes
+
+
+def _golden_files(args: argparse.Namespace) -> list[Path]:
+    if args.no_golden:
+        return []
+    if args.golden:
+        return list(args.golden)
+    return [DEFAULT_GOLDEN] + ([SHARED_GOLDEN] if SHARED_GOLDEN.is_file() else [])
+
+
+class _LazyEncoder:
+    """One encoder for the whole run (the build and every searcher), loaded only when first needed."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.cache_dir = Path(index_dir) / "cache"
+        self._encoder = None
+
+    def get(self):
+        if self._encoder is None:
+            from .encode import DEFAULT_BACKEND, Encoder
+
+            self._encoder = Encoder(DEFAULT_BACKEND, cache_dir=self.cache_dir)
+        return self._encoder
+
+
+def _eval_searcher(index: Path, encoder: _LazyEncoder):
+    from .encode import base_backend
+    from .search import Searcher
+
+    searcher = Searcher(index, encoder=encoder.get())
+    if base_backend(searcher.manifest.backend) != base_backend(encoder.get().backend):
+        print(
+            f"nets-search: warning: {index} was built on the {searcher.manifest.backend} backend, queries run on "
+            f"{encoder.get().backend}; scores may differ slightly from the page's",
+            file=sys.stderr,
+        )
+    return searcher
+
+
+def _beir_searcher(dataset, index: Path, encoder: _LazyEncoder, quiet: bool):
+    """Bring the BEIR index up to date (a no-op when nothing changed), then open it."""
+    from .build import BuildSettings, build_index
+
+    print(f"Updating the index of {dataset.corpus} in {index}/ (only new or changed passages are embedded) …", flush=True)
+    with _progress_bar(disabled=quiet) as progress:
+        report = build_index(dataset.corpus, index, BuildSettings(), encoder=encoder.get(), progress=progress)
+    print(format_build_report(report) + "\n")
+    return _eval_searcher(index, encoder)
 
 
 if __name__ == "__main__":
