@@ -55,6 +55,7 @@ def make_parser() -> argparse.ArgumentParser:
     search.set_defaults(handler=run_search)
 
     add_eval_parser(sub)
+    add_calibrate_parser(sub)
     return parser
 
 
@@ -183,6 +184,49 @@ def format_response(response: SearchResponse) -> str:
 DEFAULT_GOLDEN = DEFAULT_CORPUS / "golden-questions.jsonl"
 SHARED_GOLDEN = Path("../shared/data/nets-dev-questions.jsonl")  # the development set, when checked out beside us
 DEFAULT_EVAL_OUT = Path("eval-results.json")
+
+
+CALIBRATION_QUESTIONS = (DEFAULT_GOLDEN, Path("data/calibration/in-scope.jsonl"), Path("data/calibration/out-of-scope.jsonl"))
+
+
+def add_calibrate_parser(sub) -> None:
+    cal = sub.add_parser(
+        "calibrate",
+        help="fit the 'no good match' decision on labelled questions",
+        description=(
+            "Fit the no-good-match decision (a logistic model over best similarity, term coverage and retriever "
+            "agreement) on in-scope and out-of-scope golden questions, and write it to the package's "
+            "calibration.json. Run after changing the model, the corpus a lot, or the question sets."
+        ),
+    )
+    cal.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index to gather evidence from (default: index/)")
+    cal.add_argument("--questions", type=Path, nargs="+", metavar="FILE",
+                     help="golden-question files (default: the project's golden and calibration sets, plus the shared dev set if present)")
+    cal.add_argument("--max-false-flags", type=float, default=0.02, help="share of in-scope questions that may be flagged (default 0.02)")
+    cal.add_argument("--out", type=Path, default=None, help="where to write (default: the package's calibration.json)")
+    cal.set_defaults(handler=run_calibrate)
+
+
+def run_calibrate(args: argparse.Namespace) -> int:
+    from . import evaluate
+    from .confidence import CALIBRATION_FILE, calibrate
+    from .search import Searcher
+
+    files = args.questions or [p for p in (*CALIBRATION_QUESTIONS, SHARED_GOLDEN) if p.exists()]
+    questions = [q for path in files for q in evaluate.load_golden(path) if q.out_of_scope or q.expect]
+    searcher = Searcher(args.index)
+    calibration = calibrate(searcher.search, [(q.question, not q.out_of_scope) for q in questions], args.max_false_flags)
+    calibration.save(args.out or CALIBRATION_FILE)
+    searcher.calibration = calibration
+    flagged = [(q, searcher.search(q.question).no_good_match) for q in questions]
+    caught = sum(1 for q, f in flagged if q.out_of_scope and f)
+    wrong = [q.question for q, f in flagged if not q.out_of_scope and f]
+    outside = sum(1 for q in questions if q.out_of_scope)
+    print(f"Calibrated on {calibration.fitted_on}: out-of-scope flagged {caught}/{outside}, "
+          f"in-scope wrongly flagged {len(wrong)}/{len(questions) - outside}")
+    for question in wrong:
+        print(f"  wrongly flagged: {question}")
+    return 0
 
 
 def add_eval_parser(sub) -> None:

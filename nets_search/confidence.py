@@ -74,3 +74,9 @@ def best_sentence(text: str, question_terms: set[str], idf: dict[str, float], an
         if score > best_score + 1e-9:
             best, best_score = (start, end), score
     return best
+
+
+def calibrate(search_fn, labelled: list[tuple[str, bool]], max_false_flags: float = 0.02) -> Calibration:
+    """Fit the no-good-match decision on (question, in scope?) pairs, gathering evidence through `search_fn`."""
+    evidence = [search_fn(question).evidence for question, _ in labelled]
+    return fit_calibration(evidence, [in_scope for _, in_scope in labelled], max_false_flags)

@@ -9,6 +9,7 @@ import platform
 import shutil
 import sys
 import uuid
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
@@ -52,6 +53,8 @@ def export_folder(model_folder: str, backend: str, cache_dir: Path) -> Path:
     staging = target.parent / f".tmp-{uuid.uuid4().hex[:8]}"
     shutil.copytree(target if target.is_dir() else model_folder, staging)
     try:
+        _quiet_export_logs()
+
         model = SentenceTransformer(str(staging), backend="onnx", device="cpu", local_files_only=True)
         model.save(str(staging))
         if backend == "onnx-int8":
@@ -64,6 +67,13 @@ def export_folder(model_folder: str, backend: str, cache_dir: Path) -> Path:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def _quiet_export_logs() -> None:
+    """The one-off export is noisy (tracer warnings, save hints): keep the editor's terminal readable."""
+    warnings.filterwarnings("ignore", module="transformers")
+    warnings.filterwarnings("ignore", category=UserWarning)
+    logging.getLogger("sentence_transformers").setLevel(logging.ERROR)
 
 
 def load_onnx_model(model_folder: str, backend: str, cache_dir: Path | None):

@@ -24,11 +24,17 @@ CANDIDATES = 100
 
 @dataclass(frozen=True)
 class FusionSettings:
-    """Weighted reciprocal-rank fusion: score = sum of weight / (k + rank) over the retrievers that found it."""
+    """How the two rankings combine.
 
+    "rrf": weighted reciprocal-rank fusion, sum of weight / (k + rank).
+    "convex": dense_weight * cosine + lexical_weight * (BM25 / best BM25 of the question); both parts lie in
+    [0, 1], so the weights mean what they say whatever the question's length.
+    """
+
+    method: str = "convex"
     rrf_k: int = 60
-    dense_weight: float = 1.0
-    lexical_weight: float = 1.0
+    dense_weight: float = 0.7
+    lexical_weight: float = 0.3
 
 
 def reciprocal_rank_fusion(
@@ -41,6 +47,22 @@ def reciprocal_rank_fusion(
         for rank, item in enumerate(ranking, 1):
             scores[item] = scores.get(item, 0.0) + weight / (k + rank)
     return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+def convex_fusion(scored: dict[str, list[tuple[int, float]]], weights: dict[str, float]) -> list[tuple[int, float]]:
+    """Weighted sum of already comparable scores; an item a retriever did not return scores 0 there."""
+    scores: dict[int, float] = {}
+    for name, items in scored.items():
+        weight = weights.get(name, 1.0)
+        for item, score in items:
+            scores[item] = scores.get(item, 0.0) + weight * score
+    total = sum(weights.get(name, 1.0) for name in scored) or 1.0
+    return sorted(((item, s / total) for item, s in scores.items()), key=lambda pair: (-pair[1], pair[0]))
+
+
+def _scaled_to_best(items: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    best = items[0][1] if items else 0.0
+    return [(item, score / best) for item, score in items] if best > 0 else []
 
 
 def prepare_question(question: str) -> tuple[str, bool]:
@@ -154,8 +176,10 @@ class Searcher:
             return dense
         if mode == "lexical":
             return lexical
-        rankings = {"dense": [r for r, _ in dense], "lexical": [r for r, _ in lexical]}
         weights = {"dense": self.fusion.dense_weight, "lexical": self.fusion.lexical_weight}
+        if self.fusion.method == "convex":
+            return convex_fusion({"dense": dense, "lexical": _scaled_to_best(lexical)}, weights)
+        rankings = {"dense": [r for r, _ in dense], "lexical": [r for r, _ in lexical]}
         return reciprocal_rank_fusion(rankings, weights, self.fusion.rrf_k)
 
 

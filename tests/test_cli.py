@@ -82,7 +82,7 @@ def test_build_reports_what_changed(capsys, tmp_path, encoder, monkeypatch):
     shutil.copytree(SEED_CORPUS, corpus)
     monkeypatch.setattr("nets_search.encode.Encoder", lambda *a, **k: encoder)
     code, out, _ = run(capsys, "build", "--corpus", corpus, "--index", tmp_path / "index", "--quiet")
-    assert code == 0 and "1 added, 0 changed, 0 removed" in out and "embedded" in out
+    assert code == 0 and "2 added, 0 changed, 0 removed" in out and "embedded" in out
     code, out, _ = run(capsys, "build", "--corpus", corpus, "--index", tmp_path / "index")
     assert out.startswith("Nothing changed")
 

@@ -1,0 +1,58 @@
+import pytest
+
+from nets_search.confidence import Calibration, Evidence, best_sentence, fit_calibration
+from nets_search.lexical import analyse
+
+
+def test_in_scope_probability_is_the_logistic_of_the_weighted_sum():
+    calibration = Calibration(weights=(2.0, 1.0, 0.5), bias=-1.0, threshold=0.5)
+    # z = -1 + 2*0.5 + 1*1 + 0.5*0 = 1 -> 1 / (1 + e^-1) = 0.7311
+    assert calibration.in_scope_probability(Evidence(0.5, 1.0, 0.0)) == pytest.approx(0.7310586)
+    assert not calibration.no_good_match(Evidence(0.5, 1.0, 0.0))
+    assert calibration.no_good_match(Evidence(0.0, 0.0, 0.0))  # z = -1 -> 0.27
+
+
+def test_fitted_calibration_separates_and_spares_in_scope_questions():
+    inside = [Evidence(0.5 + i / 100, 0.8, 1.0) for i in range(30)]
+    outside = [Evidence(0.05 + i / 100, 0.1, 0.0) for i in range(20)]
+    calibration = fit_calibration(inside + outside, [True] * 30 + [False] * 20)
+    assert not any(calibration.no_good_match(e) for e in inside)
+    assert all(calibration.no_good_match(e) for e in outside)
+
+
+def test_calibration_round_trips_through_json(tmp_path):
+    calibration = Calibration((1.5, -0.5, 0.25), 0.1, 0.3, "test")
+    calibration.save(tmp_path / "c.json")
+    assert Calibration.load(tmp_path / "c.json") == calibration
+
+
+def test_shipped_calibration_loads():
+    assert len(Calibration.load().weights) == 3
+
+
+IDF = {t: 1.0 for t in analyse("tryptophan chocolate cheese foods avoid stress flushing")}
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("which foods have tryptophan", "• Avoid foods with tryptophan (e.g. chocolate, cheese)."),
+        ("does stress matter", "Stress can trigger flushing."),
+        ("weather tomorrow", None),
+    ],
+)
+def test_best_sentence_is_the_one_sharing_most_question_terms(question, expected):
+    text = "Carcinoid syndrome is common. Stress can trigger flushing.\n• Avoid foods with tryptophan (e.g. chocolate, cheese)."
+    span = best_sentence(text, set(analyse(question)), IDF, analyse)
+    assert (text[span[0] : span[1]] if span else None) == expected
+
+
+def test_search_flags_an_unrelated_question_and_not_a_related_one(seed_searcher):
+    assert seed_searcher.search("how do I renew my passport").no_good_match
+    assert not seed_searcher.search("what are the symptoms of carcinoid syndrome").no_good_match
+
+
+def test_every_result_carries_a_best_sentence_inside_its_passage(seed_searcher):
+    for result in seed_searcher.search("flushing of the face", k=3).results:
+        start, end = result.best_sentence
+        assert 0 <= start < end <= len(result.passage.text)

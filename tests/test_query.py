@@ -1,0 +1,59 @@
+import pytest
+
+from nets_search.errors import CorpusError
+from nets_search.query import Glossary, QueryNormaliser
+
+PASSAGES = ["Carcinoid syndrome causes diarrhoea and flushing.", "Foods with tryptophan include chocolate."]
+KNOWN = frozenset({"bake", "bread", "train", "times", "what", "is", "the"})
+
+
+@pytest.fixture
+def normaliser():
+    glossary = Glossary((("tummy", "stomach"), ("the runs", "diarrhoea"), ("red face", "flushing")))
+    return QueryNormaliser(PASSAGES, glossary, KNOWN)
+
+
+@pytest.mark.parametrize(
+    "question, corrections",
+    [
+        ("carcinoud syndrom", (("carcinoud", "carcinoid"), ("syndrom", "syndrome"))),
+        ("diarea", (("diarea", "diarrhoea"),)),
+        ("tryptofan foods", (("tryptofan", "tryptophan"),)),
+        ("bake bread", ()),  # real words the corpus lacks are left alone
+        ("xylophone", ()),  # nothing close enough
+    ],
+)
+def test_typos_are_repaired_against_the_corpus_words(normaliser, question, corrections):
+    assert normaliser.normalise(question).corrections == corrections
+
+
+def test_corrected_words_replace_the_typo_in_the_searched_text(normaliser):
+    assert normaliser.normalise("Diarea at night").text == "diarrhoea at night"
+
+
+@pytest.mark.parametrize(
+    "question, expansions",
+    [
+        ("my tummy hurts", ("stomach",)),
+        ("I have THE RUNS and a red face", ("diarrhoea", "flushing")),
+        ("tummyache", ()),  # whole words only
+        ("runs in the family", ()),
+    ],
+)
+def test_glossary_terms_add_our_words_and_keep_the_question(normaliser, question, expansions):
+    query = normaliser.normalise(question)
+    assert query.expansions == expansions
+    assert query.text.startswith(question)
+
+
+def test_glossary_file_loads_lists_and_rejects_bad_lines(tmp_path):
+    path = tmp_path / "glossary.yaml"
+    path.write_text("Tummy: stomach\nthe runs: [diarrhoea, loose stools]\n")
+    assert Glossary.load(path).to_dict() == {"the runs": "diarrhoea loose stools", "tummy": "stomach"}
+    path.write_text("tummy:\n")
+    with pytest.raises(CorpusError, match="glossary.yaml: the entry 'tummy' has an empty side"):
+        Glossary.load(path)
+    path.write_text("- just\n- a list\n")
+    with pytest.raises(CorpusError, match="glossary.yaml"):
+        Glossary.load(path)
+    assert Glossary.load(tmp_path / "absent.yaml").entries == ()
