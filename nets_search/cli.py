@@ -194,8 +194,8 @@ def add_calibrate_parser(sub) -> None:
         "calibrate",
         help="fit the 'no good match' decision on labelled questions",
         description=(
-            "Fit the no-good-match decision (a logistic model over best similarity, term coverage and retriever "
-            "agreement) on in-scope and out-of-scope golden questions, and write it to the package's "
+            "Fit the no-good-match decision (a logistic model over best similarity and term coverage) "
+            "on in-scope and out-of-scope golden questions, and write it to the package's "
             "calibration.json. Run after changing the model, the corpus a lot, or the question sets."
         ),
     )

@@ -1,7 +1,7 @@
 """Deciding "no good match" from evidence that can be calibrated, and finding the best-answering sentence.
 
-The decision is a logistic model over three signals (best dense similarity, how many of the question's words
-our pages contain at all, and whether the two retrievers agree on the best passage), fitted by
+The decision is a logistic model over two signals (best dense similarity, and how much of the question's wording
+our pages contain at all), fitted by
 `nets-search calibrate` on labelled in-scope and out-of-scope questions and stored in calibration.json.
 """
 
@@ -21,10 +21,10 @@ CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 class Evidence:
     top_similarity: float  # cosine of the best passage by dense search
     term_coverage: float  # share of the question's content terms (IDF-weighted) found in the index
-    agreement: float  # 1.0 when the best dense passage is in the lexical top 3
+    agreement: float  # 1.0 when the best dense passage is in the lexical top 3 (reported; it did not help the fit)
 
     def features(self) -> list[float]:
-        return [self.top_similarity, self.term_coverage, self.agreement]
+        return [self.top_similarity, self.term_coverage]
 
 
 @dataclass(frozen=True)

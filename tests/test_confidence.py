@@ -5,8 +5,8 @@ from nets_search.lexical import analyse
 
 
 def test_in_scope_probability_is_the_logistic_of_the_weighted_sum():
-    calibration = Calibration(weights=(2.0, 1.0, 0.5), bias=-1.0, threshold=0.5)
-    # z = -1 + 2*0.5 + 1*1 + 0.5*0 = 1 -> 1 / (1 + e^-1) = 0.7311
+    calibration = Calibration(weights=(2.0, 1.0), bias=-1.0, threshold=0.5)
+    # z = -1 + 2*0.5 + 1*1 = 1 -> 1 / (1 + e^-1) = 0.7311
     assert calibration.in_scope_probability(Evidence(0.5, 1.0, 0.0)) == pytest.approx(0.7310586)
     assert not calibration.no_good_match(Evidence(0.5, 1.0, 0.0))
     assert calibration.no_good_match(Evidence(0.0, 0.0, 0.0))  # z = -1 -> 0.27
@@ -21,13 +21,13 @@ def test_fitted_calibration_separates_and_spares_in_scope_questions():
 
 
 def test_calibration_round_trips_through_json(tmp_path):
-    calibration = Calibration((1.5, -0.5, 0.25), 0.1, 0.3, "test")
+    calibration = Calibration((1.5, -0.5), 0.1, 0.3, "test")
     calibration.save(tmp_path / "c.json")
     assert Calibration.load(tmp_path / "c.json") == calibration
 
 
 def test_shipped_calibration_loads():
-    assert len(Calibration.load().weights) == 3
+    assert len(Calibration.load().weights) == len(Evidence(0.0, 0.0, 0.0).features())
 
 
 IDF = {t: 1.0 for t in analyse("tryptophan chocolate cheese foods avoid stress flushing")}
