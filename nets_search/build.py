@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import shutil
+import sqlite3
 import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
 from . import encode, store
 from .corpus import SplitSettings, load_corpus, split_page
-from .errors import NetsSearchError
+from .errors import IndexWriteError, NetsSearchError
 from .lexical import BM25_SETTINGS, LexicalIndex
 from .query import GLOSSARY_FILE, Glossary
 from .text import sha256_text
@@ -54,16 +58,19 @@ def build_index(
         config = _config(settings)
         previous = _previous_manifest(index_dir)
         diff = _diff(previous.files if previous else {}, files)
-        if previous and not force and previous.files == files and _same_config(previous, config):
+        damaged = _damaged(index_dir, previous)
+        if previous and not (force or damaged) and previous.files == files and _same_config(previous, config):
             return BuildReport(previous.version, (), (), (), len(files), previous.passages, 0, previous.passages,
                                time.perf_counter() - started, warnings=loaded.warnings, nothing_changed=True)
         stage("loaded")
         passages = [p for page in pages for p in split_page(page, settings.split)]
-        vectors, tokens, embedded, backend = _embeddings(passages, index_dir, settings, encoder, progress)
+        with _writes_to(index_dir):
+            vectors, tokens, embedded, backend = _embeddings(passages, index_dir, settings, encoder, progress)
         stage("embedded")
         version = store.new_version_name()
         content = _Content(pages, passages, vectors, tokens, glossary, files)
-        manifest = _write_version(index_dir, version, content, config, backend, started, stage)
+        with _writes_to(index_dir, version):
+            manifest = _write_version(index_dir, version, content, config, backend, started, stage)
         store.prune(index_dir)
     return BuildReport(
         version=manifest.version,
@@ -76,7 +83,7 @@ def build_index(
         reused=len(passages) - embedded,
         seconds=time.perf_counter() - started,
         over_token_limit=tuple(p.passage_id for p, t in zip(passages, tokens) if t > encode.MAX_SEQ_LENGTH),
-        warnings=loaded.warnings + _duplicate_warnings(passages),
+        warnings=loaded.warnings + damaged + _duplicate_warnings(passages),
     )
 
 
@@ -138,6 +145,18 @@ def _previous_manifest(index_dir: Path) -> Manifest | None:
         return None
 
 
+def _damaged(index_dir: Path, manifest: Manifest | None) -> tuple[str, ...]:
+    """A warning if the version in use fails its checksums: then even an unchanged corpus is built again,
+    as the message that reported the damage told the editor to do."""
+    if manifest is None:
+        return ()
+    try:
+        store.verify_checksums(store.version_dir(index_dir, manifest.version), manifest)
+    except NetsSearchError:
+        return (f"the index in use ({manifest.version}) was damaged; a complete new version replaces it",)
+    return ()
+
+
 def _diff(before: dict[str, str], after: dict[str, str]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     added = tuple(sorted(k for k in after if k not in before))
     changed = tuple(sorted(k for k in after if k in before and before[k] != after[k]))
@@ -188,10 +207,34 @@ def _embed_missing(keys, text_of, encoder, cache, model_key, found, progress) ->
             progress(min(start + EMBED_BATCH, total), total)
 
 
+@contextmanager
+def _writes_to(index_dir: Path, version: str | None = None) -> Iterator[None]:
+    """A failed write (full disk, read-only folder) becomes one clear message, and the half-written version is
+    removed at once (it would take space a retry needs); the version in use is never touched."""
+    try:
+        yield
+    except (OSError, sqlite3.Error) as exc:
+        if version is not None:
+            store.discard_version(index_dir, version)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        try:
+            reason += f"; {shutil.disk_usage(index_dir).free / 1e6:.1f} MB free"
+        except OSError:
+            pass
+        full = getattr(exc, "errno", None) == errno.ENOSPC or getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+        raise IndexWriteError(
+            f"could not write the index in {index_dir} ({reason}); the index in use is unchanged; "
+            f"{'free some space, then ' if full else ''}{store.REBUILD_HINT}"
+        ) from None
+
+
 def _write_version(index_dir, version, content: _Content, config, backend, started, stage) -> Manifest:
     staged = store.staging_dir(index_dir, version)
     passages, vectors = content.passages, content.vectors
-    save_vector_index(build_vector_index(vectors), staged / store.VECTORS_FILE)
+    try:
+        save_vector_index(build_vector_index(vectors), staged / store.VECTORS_FILE)
+    except RuntimeError:  # faiss reports a failed write (e.g. a full disk) as RuntimeError
+        raise OSError(f"writing {store.VECTORS_FILE} failed") from None
     stage("vectors-written")
     store.write_passage_store(staged / store.PASSAGES_DB, content.pages, passages, content.tokens)
     stage("passages-written")

@@ -63,21 +63,32 @@ def load_corpus(path: Path, skip_bad_files: bool = False) -> LoadReport:
 
 def corpus_files(folder: Path) -> list[Path]:
     """Page files under `folder`, sorted; hidden files and folders are ignored, symlinked folders not followed."""
+    return _walk(folder)[0]
+
+
+def _walk(folder: Path) -> tuple[list[Path], list[str]]:
+    """(page files, warnings). A page-named entry that is not a folder is listed even if it cannot be read
+    (a dangling or looping link), so that reading it names it; a linked folder is named and not followed."""
     found: list[Path] = []
+    warnings: list[str] = []
     for root, dirs, files in os.walk(folder, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        for name in sorted(d for d in dirs if (Path(root) / d).is_symlink() and not d.startswith((".", "_"))):
+            rel = (Path(root) / name).relative_to(folder).as_posix()
+            warnings.append(f"skipped {rel}: a link to a folder; links to folders are not followed")
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")) and not (Path(root) / d).is_symlink())
         for name in sorted(files):
             if name.startswith((".", "_")) or not name.lower().endswith(PAGE_SUFFIXES):
                 continue
             file = Path(root) / name
-            if file.is_file():
+            if not file.is_dir():
                 found.append(file)
-    return found
+    return found, warnings
 
 
 def _pages_from_folder(folder: Path, skip_bad_files: bool) -> tuple[list[Page], list[str]]:
-    pages, warnings = [], []
-    for file in corpus_files(folder):
+    pages: list[Page] = []
+    files, warnings = _walk(folder)
+    for file in files:
         try:
             pages.append(read_page(file, folder))
         except CorpusError as exc:
@@ -89,10 +100,17 @@ def _pages_from_folder(folder: Path, skip_bad_files: bool) -> tuple[list[Page], 
 
 def read_page(file: Path, folder: Path) -> Page:
     rel = file.relative_to(folder).as_posix()
-    size = file.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise CorpusError(f"{rel}: file is {size / 1e6:.1f} MB, over the {MAX_FILE_BYTES / 1e6:.0f} MB limit for one page")
-    raw = file.read_bytes()
+    try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise CorpusError(
+                f"{rel}: file is {size / 1e6:.1f} MB, over the {MAX_FILE_BYTES / 1e6:.0f} MB limit for one page"
+            )
+        raw = file.read_bytes()
+    except OSError as exc:
+        if file.is_symlink():
+            raise CorpusError(f"{rel}: a link that leads nowhere (a loop or a missing file)") from None
+        raise CorpusError(f"{rel}: cannot be read ({exc.strerror or exc})") from None
     if b"\x00" in raw:
         raise CorpusError(f"{rel}: looks like a binary file, not text")
     try:
@@ -169,11 +187,12 @@ def _has_content(page: Page, warnings: list[str]) -> bool:
 
 
 def _check_unique_ids(pages: list[Page], path: Path) -> None:
-    seen: set[str] = set()
+    seen: dict[str, Page] = {}
     for page in pages:
-        if page.doc_id in seen:
-            raise CorpusError(f"{path}: two pages share the id '{page.doc_id}' (e.g. page.md and page.txt)")
-        seen.add(page.doc_id)
+        first = seen.setdefault(page.doc_id, page)
+        if first is not page:
+            names = f"{first.path} and {page.path}" if first.path != page.path else str(path)
+            raise CorpusError(f"{names}: two pages share the id '{page.doc_id}'; rename one of them")
 
 
 def _first_h1(body: str) -> str:

@@ -21,6 +21,10 @@ class IndexCorruptError(NetsSearchError):
     """An index file does not match the checksum its manifest recorded."""
 
 
+class IndexWriteError(NetsSearchError):
+    """A build could not write its new version (full disk, read-only folder); the version in use is untouched."""
+
+
 class BuildLockedError(NetsSearchError):
     """Another build holds the lock."""
 

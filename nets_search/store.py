@@ -25,7 +25,7 @@ from typing import Iterator
 
 import numpy as np
 
-from .errors import BuildLockedError, IndexCorruptError, IndexMismatchError, IndexMissingError
+from .errors import BuildLockedError, IndexCorruptError, IndexMismatchError, IndexMissingError, IndexWriteError
 from .types import Manifest, Page, Passage
 
 FORMAT_VERSION = 1
@@ -56,7 +56,10 @@ def version_dir(index_dir: Path, version: str) -> Path:
 
 
 def new_version_name() -> str:
-    return time.strftime("v%Y%m%dT%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:6]
+    """Names sort in the order they were made (to the nanosecond), which `prune` relies on to keep the newest."""
+    now = time.time_ns()
+    stamp = time.strftime("v%Y%m%dT%H%M%S", time.gmtime(now // 1_000_000_000))
+    return f"{stamp}.{now % 1_000_000_000:09d}-{uuid.uuid4().hex[:6]}"
 
 
 def staging_dir(index_dir: Path, version: str) -> Path:
@@ -145,6 +148,14 @@ def publish(index_dir: Path, staged: Path, version: str) -> None:
     _fsync_dir(Path(index_dir))
 
 
+def discard_version(index_dir: Path, version: str) -> None:
+    """Remove what a failed build wrote for `version` (staged or switched-in folder), unless it is in use."""
+    shutil.rmtree(Path(index_dir) / "versions" / f".tmp-{version}", ignore_errors=True)
+    if current_version(index_dir) != version:
+        shutil.rmtree(version_dir(index_dir, version), ignore_errors=True)
+    (Path(index_dir) / "CURRENT.tmp").unlink(missing_ok=True)
+
+
 def prune(index_dir: Path, keep: int = KEEP_VERSIONS) -> None:
     """Delete unfinished staging folders and all but the newest `keep` versions (the current one always kept)."""
     root = Path(index_dir) / "versions"
@@ -222,9 +233,12 @@ def read_passages(path: Path) -> list[Passage]:
 @contextmanager
 def build_lock(index_dir: Path) -> Iterator[None]:
     """One build at a time. flock is released by the kernel if the holder dies, so no stale locks."""
-    Path(index_dir).mkdir(parents=True, exist_ok=True)
     path = Path(index_dir) / "build.lock"
-    handle = path.open("a+")
+    try:
+        Path(index_dir).mkdir(parents=True, exist_ok=True)
+        handle = path.open("a+")
+    except OSError as exc:
+        raise IndexWriteError(f"{path}: cannot write the build lock ({exc.strerror or exc})") from None
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -1,0 +1,309 @@
+"""Faults during a build: a full disk at each write, a real full (tiny) filesystem, and SIGKILL in the middle of a
+write or between the two renames of the switch (issue 6, item 2).
+
+test_build.py already kills builds at stage boundaries (loaded, embedded, vectors-written, passages-written,
+verified) and test_store.py covers damaged files and format/model mismatches; this file adds what they do not.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nets_search import cli, store
+from nets_search.build import build_index
+from nets_search.search import Searcher
+
+from .conftest import REPO, page
+
+OLD_SLEEP = page("Sleep", ("Resting well", "Tiredness is common and short naps can help with fatigue. " * 4))
+NEW_SLEEP = page("Sleep", ("Resting well", "Melatonin is a hormone that helps the body sleep at night. " * 4))
+PAGES = {
+    "flushing.md": page("Flushing", ("Why the face goes red", "Flushing of the skin happens when hormones enter the blood. " * 4)),
+    "diet.md": page("Diet", ("Foods to avoid", "Foods rich in tryptophan such as cheese and chocolate can trigger symptoms. " * 3)),
+    "sleep.md": OLD_SLEEP,
+}
+
+
+@pytest.fixture
+def site(make_corpus, tmp_path, encoder, monkeypatch) -> tuple[Path, Path, str]:
+    """(corpus, index, version in use). The index answers with OLD_SLEEP; the corpus already holds NEW_SLEEP."""
+    corpus = make_corpus(PAGES)
+    index = tmp_path / "index"
+    version = build_index(corpus, index, encoder=encoder).version
+    (corpus / "sleep.md").write_text(NEW_SLEEP, encoding="utf-8")
+    monkeypatch.setattr("nets_search.encode.Encoder", lambda *a, **k: encoder)
+    return corpus, index, version
+
+
+@pytest.fixture
+def site_embedded(site, encoder) -> tuple[Path, Path, str]:
+    """As `site`, with NEW_SLEEP's passage already in the embedding cache, so a build needs no model."""
+    corpus, index, _ = site
+    build_index(corpus, index, encoder=encoder)
+    (corpus / "sleep.md").write_text(OLD_SLEEP, encoding="utf-8")
+    version = build_index(corpus, index, encoder=encoder).version
+    (corpus / "sleep.md").write_text(NEW_SLEEP, encoding="utf-8")
+    return corpus, index, version
+
+
+def versions(index: Path) -> set[str]:
+    return {p.name for p in (index / "versions").iterdir()}
+
+
+def answer(index: Path, encoder) -> str:
+    return Searcher(index, encoder=encoder).search("how can I sleep better at night", k=1).results[0].passage.text
+
+
+def assert_old_index_in_use(index: Path, encoder, version: str, kept: set[str]) -> None:
+    assert store.current_version(index) == version
+    assert versions(index) == kept, "the failed build left files behind"
+    assert not (index / "CURRENT.tmp").exists()
+    store.open_current(index)  # format, model and every checksum
+    assert "Tiredness is common" in answer(index, encoder)
+
+
+def assert_next_build_succeeds(corpus: Path, index: Path, encoder, old: str) -> None:
+    report = build_index(corpus, index, encoder=encoder)
+    assert report.version != old and store.current_version(index) == report.version
+    assert not any(name.startswith(".tmp") for name in versions(index))
+    assert "Melatonin" in answer(index, encoder)
+
+
+# --------------------------------------------------------------------------- a full disk, simulated at each write
+
+
+def _no_space(path: object = None) -> OSError:
+    return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), None if path is None else str(path))
+
+
+def _half_then_fail(path: Path, data: bytes, exc: BaseException):
+    Path(path).write_bytes(data[: len(data) // 2])
+    raise exc
+
+
+def _sqlite_full() -> sqlite3.OperationalError:
+    exc = sqlite3.OperationalError("database or disk is full")
+    exc.sqlite_errorcode = sqlite3.SQLITE_FULL  # as SQLite sets it
+    return exc
+
+
+def _fail_cache_put(self, *args, **kwargs):
+    raise _sqlite_full()
+
+
+def _fail_faiss_write(index, path):
+    import faiss
+
+    data = bytes(faiss.serialize_index(index))
+    _half_then_fail(
+        path, data, RuntimeError(f"Error in faiss::write_index: write error in {path}: 4051 != 9216 (No space left on device)")
+    )
+
+
+def _fail_passage_store(path, pages, passages, tokens):
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE pages (doc_id TEXT)")
+    db.close()
+    raise _sqlite_full()
+
+
+def _fail_lexical_save(self, folder):
+    (Path(folder) / "data.csc.index.npy").write_bytes(b"\x93NUMPY")
+    raise _no_space(Path(folder) / "data.csc.index.npy")
+
+
+def _fail_manifest(folder, manifest):
+    _half_then_fail(Path(folder) / store.MANIFEST_FILE, b'{"format_version": 1, "version": "v', _no_space())
+
+
+_real_write_text = Path.write_text
+
+
+def _fail_pointer(self, data, *args, **kwargs):
+    if self.name == "CURRENT.tmp":  # the new version is already renamed into versions/: only the switch is left
+        _real_write_text(self, "")
+        raise _no_space(self)
+    return _real_write_text(self, data, *args, **kwargs)
+
+
+FULL_DISK_AT = {
+    "embedding-cache": ("nets_search.store.EmbeddingCache.put", _fail_cache_put, "database or disk is full"),
+    "vectors": ("nets_search.build.save_vector_index", _fail_faiss_write, "writing vectors.faiss failed"),
+    "passage-store": ("nets_search.store.write_passage_store", _fail_passage_store, "database or disk is full"),
+    "lexical": ("nets_search.lexical.LexicalIndex.save", _fail_lexical_save, "No space left on device"),
+    "manifest": ("nets_search.store.write_manifest", _fail_manifest, "No space left on device"),
+    "switch": ("pathlib.Path.write_text", _fail_pointer, "No space left on device"),
+}
+
+
+@pytest.mark.parametrize("where", FULL_DISK_AT)
+def test_a_full_disk_at_any_write_keeps_the_old_index_and_says_so_in_one_line(site, capsys, encoder, monkeypatch, where):
+    corpus, index, before = site
+    kept = versions(index)
+    target, fault, reason = FULL_DISK_AT[where]
+    monkeypatch.setattr(target, fault)
+
+    code = cli.main(["build", "--corpus", str(corpus), "--index", str(index), "--quiet"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert err.count("\n") == 1, err
+    assert err.startswith(f"nets-search: error: could not write the index in {index} ({reason}")
+    # faiss reports a failed write without its cause, so only the free space in the message tells the editor
+    hint = "" if where == "vectors" else "free some space, then "
+    assert err.rstrip().endswith(f"MB free); the index in use is unchanged; {hint}run: nets-search build")
+    assert_old_index_in_use(index, encoder, before, kept)
+
+    monkeypatch.undo()  # space freed
+    monkeypatch.setattr("nets_search.encode.Encoder", lambda *a, **k: encoder)
+    assert_next_build_succeeds(corpus, index, encoder, before)
+
+
+# --------------------------------------------------------------------------- a damaged index
+
+
+def test_a_damaged_index_is_reported_in_one_line_and_the_build_it_asks_for_repairs_it(site_embedded, capsys, encoder):
+    corpus, index, before = site_embedded
+    (corpus / "sleep.md").write_text(OLD_SLEEP, encoding="utf-8")  # nothing to change: only the damage to repair
+    vectors = store.version_dir(index, before) / store.VECTORS_FILE
+    vectors.write_bytes(vectors.read_bytes()[:100])
+
+    code = cli.main(["search", "how can I sleep", "--index", str(index)])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "vectors.faiss: index file is corrupted (checksum mismatch); run: nets-search build" in err
+
+    code = cli.main(["build", "--corpus", str(corpus), "--index", str(index), "--quiet"])
+    out, err = capsys.readouterr()
+    assert code == 0 and err == "" and out.startswith("Built index"), out
+    assert f"warning: the index in use ({before}) was damaged; a complete new version replaces it" in out
+    assert store.current_version(index) != before and "Tiredness is common" in answer(index, encoder)
+
+
+# --------------------------------------------------------------------------- a real full filesystem (tmpfs)
+
+FULL_FS_SCRIPT = r"""
+import contextlib, io, json, os, shutil, subprocess, sys
+from pathlib import Path
+
+source, corpus, mount, out = map(Path, sys.argv[1:5])
+if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True).returncode:
+    sys.exit(77)
+from nets_search import cli
+
+results = []
+for free_kb in map(int, sys.argv[5].split(",")):
+    index = mount / "index"
+    shutil.copytree(source, index, symlinks=True)
+    stat = os.statvfs(mount)
+    try:
+        with open(mount / "filler", "wb") as handle:
+            handle.write(b"\0" * max(0, stat.f_bavail * stat.f_frsize - free_kb * 1024))
+    except OSError:
+        pass
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = cli.main(["build", "--corpus", str(corpus), "--index", str(index), "--quiet"])
+    shutil.copytree(index, out / f"free-{free_kb}", symlinks=True)
+    results.append({"free_kb": free_kb, "code": code, "stdout": stdout.getvalue(), "stderr": stderr.getvalue()})
+    shutil.rmtree(index)
+    os.unlink(mount / "filler")
+print(json.dumps(results))
+"""
+FREE_KB = (*range(0, 72, 2), 1024)  # every write of a build meets the full disk at one of these
+
+
+def test_a_really_full_filesystem_keeps_the_old_index(site_embedded, encoder, tmp_path):
+    """A 2 MB tmpfs, mounted in a private user+mount namespace, filled to leave a little room each time."""
+    if not shutil.which("unshare"):
+        pytest.skip("unshare is not installed")
+    corpus, index, before = site_embedded
+    kept = versions(index)
+    (tmp_path / "mnt").mkdir()
+    (tmp_path / "out").mkdir()
+    run = subprocess.run(
+        ["unshare", "--user", "--map-root-user", "--mount", sys.executable, "-c", FULL_FS_SCRIPT,
+         str(index), str(corpus), str(tmp_path / "mnt"), str(tmp_path / "out"), ",".join(map(str, FREE_KB))],
+        capture_output=True, text=True, cwd=REPO,
+    )
+    if run.returncode == 77 or "Operation not permitted" in run.stderr:
+        pytest.skip(f"cannot mount a tmpfs here: {run.stderr.strip()[-200:]}")
+    assert run.returncode == 0, run.stderr
+    results = json.loads(run.stdout.splitlines()[-1])
+    for result in results:
+        copy = tmp_path / "out" / f"free-{result['free_kb']}"
+        print(result["free_kb"], "KB free:", result["code"], (result["stderr"] or result["stdout"]).splitlines()[0])
+        if result["code"] == 0:
+            assert store.current_version(copy) != before and "Melatonin" in answer(copy, encoder)
+            continue
+        assert result["code"] == 2 and result["stdout"] == ""
+        assert result["stderr"].count("\n") == 1 and "Traceback" not in result["stderr"]
+        assert result["stderr"].startswith("nets-search: error: could not write the index in ")
+        assert "the index in use is unchanged" in result["stderr"]
+        assert_old_index_in_use(copy, encoder, before, kept)
+    codes = [r["code"] for r in results]
+    assert codes[0] == 2 and codes[-1] == 0, "the filesystem was never full, or never had room"
+
+
+# --------------------------------------------------------------------------- SIGKILL inside a write
+
+KILL_SCRIPT = r"""
+import os, signal, sqlite3, sys
+from pathlib import Path
+from nets_search import build, store
+
+corpus, index, where = sys.argv[1:4]
+
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+if where == "faiss-mid-write":
+    import faiss
+    def save(vector_index, path):
+        data = bytes(faiss.serialize_index(vector_index))
+        with open(path, "wb") as handle:
+            handle.write(data[: len(data) // 2])
+            handle.flush()
+            die()
+    build.save_vector_index = save
+elif where == "sqlite-mid-transaction":
+    real_write, real_connect = store.write_passage_store, sqlite3.connect
+    def connect(*args, **kwargs):
+        db = real_connect(*args, **kwargs)
+        db.set_progress_handler(die, 20)  # SIGKILL after a few SQLite steps, inside the writes
+        return db
+    def write(*args):
+        store.sqlite3 = type("patched", (), {"connect": staticmethod(connect)})
+        real_write(*args)
+    store.write_passage_store = write
+elif where == "between-renames":
+    store._fsync_dir = lambda path: die()  # first called just after versions/.tmp-X became versions/X
+build.build_index(corpus, index, stage=lambda name: die() if name == where else None)
+"""
+
+
+@pytest.mark.parametrize("where", ["faiss-mid-write", "sqlite-mid-transaction", "between-renames", "published"])
+def test_a_build_killed_inside_a_write_or_the_switch_leaves_one_complete_version(site_embedded, encoder, where):
+    corpus, index, before = site_embedded
+    killed = subprocess.run([sys.executable, "-c", KILL_SCRIPT, str(corpus), str(index), where], cwd=REPO)
+    assert killed.returncode == -9
+
+    if where == "published":  # killed after the switch, before old versions were pruned: the new one answers
+        assert store.current_version(index) != before and "Melatonin" in answer(index, encoder)
+        (corpus / "sleep.md").write_text(OLD_SLEEP, encoding="utf-8")
+        report = build_index(corpus, index, encoder=encoder)
+        assert len(versions(index)) == store.KEEP_VERSIONS and store.current_version(index) == report.version
+        assert "Tiredness is common" in answer(index, encoder)
+        return
+    assert store.current_version(index) == before
+    store.open_current(index)
+    assert "Tiredness is common" in answer(index, encoder)
+    assert_next_build_succeeds(corpus, index, encoder, before)

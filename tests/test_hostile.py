@@ -1,0 +1,186 @@
+"""Hostile questions and generated content against the engine (issue 6, item 4): every question is answered or
+refused with QueryError, never an exception of another kind, and every answer keeps the invariants the page
+relies on. How the page shows these questions (as literal text, no script run) is tested by the page's own
+browser test.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nets_search import cli, store
+from nets_search.corpus import SplitSettings, read_page, split_page
+from nets_search.errors import CorpusError, QueryError
+from nets_search.search import MAX_QUESTION_CHARS, MODES, prepare_question
+from nets_search.types import Page, SearchResponse
+
+HOSTILE = {
+    "empty": "",
+    "only-spaces": " \t\n\r  \u00a0\u3000",
+    "100k-words": "why does my face go red after eating cheese " * 2300,
+    "100k-one-word": "flushing" * 12_500,
+    "only-punctuation": "?!.,;:-()[]{}'\"`~@#$%^&*_+=|\\/<>…—",
+    "only-emoji": "😀🔥💊🏥❤️‍🩹🧬👩🏽‍⚕️",
+    "arabic": "ما هي أعراض متلازمة السرطانات؟",
+    "hebrew-with-overrides": "\u202eגידול נוירואנדוקריני\u202c flushing \u2067diet\u2069",
+    "nul-and-control": "flushing\x00\x01\x02\x1b[31m diet\x7f\x9b\x08",
+    "only-control": "\x00\x01\x02\x03\x1b\x7f\x9b",
+    "only-zero-width": "\u200b\u200c\u200d\ufeff\u2060",
+    "lone-surrogates": "\ud800flushing\udfff diet\udc80",
+    "sql-or": "' OR 1=1 --",
+    "sql-drop": "'; DROP TABLE passages; -- flushing",
+    "sql-union": "\" UNION SELECT text FROM passages WHERE 1=1 /*",
+    "fts-near": "NEAR(",
+    "fts-star": '"*"',
+    "fts-operators": "flushing NEAR/3 diet AND NOT * OR \"^carcinoid\" col:text",
+    "regex": ".*(a+)+$[^\\w]{999999}",
+    "format-string": "%s%s%n%x {0} {__class__.__mro__} ${PATH} $(rm -rf /) `id`",
+    "html-script": "<script>alert(document.cookie)</script>",
+    "html-img": '<img src=x onerror="alert(1)"> flushing',
+    "html-entities": "&lt;script&gt;alert(1)&lt;/script&gt; &#x3C;b&#x3E;",
+    "markdown-link": "[click here](javascript:alert(1)) diet",
+    "markdown-image": "![x](https://evil.example/x.png) ![y](data:text/html;base64,PHNjcmlwdD4=)",
+    "markdown-html-mix": "**<u>flushing</u>** `code` <!-- hidden --> [a](<javascript:b>)",
+    "combining-marks": "e\u0301" * 3000 + " carcinoid",
+    "newlines": "flushing\n\n\n# heading\n- item\n| a | b |",
+    "mixed-scripts": "Flüshing 潮紅 приливы قلب tumour ΝΕΤ",
+}
+REFUSED = {"empty", "only-spaces", "only-control", "only-zero-width"}
+
+
+def check_response(response: SearchResponse, question: str, k: int, searcher) -> None:
+    """What every answer must be, whatever was asked."""
+    assert isinstance(response, SearchResponse) and response.query == question
+    assert len(prepare_question(question)[0]) <= MAX_QUESTION_CHARS  # glossary words may be added after the cut
+    assert not any(unicodedata.category(ch).startswith("C") and ch not in "\n\t" for ch in response.searched_text)
+    results = response.results
+    assert len(results) <= k and [r.rank for r in results] == list(range(1, len(results) + 1))
+    assert len({r.passage.passage_id for r in results}) == len(results)
+    scores = [r.score for r in results]
+    assert all(isinstance(s, float) and math.isfinite(s) for s in scores)
+    assert scores == sorted(scores, reverse=True)
+    known = searcher._row_of  # every passage comes from the loaded index, untouched
+    for r in results:
+        assert r.passage.passage_id in known and searcher.passages[known[r.passage.passage_id]] == r.passage
+        assert 0 < len(r.passage.text) <= 1000
+        if r.best_sentence is not None:
+            start, end = r.best_sentence
+            assert 0 <= start < end <= len(r.passage.text)
+    assert isinstance(response.no_good_match, bool)
+    json.dumps(response.to_dict(), ensure_ascii=False)
+
+
+def ranking(response: SearchResponse) -> list[tuple[str, float]]:
+    return [(r.passage.passage_id, r.score) for r in response.results]
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_a_hostile_question_is_answered_or_refused_cleanly(seed_searcher, name):
+    question = HOSTILE[name]
+    if name in REFUSED:
+        with pytest.raises(QueryError, match="the question is empty"):
+            seed_searcher.search(question)
+        return
+    for mode in MODES:
+        response = seed_searcher.search(question, k=5, mode=mode)
+        check_response(response, question, 5, seed_searcher)
+        assert ranking(seed_searcher.search(question, k=5, mode=mode)) == ranking(response)
+    if len(question) > MAX_QUESTION_CHARS:
+        assert response.truncated
+
+
+def test_sql_and_markup_in_questions_reach_no_file_of_the_index(seed_searcher, seed_index):
+    for name in ("sql-drop", "sql-union", "fts-operators", "html-script"):
+        seed_searcher.search(HOSTILE[name])
+    store.open_current(seed_index)  # every checksum still matches: nothing was written
+    top = seed_searcher.search("what is carcinoid syndrome", k=1).results[0]
+    assert top.passage.doc_id == "nets-key-facts"
+
+
+@pytest.mark.parametrize("name", ["sql-or", "html-script", "markdown-link", "fts-near", "only-control"])
+def test_the_cli_prints_hostile_questions_as_data_or_one_line_of_error(capsys, seed_index, encoder, monkeypatch, name):
+    monkeypatch.setattr("nets_search.encode.Encoder", lambda *a, **k: encoder)
+    code = cli.main(["search", HOSTILE[name], "--index", str(seed_index), "--json", "-k", "3"])
+    out, err = capsys.readouterr()
+    if name == "only-control":
+        assert code == 2 and out == "" and err.count("\n") == 1 and "the question is empty" in err
+        return
+    assert code == 0 and err == ""
+    data = json.loads(out)
+    assert data["query"] == HOSTILE[name] and len(data["results"]) == 3
+
+
+# --------------------------------------------------------------------------- generated questions
+
+FRAGMENTS = st.sampled_from(
+    ["flushing", "diarrhoea", "carcinoid", "' OR 1=1 --", "NEAR(", '"*"', "<script>", "](javascript:", "😀", "\x00",
+     "\u202e", "ما", "??", "   ", "\n", "tumour", "what is", "-", "*", "AND", "é", "\ud800"]
+)
+QUESTIONS = st.one_of(
+    st.text(max_size=120),
+    st.lists(st.one_of(FRAGMENTS, st.text(max_size=8)), max_size=12).map(" ".join),
+)
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(question=QUESTIONS, k=st.integers(min_value=-3, max_value=150), mode=st.sampled_from(MODES))
+def test_any_question_gives_a_well_formed_deterministic_answer_or_a_query_error(seed_searcher, question, k, mode):
+    try:
+        response = seed_searcher.search(question, k=k, mode=mode)
+    except QueryError:
+        with pytest.raises(QueryError):
+            prepare_question(question)  # refused only when nothing searchable is left
+        return
+    check_response(response, question, max(1, min(k, 100)), seed_searcher)
+    assert ranking(seed_searcher.search(question, k=k, mode=mode)) == ranking(response)
+
+
+# --------------------------------------------------------------------------- generated pages
+
+BLOCKS = st.sampled_from(
+    ["# Title", "## Section", "### Sub", "- item one", "- item two", "1. first", "> a quote", "| a | b |",
+     "| --- | --- |", "| 1 | 2 |", "```", "code line", "<div>html</div>", "<br>", "---", "title: x", "",
+     "[link](http://x.org)", "![img](x.png)", "**bold** _it_", "Dr. Smith said so. Then he left!", "e.g. this"]
+)
+LONG_WORD = st.integers(min_value=1, max_value=2500).map(lambda n: "x" * n)
+PAGE_TEXT = st.lists(
+    st.one_of(BLOCKS, st.text(max_size=200), LONG_WORD, st.text(alphabet=" .\n|#-*>", max_size=40)), max_size=30
+).map("\n".join)
+SPLIT = st.builds(SplitSettings, max_words=st.integers(20, 200), min_words=st.integers(0, 60))
+
+
+@settings(max_examples=150, deadline=None)  # the splitter alone: cheap
+@given(body=PAGE_TEXT, kind=st.sampled_from(["markdown", "text"]), split=SPLIT)
+def test_any_page_splits_into_bounded_unique_passages(body, kind, split):
+    page = Page(doc_id="p", title="P", body=body, kind=kind, content_hash="h")
+    passages = split_page(page, split)
+    assert [p.position for p in passages] == list(range(len(passages)))
+    assert len({p.passage_id for p in passages}) == len(passages)
+    for p in passages:
+        assert p.text.strip() and len(p.text) <= split.max_chars
+        assert p.doc_id == "p" and p.title == "P"
+    assert split_page(page, split) == passages  # deterministic
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.one_of(st.binary(max_size=400), PAGE_TEXT.map(lambda t: ("---\n" + t).encode("utf-8", "surrogatepass"))))
+def test_any_file_is_read_as_a_page_or_refused_in_one_line_naming_it(data):
+    with tempfile.TemporaryDirectory() as folder:
+        file = Path(folder) / "any page.md"
+        file.write_bytes(data)
+        try:
+            page = read_page(file, Path(folder))
+        except CorpusError as exc:
+            assert str(exc).startswith("any page.md: ") and "\n" not in str(exc)
+            return
+    assert page.path == "any page.md" and page.doc_id == "any page"
+    for passage in split_page(page):
+        assert 0 < len(passage.text) <= 1000
