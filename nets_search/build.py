@@ -27,6 +27,7 @@ from .vectors import build_vector_index, index_type_for, load_vector_index, save
 ProgressFn = Callable[[int, int], None]
 StageFn = Callable[[str], None]
 EMBED_BATCH = 64
+MAX_LISTED = 5  # warnings of one kind listed one by one before they are counted
 
 
 @dataclass(frozen=True)
@@ -282,7 +283,9 @@ def _duplicate_warnings(passages: list[Passage]) -> tuple[str, ...]:
         if counts[p.text] > 1:
             docs_by_text.setdefault(p.text, set()).add(p.doc_id)
     repeated = sorted({", ".join(sorted(d)) for d in docs_by_text.values() if len(d) > 1})
-    return tuple(f"identical passages appear on several pages: {docs}" for docs in repeated)
+    shown = tuple(f"identical passages appear on several pages: {docs}" for docs in repeated[:MAX_LISTED])
+    more = len(repeated) - MAX_LISTED
+    return shown + ((f"... and {more} more sets of pages sharing identical passages",) if more > 0 else ())
 
 
 def pending_changes(corpus: Path, index_dir: Path) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:

@@ -26,7 +26,7 @@ MAX_FILE_BYTES = 5_000_000
 class SplitSettings:
     """How pages become passages. Recorded in the manifest: changing it re-splits (and re-embeds) everything."""
 
-    max_words: int = 120
+    max_words: int = 180
     min_words: int = 40
     max_chars: int = 1000
 

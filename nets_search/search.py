@@ -20,6 +20,7 @@ from .vectors import load_vector_index, search_vectors
 MODES = ("hybrid", "dense", "lexical")
 MAX_QUESTION_CHARS = 1000
 CANDIDATES = 100
+BEST_SENTENCE_DEPTH = 10  # results past this rank are not read by people; they carry no best sentence
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,11 @@ class Searcher:
                 passage=self.passages[row],
                 dense_rank=dense_rank.get(row),
                 lexical_rank=lexical_rank.get(row),
-                best_sentence=best_sentence(self.passages[row].text, term_set, self._idf, analyse),
+                best_sentence=(
+                    best_sentence(self.passages[row].text, term_set, self._idf, analyse)
+                    if rank <= BEST_SENTENCE_DEPTH
+                    else None
+                ),
             )
             for rank, (row, score) in enumerate(fused[:k], 1)
         )
