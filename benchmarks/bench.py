@@ -23,7 +23,7 @@ Sections (see --only):
             delete one page, nothing changed (`nets-search build`, and whether torch/transformers were imported).
   cold      process start to the first answered question: `nets-search search` (first line of output) and the
             page (benchmarks/page_probe.py: app.py through Streamlit's AppTest with ?q=..., in a fresh process),
-            with the page process's peak memory (ru_maxrss) and the index size on disk per passage.
+            with the page process's own peak memory (VmHWM) and the index size on disk per passage.
   ann       flat against HNSW (nets_search.vectors settings): recall@10 of HNSW against exact search and the
             time of one query (k = the searcher's candidate count) on the MedQuAD vectors with real query
             vectors, and on synthetic normalised vectors (--ann-sizes) with HNSW build time.

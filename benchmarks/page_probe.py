@@ -1,7 +1,7 @@
 """Run in a fresh process by bench.py: the search page (app.py) through Streamlit's AppTest, with a question in
 the URL (?q=...), as a reader's first visit would. Prints one JSON line when the first answer is on the page,
 then, after a second question in the same process (model and index already loaded), a final JSON line with
-the process's peak resident memory (ru_maxrss).
+the process's own peak resident memory (VmHWM; see peak_rss_mb).
 
     python benchmarks/page_probe.py APP_PY "first question" "second question"
 
@@ -27,13 +27,25 @@ def ask(app_file: str, question: str) -> dict:
     return {"seconds": time.perf_counter() - started, "cards": cards, "exceptions": [str(e.value) for e in app.exception]}
 
 
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process since it started (VmHWM). Not ru_maxrss alone: on Linux that
+    carries over the parent's peak across fork + exec, so a child of a big benchmark process would report
+    its parent's size."""
+    try:
+        for line in open("/proc/self/status", encoding="ascii"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
 def main(argv: list[str]) -> int:
     app_file, first, second = argv
     answer = ask(app_file, first)
     print(json.dumps({"event": "answered", **answer}), flush=True)
     warm = ask(app_file, second)
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
-    print(json.dumps({"event": "done", "warm": warm, "peak_rss_mb": rss_mb}), flush=True)
+    print(json.dumps({"event": "done", "warm": warm, "peak_rss_mb": peak_rss_mb()}), flush=True)
     return 0
 
 
