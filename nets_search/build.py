@@ -18,7 +18,7 @@ import numpy as np
 from . import encode, store
 from .corpus import SplitSettings, load_corpus, split_page
 from .errors import IndexWriteError, NetsSearchError
-from .lexical import BM25_SETTINGS, LexicalIndex
+from .lexical import BM25_SETTINGS, LexicalIndex, analyse, lexical_document
 from .query import GLOSSARY_FILE, Glossary
 from .text import sha256_text
 from .types import BuildReport, Manifest, Page, Passage
@@ -64,12 +64,13 @@ def build_index(
             return BuildReport(previous.version, (), (), (), len(files), previous.passages, 0, previous.passages,
                                time.perf_counter() - started, warnings=loaded.warnings, nothing_changed=True)
         stage("loaded")
-        passages = [p for page in pages for p in split_page(page, settings.split)]
+        reusable = _reusable_passages(index_dir, previous, config) if not damaged else {}
+        passages, terms = _passages_and_terms(pages, settings.split, reusable)
         with _writes_to(index_dir):
             vectors, tokens, embedded, backend = _embeddings(passages, index_dir, settings, encoder, progress)
         stage("embedded")
         version = store.new_version_name()
-        content = _Content(pages, passages, vectors, tokens, glossary, files)
+        content = _Content(pages, passages, vectors, tokens, terms, glossary, files)
         with _writes_to(index_dir, version):
             manifest = _write_version(index_dir, version, content, config, backend, started, stage)
         store.prune(index_dir)
@@ -96,8 +97,41 @@ class _Content:
     passages: list[Passage]
     vectors: np.ndarray
     tokens: list[int]
+    terms: list[list[str]]
     glossary: Glossary
     files: dict[str, str]
+
+
+def _reusable_passages(index_dir: Path, previous: Manifest | None, config: dict) -> dict[str, tuple[str, list]]:
+    """doc id -> (content hash, [(passage, terms)]) from the version in use, when it was split and analysed with
+    today's settings: unchanged pages then cost nothing to split or analyse again (what keeps a one-page edit of
+    a large corpus cheap)."""
+    if previous is None or previous.splitter != config["splitter"] or previous.lexical != config["lexical"]:
+        return {}
+    if previous.format_version != store.FORMAT_VERSION:
+        return {}
+    folder = store.version_dir(index_dir, previous.version)
+    by_doc: dict[str, list] = {}
+    for passage, terms in store.read_passages_with_terms(folder / store.PASSAGES_DB):
+        by_doc.setdefault(passage.doc_id, []).append((passage, terms))
+    return {doc: (previous.files.get(doc, ""), items) for doc, items in by_doc.items()}
+
+
+def _passages_and_terms(
+    pages: list[Page], split: SplitSettings, reusable: dict[str, tuple[str, list]]
+) -> tuple[list[Passage], list[list[str]]]:
+    passages: list[Passage] = []
+    terms: list[list[str]] = []
+    for page in pages:
+        content_hash, items = reusable.get(page.doc_id, ("", []))
+        if items and content_hash == page.content_hash:
+            passages.extend(p for p, _ in items)
+            terms.extend(t for _, t in items)
+            continue
+        for passage in split_page(page, split):
+            passages.append(passage)
+            terms.append(analyse(lexical_document(passage)))
+    return passages, terms
 
 
 def _glossary(corpus: Path) -> Glossary:
@@ -237,10 +271,10 @@ def _write_version(index_dir, version, content: _Content, config, backend, start
     except RuntimeError:  # faiss reports a failed write (e.g. a full disk) as RuntimeError
         raise OSError(f"writing {store.VECTORS_FILE} failed") from None
     stage("vectors-written")
-    store.write_passage_store(staged / store.PASSAGES_DB, content.pages, passages, content.tokens)
+    store.write_passage_store(staged / store.PASSAGES_DB, content.pages, passages, content.tokens, content.terms)
     stage("passages-written")
     (staged / store.LEXICAL_DIR).mkdir()
-    LexicalIndex.build([p.lexical_text for p in passages]).save(staged / store.LEXICAL_DIR)
+    LexicalIndex.from_terms(content.terms).save(staged / store.LEXICAL_DIR)
     (staged / store.GLOSSARY_FILE).write_text(json.dumps(content.glossary.to_dict(), indent=1), encoding="utf-8")
     manifest = Manifest(
         format_version=store.FORMAT_VERSION,
@@ -271,9 +305,14 @@ def _verify(folder: Path, manifest: Manifest) -> None:
     """Read the staged version back before it may answer queries."""
     store.verify_checksums(folder, manifest)
     count = load_vector_index(folder / store.VECTORS_FILE).ntotal
-    rows = len(store.read_passages(folder / store.PASSAGES_DB))
+    rows = store.count_passages(folder / store.PASSAGES_DB)
     if not count == rows == manifest.passages:
         raise NetsSearchError(f"{folder}: built index is inconsistent ({count} vectors, {rows} passages)")
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(names[:MAX_LISTED])
+    return shown + (f" and {len(names) - MAX_LISTED} more" if len(names) > MAX_LISTED else "")
 
 
 def _duplicate_warnings(passages: list[Passage]) -> tuple[str, ...]:
@@ -282,7 +321,7 @@ def _duplicate_warnings(passages: list[Passage]) -> tuple[str, ...]:
     for p in passages:
         if counts[p.text] > 1:
             docs_by_text.setdefault(p.text, set()).add(p.doc_id)
-    repeated = sorted({", ".join(sorted(d)) for d in docs_by_text.values() if len(d) > 1})
+    repeated = sorted({_names(sorted(d)) for d in docs_by_text.values() if len(d) > 1})
     shown = tuple(f"identical passages appear on several pages: {docs}" for docs in repeated[:MAX_LISTED])
     more = len(repeated) - MAX_LISTED
     return shown + ((f"... and {more} more sets of pages sharing identical passages",) if more > 0 else ())

@@ -4,13 +4,14 @@ index version. The page, the CLI and the evaluation all call `Searcher.search`."
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import encode, store
 from .confidence import Calibration, Evidence, best_sentence
-from .errors import QueryError
+from .errors import NetsSearchError, QueryError
 from .lexical import LexicalIndex, analyse
 from .query import Glossary, NormalisedQuery, QueryNormaliser
 from .text import normalise_unicode
@@ -87,6 +88,32 @@ class Searcher:
         fusion: FusionSettings = FusionSettings(),
     ) -> None:
         self.index_dir = Path(index_dir)
+        manifest, folder = self._load_version()
+        self._encoder = encoder or encode.Encoder(manifest.backend, cache_dir=self.index_dir / "cache")
+        self._finish_loading()
+        self.fusion = fusion
+        self._encode_lock = threading.Lock()
+        self.calibration = Calibration.load()
+
+    def _load_version(self) -> tuple[Manifest, Path]:
+        """Load the version in use. If builds switch in newer versions (and prune this one) while it loads,
+        try the newer one: a reader never fails just because editors were rebuilding."""
+        attempts = 0
+        while True:
+            version = store.current_version(self.index_dir)
+            try:
+                return self._read_files()
+            except (NetsSearchError, sqlite3.Error, RuntimeError, OSError) as exc:
+                attempts += 1
+                if store.current_version(self.index_dir) != version and attempts < 3:
+                    continue
+                if isinstance(exc, NetsSearchError):
+                    raise
+                raise store.IndexCorruptError(
+                    f"{self.index_dir}: the index could not be read ({exc}); {store.REBUILD_HINT}"
+                ) from None
+
+    def _read_files(self) -> tuple[Manifest, Path]:
         manifest, folder = store.open_current(self.index_dir, expect_model=f"{encode.MODEL_NAME}@{encode.model_hash()}")
         self.manifest: Manifest = manifest
         self.version = manifest.version
@@ -97,14 +124,16 @@ class Searcher:
             raise store.IndexCorruptError(
                 f"{folder}: {self._vectors.ntotal} vectors for {len(self.passages)} passages; {store.REBUILD_HINT}"
             )
-        self._encoder = encoder or encode.Encoder(manifest.backend, cache_dir=self.index_dir / "cache")
-        self.fusion = fusion
+        self._glossary = _load_glossary(folder)
+        return manifest, folder
+
+    def _finish_loading(self) -> None:
+        """Derived lookups: passage rows, IDF, and the words typos are repaired against."""
         self._row_of = {p.passage_id: row for row, p in enumerate(self.passages)}
-        self._encode_lock = threading.Lock()
         self._idf = self._lexical.idf()
         self._unknown_idf = max(self._idf.values(), default=1.0)
-        self._normaliser = QueryNormaliser([p.text for p in self.passages], _load_glossary(folder), encode.known_words())
-        self.calibration = Calibration.load()
+        self._normaliser = QueryNormaliser([p.text for p in self.passages], self._glossary, encode.known_words())
+
 
     def is_stale(self) -> bool:
         """True when a newer version has been switched in on disk (a cheap check: one small file)."""

@@ -28,7 +28,7 @@ import numpy as np
 from .errors import BuildLockedError, IndexCorruptError, IndexMismatchError, IndexMissingError, IndexWriteError
 from .types import Manifest, Page, Passage
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: passages carry their analysed BM25 terms
 KEEP_VERSIONS = 2
 REBUILD_HINT = "run: nets-search build"
 
@@ -191,13 +191,16 @@ CREATE TABLE pages (
 );
 CREATE TABLE passages (
     row INTEGER PRIMARY KEY, passage_id TEXT UNIQUE NOT NULL, doc_id TEXT NOT NULL, title TEXT,
-    section TEXT, text TEXT NOT NULL, position INTEGER, section_index INTEGER, source TEXT, tokens INTEGER
+    section TEXT, text TEXT NOT NULL, position INTEGER, section_index INTEGER, source TEXT, tokens INTEGER,
+    terms TEXT NOT NULL
 );
 CREATE INDEX passages_doc ON passages (doc_id, position);
 """
 
 
-def write_passage_store(path: Path, pages: list[Page], passages: list[Passage], tokens: list[int]) -> None:
+def write_passage_store(
+    path: Path, pages: list[Page], passages: list[Passage], tokens: list[int], terms: list[list[str]]
+) -> None:
     with sqlite3.connect(path) as db:
         db.executescript(_SCHEMA)
         db.executemany(
@@ -205,13 +208,35 @@ def write_passage_store(path: Path, pages: list[Page], passages: list[Passage], 
             [(p.doc_id, p.path, p.title, p.source, p.reviewed, p.content_hash) for p in pages],
         )
         db.executemany(
-            "INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (row, p.passage_id, p.doc_id, p.title, p.section, p.text, p.position, p.section_index, p.source, t)
-                for row, (p, t) in enumerate(zip(passages, tokens))
+                (row, p.passage_id, p.doc_id, p.title, p.section, p.text, p.position, p.section_index, p.source, t,
+                 " ".join(words))
+                for row, (p, t, words) in enumerate(zip(passages, tokens, terms))
             ],
         )
     db.close()
+
+
+def read_passages_with_terms(path: Path) -> list[tuple[Passage, list[str]]]:
+    """Passages in row order with their analysed BM25 terms, for a build to reuse those of unchanged pages."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = db.execute(
+            "SELECT passage_id, doc_id, title, section, text, position, section_index, source, terms "
+            "FROM passages ORDER BY row"
+        ).fetchall()
+    finally:
+        db.close()
+    return [(Passage(*row[:8]), row[8].split()) for row in rows]
+
+
+def count_passages(path: Path) -> int:
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return int(db.execute("SELECT count(*) FROM passages").fetchone()[0])
+    finally:
+        db.close()
 
 
 def read_passages(path: Path) -> list[Passage]:

@@ -39,10 +39,6 @@ class Passage:
         """What the encoder reads: the passage with its page and section context."""
         return f"{self.breadcrumb}\n{self.text}"
 
-    @property
-    def lexical_text(self) -> str:
-        return f"{self.title}\n{self.section}\n{self.text}"
-
 
 @dataclass(frozen=True)
 class Result:

@@ -109,7 +109,7 @@ def _fail_faiss_write(index, path):
     )
 
 
-def _fail_passage_store(path, pages, passages, tokens):
+def _fail_passage_store(path, *_):
     with sqlite3.connect(path) as db:
         db.execute("CREATE TABLE pages (doc_id TEXT)")
     db.close()
