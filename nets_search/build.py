@@ -64,10 +64,10 @@ def build_index(
             return BuildReport(previous.version, (), (), (), len(files), previous.passages, 0, previous.passages,
                                time.perf_counter() - started, warnings=loaded.warnings, nothing_changed=True)
         stage("loaded")
-        reusable = _reusable_passages(index_dir, previous, config) if not damaged else {}
-        passages, terms = _passages_and_terms(pages, settings.split, reusable)
+        reusable = _reusable_passages(index_dir, previous, config) if not damaged else _Reusable()
+        passages, terms, known = _passages_and_terms(pages, settings.split, reusable)
         with _writes_to(index_dir):
-            vectors, tokens, embedded, backend = _embeddings(passages, index_dir, settings, encoder, progress)
+            vectors, tokens, embedded, backend = _embeddings(passages, index_dir, settings, encoder, progress, known)
         stage("embedded")
         version = store.new_version_name()
         content = _Content(pages, passages, vectors, tokens, terms, glossary, files)
@@ -102,36 +102,53 @@ class _Content:
     files: dict[str, str]
 
 
-def _reusable_passages(index_dir: Path, previous: Manifest | None, config: dict) -> dict[str, tuple[str, list]]:
-    """doc id -> (content hash, [(passage, terms)]) from the version in use, when it was split and analysed with
-    today's settings: unchanged pages then cost nothing to split or analyse again (what keeps a one-page edit of
-    a large corpus cheap)."""
-    if previous is None or previous.splitter != config["splitter"] or previous.lexical != config["lexical"]:
-        return {}
-    if previous.format_version != store.FORMAT_VERSION:
-        return {}
+@dataclass(frozen=True)
+class _Reusable:
+    """What the version in use offers a build: per page, its content hash and (passage, terms, tokens, row);
+    and its vectors by row."""
+
+    pages: dict[str, tuple[str, list]] = field(default_factory=dict)
+    vectors: np.ndarray | None = None
+
+
+def _reusable_passages(index_dir: Path, previous: Manifest | None, config: dict) -> _Reusable:
+    """Unchanged pages cost nothing to split, analyse or look up again when the version in use was built with
+    today's settings: what keeps a one-page edit of a large corpus in proportion to that page."""
+    if previous is None or not _same_config(previous, config):
+        return _Reusable()
     folder = store.version_dir(index_dir, previous.version)
     by_doc: dict[str, list] = {}
-    for passage, terms in store.read_passages_with_terms(folder / store.PASSAGES_DB):
-        by_doc.setdefault(passage.doc_id, []).append((passage, terms))
-    return {doc: (previous.files.get(doc, ""), items) for doc, items in by_doc.items()}
+    for row, (passage, terms, tokens) in enumerate(store.read_passages_with_terms(folder / store.PASSAGES_DB)):
+        by_doc.setdefault(passage.doc_id, []).append((passage, terms, tokens, row))
+    index = load_vector_index(folder / store.VECTORS_FILE)
+    vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else None
+    return _Reusable({doc: (previous.files.get(doc, ""), items) for doc, items in by_doc.items()}, vectors)
 
 
 def _passages_and_terms(
-    pages: list[Page], split: SplitSettings, reusable: dict[str, tuple[str, list]]
-) -> tuple[list[Passage], list[list[str]]]:
+    pages: list[Page], split: SplitSettings, reusable: _Reusable
+) -> tuple[list[Passage], list[list[str]], dict[str, tuple[np.ndarray, int]]]:
+    """Passages and BM25 terms of every page (reused where the page is unchanged), and the vectors already
+    known for the reused ones, by embedding key."""
     passages: list[Passage] = []
     terms: list[list[str]] = []
+    known: dict[str, tuple[np.ndarray, int]] = {}
     for page in pages:
-        content_hash, items = reusable.get(page.doc_id, ("", []))
-        if items and content_hash == page.content_hash:
-            passages.extend(p for p, _ in items)
-            terms.extend(t for _, t in items)
+        content_hash, items = reusable.pages.get(page.doc_id, ("", []))
+        if items and content_hash == page.content_hash and reusable.vectors is not None:
+            for passage, passage_terms, tokens, row in items:
+                passages.append(passage)
+                terms.append(passage_terms)
+                known[embedding_key(passage)] = (reusable.vectors[row], tokens)
             continue
         for passage in split_page(page, split):
             passages.append(passage)
             terms.append(analyse(lexical_document(passage)))
-    return passages, terms
+    return passages, terms, known
+
+
+def embedding_key(passage: Passage) -> str:
+    return sha256_text(passage.embedding_text)
 
 
 def _glossary(corpus: Path) -> Glossary:
@@ -205,20 +222,22 @@ def _embeddings(
     settings: BuildSettings,
     encoder: "encode.Encoder | None",
     progress: ProgressFn | None,
+    known: dict[str, tuple[np.ndarray, int]],
 ) -> tuple[np.ndarray, list[int], int, str]:
-    """Vectors and token counts for every passage: from the cache, embedding only what it lacks."""
-    keys = [sha256_text(p.embedding_text) for p in passages]
+    """Vectors and token counts for every passage: reused, then from the cache, embedding only what both lack."""
+    keys = [embedding_key(p) for p in passages]
     cache = store.EmbeddingCache(index_dir)
     try:
         model_key = encoder.key if encoder else encode.model_key(settings.backend)
         unique_keys = list(dict.fromkeys(keys))
-        found = cache.get(model_key, unique_keys)
+        found = dict(known)
+        found.update(cache.get(model_key, [k for k in unique_keys if k not in known]))
         missing = [i for i, k in enumerate(unique_keys) if k not in found]
         if missing:
             encoder = encoder or encode.Encoder(settings.backend, cache_dir=Path(index_dir) / "cache")
             if encoder.key != model_key:  # the backend fell back: look again under the key that applies
                 model_key = encoder.key
-                found = cache.get(model_key, unique_keys)
+                found = cache.get(model_key, unique_keys)  # vectors of the version in use are of the old backend
                 missing = [i for i, k in enumerate(unique_keys) if k not in found]
             text_of = {k: p.embedding_text for k, p in zip(keys, passages)}
             _embed_missing([unique_keys[i] for i in missing], text_of, encoder, cache, model_key, found, progress)
@@ -302,8 +321,7 @@ def _write_version(index_dir, version, content: _Content, config, backend, start
 
 
 def _verify(folder: Path, manifest: Manifest) -> None:
-    """Read the staged version back before it may answer queries."""
-    store.verify_checksums(folder, manifest)
+    """Read the staged version back before it may answer queries (its checksums were just taken from the files)."""
     count = load_vector_index(folder / store.VECTORS_FILE).ntotal
     rows = store.count_passages(folder / store.PASSAGES_DB)
     if not count == rows == manifest.passages:

@@ -218,17 +218,18 @@ def write_passage_store(
     db.close()
 
 
-def read_passages_with_terms(path: Path) -> list[tuple[Passage, list[str]]]:
-    """Passages in row order with their analysed BM25 terms, for a build to reuse those of unchanged pages."""
+def read_passages_with_terms(path: Path) -> list[tuple[Passage, list[str], int]]:
+    """Passages in row order with their analysed BM25 terms and token counts, for a build to reuse those of
+    unchanged pages."""
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         rows = db.execute(
-            "SELECT passage_id, doc_id, title, section, text, position, section_index, source, terms "
+            "SELECT passage_id, doc_id, title, section, text, position, section_index, source, terms, tokens "
             "FROM passages ORDER BY row"
         ).fetchall()
     finally:
         db.close()
-    return [(Passage(*row[:8]), row[8].split()) for row in rows]
+    return [(Passage(*row[:8]), row[8].split(), row[9]) for row in rows]
 
 
 def count_passages(path: Path) -> int:

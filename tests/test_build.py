@@ -165,3 +165,18 @@ def test_build_respects_the_backend_recorded_in_the_manifest(built):
     assert manifest.model == encode.MODEL_NAME
     assert manifest.passages == 3 and set(manifest.files) == {"diet", "flushing", "sleep"}
     assert os.path.exists(index / "versions" / manifest.version / store.VECTORS_FILE)
+
+
+def test_unchanged_pages_are_not_split_or_analysed_again(built, encoder, monkeypatch):
+    """What keeps a one-page edit of a large corpus in proportion to that page."""
+    from nets_search import build
+
+    corpus, index, _ = built
+    split_calls = []
+    real_split = build.split_page
+    monkeypatch.setattr(build, "split_page", lambda page, s: split_calls.append(page.doc_id) or real_split(page, s))
+    (corpus / "diet.md").write_text(page("Diet", ("Foods to avoid", "Bananas contain serotonin. " * 8)))
+    report = build_index(corpus, index, encoder=encoder)
+    assert split_calls == ["diet"] and report.embedded == 1
+    answer = Searcher(index, encoder=encoder).search("tiredness and naps", k=1).results[0]
+    assert answer.passage.doc_id == "sleep"
