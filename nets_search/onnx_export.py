@@ -56,7 +56,8 @@ def export_folder(model_folder: str, backend: str, cache_dir: Path) -> Path:
         _quiet_export_logs()
 
         model = SentenceTransformer(str(staging), backend="onnx", device="cpu", local_files_only=True)
-        model.save(str(staging))
+        if not (staging / "onnx" / "model.onnx").is_file():  # a first export: keep the fp32 ONNX model too
+            model.save(str(staging))
         if backend == "onnx-int8":
             from sentence_transformers import export_dynamic_quantized_onnx_model
 
