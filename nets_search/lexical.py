@@ -96,9 +96,15 @@ class LexicalIndex:
         return out
 
     def search(self, terms: list[str], k: int) -> list[tuple[int, float]]:
-        """(row, score) best first; rows with no matching term are left out."""
+        """(row, score) best first, ties by row; rows with no matching term are left out.
+
+        Scores every row with bm25s's `get_scores` and takes the top k with numpy: for one question this is
+        several times faster than `retrieve`, which starts a thread pool and a progress bar per call."""
         terms = [t for t in terms if t in self.vocabulary]
         if not terms or self.size == 0:
             return []
-        docs, scores = self._bm25.retrieve([terms], k=min(k, self.size), show_progress=False, n_threads=1)
-        return [(int(d), float(s)) for d, s in zip(docs[0], scores[0]) if s > 0 and np.isfinite(s)]
+        scores = np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
+        k = min(k, self.size)
+        top = np.argpartition(-scores, k - 1)[:k] if k < self.size else np.arange(self.size)
+        top = top[np.lexsort((top, -scores[top]))]
+        return [(int(row), float(scores[row])) for row in top if scores[row] > 0 and np.isfinite(scores[row])]

@@ -16,7 +16,7 @@ from .lexical import LexicalIndex, analyse
 from .query import Glossary, NormalisedQuery, QueryNormaliser
 from .text import normalise_unicode
 from .types import Manifest, Passage, Result, SearchResponse
-from .vectors import load_vector_index, search_vectors
+from .vectors import load_vector_index, search_vectors, tune_for_single_queries
 
 MODES = ("hybrid", "dense", "lexical")
 MAX_QUESTION_CHARS = 1000
@@ -88,6 +88,7 @@ class Searcher:
         fusion: FusionSettings = FusionSettings(),
     ) -> None:
         self.index_dir = Path(index_dir)
+        tune_for_single_queries()
         manifest, folder = self._load_version()
         self._encoder = encoder or encode.Encoder(manifest.backend, cache_dir=self.index_dir / "cache")
         self._finish_loading()

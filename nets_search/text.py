@@ -44,6 +44,8 @@ def normalise_unicode(text: str) -> str:
     """NFKC plus curly quotes to straight ones; drops control characters (keeps newlines and tabs)."""
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    if text.replace("\n", " ").replace("\t", " ").isprintable():  # the common case, checked in C
+        return text
     return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
 
 
