@@ -119,13 +119,13 @@ class Encoder:
 
 
 def _load(backend: str, cache_dir: Path | None):
+    folder = str(model_dir())
+    if backend != "torch":
+        from .onnx_export import load_onnx_model
+
+        return load_onnx_model(folder, backend, cache_dir)
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
-    folder = str(model_dir())
-    if backend == "torch":
-        return SentenceTransformer(folder, device="cpu", local_files_only=True), "torch"
-    from .onnx_export import load_onnx_model
-
-    return load_onnx_model(folder, backend, cache_dir)
+    return SentenceTransformer(folder, device="cpu", local_files_only=True), "torch"

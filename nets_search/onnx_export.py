@@ -89,23 +89,14 @@ def _quiet_export_logs() -> None:
 
 def load_onnx_model(model_folder: str, backend: str, cache_dir: Path | None):
     """(model, backend name) on ONNX Runtime, or the PyTorch model if the export or load fails."""
-    from sentence_transformers import SentenceTransformer
+    from .ort_model import OrtSentenceModel
 
     cache_dir = Path(cache_dir) if cache_dir else Path.home() / ".cache" / "nets-search"
     try:
         folder = export_folder(model_folder, backend, cache_dir)
-        model = SentenceTransformer(
-            str(folder),
-            backend="onnx",
-            device="cpu",
-            local_files_only=True,
-            model_kwargs={
-                "file_name": onnx_file_name(backend),
-                "provider": "CPUExecutionProvider",
-                "session_options": _session_options(),
-            },
-        )
-        return model, resolved_backend(backend)
+        return OrtSentenceModel(folder, onnx_file_name(backend), _session_options()), resolved_backend(backend)
     except Exception as exc:  # any failure of the optional fast path falls back to the reference backend
         print(f"nets-search: ONNX backend unavailable ({type(exc).__name__}: {exc}); using PyTorch", file=sys.stderr)
+        from sentence_transformers import SentenceTransformer
+
         return SentenceTransformer(model_folder, device="cpu", local_files_only=True), "torch"

@@ -65,3 +65,17 @@ def test_build_and_search_work_with_the_hub_unreachable(tmp_path):
     found = run("search", "which foods should I avoid?", "--index", str(index), "--json", "-k", "1")
     assert found.returncode == 0, found.stderr
     assert "tryptophan" in found.stdout
+
+
+def test_onnx_queries_need_neither_torch_nor_transformers(tmp_path):
+    """Once exported, the ONNX model runs on onnxruntime + tokenizers alone: page processes start fast and small."""
+    Encoder("onnx", cache_dir=tmp_path)  # export (this process may import torch for it)
+    code = (
+        "import sys\n"
+        "from nets_search.encode import Encoder\n"
+        f"e = Encoder('onnx', cache_dir={str(tmp_path)!r})\n"
+        "v = e.encode_queries(['flushing of the face'])\n"
+        "print(e.backend, round(float((v * v).sum()), 4), 'torch' in sys.modules, 'transformers' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert out.stdout.split() == ["onnx", "1.0", "False", "False"]
