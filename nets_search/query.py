@@ -6,6 +6,7 @@ The question the reader typed is always kept; corrections replace misspelt words
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,11 +65,21 @@ class QueryNormaliser:
     """Holds the corpus's own words (to repair typos against) and the glossary."""
 
     def __init__(self, passage_texts: list[str], glossary: Glossary, known_words: frozenset[str]) -> None:
-        counts = Counter(w for t in passage_texts for w in words(normalise_unicode(t).lower()) if w.isalpha())
-        self._corpus_words = counts
-        self._choices = [w for w, _ in counts.most_common() if len(w) >= MIN_TYPO_LENGTH]
         self._known = known_words
         self.glossary = glossary
+        self._corpus_words: Counter = Counter()
+        self._choices: list[str] = []
+        self._ready = threading.Event()
+        # Counting a large corpus's words takes a second or two: do it beside the first page render, not before.
+        threading.Thread(target=self._count_words, args=(passage_texts,), daemon=True).start()
+
+    def _count_words(self, passage_texts: list[str]) -> None:
+        try:
+            counts = Counter(words(normalise_unicode("\n".join(passage_texts)).lower()))
+            self._corpus_words = Counter({w: n for w, n in counts.items() if w.isalpha()})
+            self._choices = [w for w, _ in self._corpus_words.most_common() if len(w) >= MIN_TYPO_LENGTH]
+        finally:
+            self._ready.set()
 
     def normalise(self, question: str) -> NormalisedQuery:
         corrections = self._corrections(question)
@@ -81,6 +92,7 @@ class QueryNormaliser:
         return NormalisedQuery(text, corrections, expansions)
 
     def _corrections(self, question: str) -> tuple[tuple[str, str], ...]:
+        self._ready.wait()
         found = []
         for word in dict.fromkeys(words(normalise_unicode(question).lower())):
             if len(word) < MIN_TYPO_LENGTH or not word.isalpha():

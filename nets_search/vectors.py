@@ -13,7 +13,7 @@ import numpy as np
 
 HNSW_THRESHOLD = 200_000
 HNSW_M = 32
-HNSW_EF_SEARCH = 128
+HNSW_EF_SEARCH = 400  # >= the 100 candidates fusion asks for; measured on MedQuAD: nDCG@10 -0.4 pt vs exact (128: -0.8)
 
 
 def index_type_for(count: int) -> str:
