@@ -521,3 +521,34 @@ def write_json(path: Path, figures: dict) -> None:
     partial = path.with_name(path.name + ".partial")
     partial.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     partial.replace(path)
+
+
+# --------------------------------------------------------------------------- golden check after a build
+
+GOLDEN_STATE_FILE = "golden-ranks.json"
+
+
+def golden_regressions(search_fn: SearchFn, questions: Sequence[GoldenQuestion], state: Path) -> list[str]:
+    """Ask the golden questions of a fresh build and compare with the last build's answers (kept in `state`).
+
+    Returns one line per question that used to be answered first and no longer is, or an out-of-scope question
+    no longer flagged; then records today's answers for the next build."""
+    report = evaluate_golden(search_fn, questions)
+    try:
+        before = json.loads(state.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        before = {}
+    lines = []
+    for q in questions:
+        was = before.get(q.id)
+        if q.out_of_scope:
+            if was == "flagged" and not report.flagged.get(q.id):
+                lines.append(f"golden question {q.id} ({q.question!r}) is no longer flagged as out of scope")
+        elif was == 1 and report.ranks.get(q.id) != 1:
+            now = report.ranks.get(q.id)
+            where = f"now at rank {now}" if now else f"now not in the top {GOLDEN_DEPTH}"
+            lines.append(f"golden question {q.id} ({q.question!r}) used to be answered first, {where}")
+    today = {q.id: ("flagged" if report.flagged.get(q.id) else "-") if q.out_of_scope else report.ranks.get(q.id)
+             for q in questions}
+    state.write_text(json.dumps(today, indent=1, sort_keys=True), encoding="utf-8")
+    return lines

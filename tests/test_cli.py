@@ -100,3 +100,24 @@ def test_every_command_has_help(capsys, command):
     with pytest.raises(SystemExit) as done:
         cli.main([command, "--help"])
     assert done.value.code == 0 and "--index" in capsys.readouterr().out
+
+
+def test_build_warns_when_a_golden_question_stops_being_answered(capsys, tmp_path, encoder, monkeypatch):
+    from .conftest import page
+
+    monkeypatch.setattr("nets_search.encode.Encoder", lambda *a, **k: encoder)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "diet.md").write_text(page("Diet", ("Foods", "Foods rich in tryptophan such as cheese can trigger flushing. " * 3)))
+    (corpus / "sleep.md").write_text(page("Sleep", ("Rest", "Short naps help with tiredness and fatigue. " * 3)))
+    (corpus / "golden-questions.jsonl").write_text(
+        '{"id": "g1", "question": "which foods contain tryptophan", "expect": [["tryptophan"]]}\n'
+        '{"id": "g2", "question": "how do I renew my passport", "out_of_scope": true}\n'
+    )
+    index = tmp_path / "index"
+    code, out, _ = run(capsys, "build", "--corpus", corpus, "--index", index, "--quiet")
+    assert code == 0 and "golden question" not in out
+    (corpus / "diet.md").write_text(page("Diet", ("Foods", "Eat regular small meals and drink water. " * 3)))
+    code, out, _ = run(capsys, "build", "--corpus", corpus, "--index", index, "--quiet")
+    assert code == 0
+    assert "warning: golden question g1 ('which foods contain tryptophan') used to be answered first" in out
