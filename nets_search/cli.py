@@ -71,23 +71,11 @@ def run_build(args: argparse.Namespace) -> int:
         report = build_index(args.corpus, args.index, settings, progress=progress, force=args.force)
     print(format_build_report(report))
     if not report.nothing_changed:
+        from .evaluate import check_golden_questions
+
         for line in check_golden_questions(args.corpus, args.index):
             print(f"  warning: {line}")
     return 0
-
-
-def check_golden_questions(corpus: Path, index: Path) -> list[str]:
-    """After a build, the editors' golden questions (corpus/golden-questions.jsonl): which ones got worse."""
-    golden = Path(corpus) / DEFAULT_GOLDEN.name
-    if not golden.is_file():
-        return []
-    from . import evaluate
-    from .search import Searcher
-
-    searcher = Searcher(index)
-    questions = evaluate.load_golden(golden)
-    search = lambda text: searcher.search(text, k=evaluate.GOLDEN_DEPTH)
-    return evaluate.golden_regressions(search, questions, Path(index) / evaluate.GOLDEN_STATE_FILE)
 
 
 class _progress_bar:

@@ -526,6 +526,7 @@ def write_json(path: Path, figures: dict) -> None:
 # --------------------------------------------------------------------------- golden check after a build
 
 GOLDEN_STATE_FILE = "golden-ranks.json"
+GOLDEN_FILE_NAME = "golden-questions.jsonl"
 
 
 def golden_regressions(search_fn: SearchFn, questions: Sequence[GoldenQuestion], state: Path) -> list[str]:
@@ -552,3 +553,16 @@ def golden_regressions(search_fn: SearchFn, questions: Sequence[GoldenQuestion],
              for q in questions}
     state.write_text(json.dumps(today, indent=1, sort_keys=True), encoding="utf-8")
     return lines
+
+
+def check_golden_questions(corpus: Path, index: Path, encoder=None) -> list[str]:
+    """After a build: ask the editors' golden questions (corpus/golden-questions.jsonl) of the new version and
+    say which got worse since the last build. The CLI and the page's rebuild button both call this."""
+    golden = Path(corpus) / GOLDEN_FILE_NAME
+    if not Path(corpus).is_dir() or not golden.is_file():
+        return []
+    from .search import Searcher
+
+    searcher = Searcher(index, encoder=encoder)
+    search = lambda text: searcher.search(text, k=GOLDEN_DEPTH)
+    return golden_regressions(search, load_golden(golden), Path(index) / GOLDEN_STATE_FILE)

@@ -439,6 +439,7 @@ def render_rebuild(config: PageConfig) -> None:
         return
     from .build import BuildSettings, build_index
     from .cli import format_build_report
+    from .evaluate import check_golden_questions
 
     settings = BuildSettings()
     bar = st.progress(0.0, text="Reading the corpus…")
@@ -455,7 +456,8 @@ def render_rebuild(config: PageConfig) -> None:
         return
     bar.progress(1.0, text="Done: the new index is in use.")
     pending_changes_cached.clear()
-    st.code(format_build_report(report), language=None)
+    regressions = check_golden_questions(config.corpus_dir, config.index_dir, encoder) if not report.nothing_changed else []
+    st.code("\n".join([format_build_report(report), *(f"  warning: {line}" for line in regressions)]), language=None)
 
 
 def render_gaps(config: PageConfig) -> None:
