@@ -148,19 +148,9 @@ def run_search(args: argparse.Namespace) -> int:
 
 
 def read_batch(path: Path) -> Iterator[tuple[str, str]]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise NetsSearchError(f"{path}: batch file not found") from None
-    except UnicodeDecodeError:
-        raise NetsSearchError(f"{path}: not valid UTF-8 text") from None
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise NetsSearchError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+    from .evaluate import json_lines
+
+    for number, record in json_lines(path):
         query_id = record.get("id", record.get("_id")) if isinstance(record, dict) else None
         question = record.get("question", record.get("text")) if isinstance(record, dict) else None
         if query_id is None or not isinstance(question, str):

@@ -152,7 +152,7 @@ def load_golden(path: Path) -> list[GoldenQuestion]:
     path = Path(path)
     questions: list[GoldenQuestion] = []
     seen: dict[str, int] = {}
-    for number, record in _json_lines(path):
+    for number, record in json_lines(path):
         question = _golden_question(record, f"{path}:{number}", number)
         if question.id in seen:
             raise EvaluationError(f"{path}:{number}: id '{question.id}' is already used on line {seen[question.id]}")
@@ -163,7 +163,7 @@ def load_golden(path: Path) -> list[GoldenQuestion]:
     return questions
 
 
-def _json_lines(path: Path) -> Iterator[tuple[int, object]]:
+def json_lines(path: Path) -> Iterator[tuple[int, object]]:
     """(line number, parsed value) for each non-blank line of a JSONL file."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -377,7 +377,7 @@ def _qrels_file(folder: Path, split: str | None) -> Path:
 def load_queries(path: Path) -> dict[str, str]:
     """{query id: text} from a BEIR queries.jsonl (`_id` and `text` on each line)."""
     queries: dict[str, str] = {}
-    for number, record in _json_lines(path):
+    for number, record in json_lines(path):
         if not isinstance(record, dict) or "_id" not in record or not isinstance(record.get("text"), str):
             raise EvaluationError(f"{path}:{number}: each line needs '_id' and 'text'")
         queries[str(record["_id"])] = record["text"]

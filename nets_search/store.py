@@ -218,39 +218,31 @@ def write_passage_store(
     db.close()
 
 
-def read_passages_with_terms(path: Path) -> list[tuple[Passage, list[str], int]]:
-    """Passages in row order with their analysed BM25 terms and token counts, for a build to reuse those of
-    unchanged pages."""
+def _rows(path: Path, sql: str) -> list[tuple]:
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        rows = db.execute(
-            "SELECT passage_id, doc_id, title, section, text, position, section_index, source, terms, tokens "
-            "FROM passages ORDER BY row"
-        ).fetchall()
+        return db.execute(sql).fetchall()
     finally:
         db.close()
-    return [(Passage(*row[:8]), row[8].split(), row[9]) for row in rows]
 
 
-def count_passages(path: Path) -> int:
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return int(db.execute("SELECT count(*) FROM passages").fetchone()[0])
-    finally:
-        db.close()
+_PASSAGE_COLUMNS = "passage_id, doc_id, title, section, text, position, section_index, source"
 
 
 def read_passages(path: Path) -> list[Passage]:
     """All passages in row order (row i is vector i and BM25 document i)."""
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        rows = db.execute(
-            "SELECT passage_id, doc_id, title, section, text, position, section_index, source "
-            "FROM passages ORDER BY row"
-        ).fetchall()
-    finally:
-        db.close()
-    return [Passage(*row) for row in rows]
+    return [Passage(*row) for row in _rows(path, f"SELECT {_PASSAGE_COLUMNS} FROM passages ORDER BY row")]
+
+
+def read_passages_with_terms(path: Path) -> list[tuple[Passage, list[str], int]]:
+    """Passages in row order with their analysed BM25 terms and token counts, for a build to reuse those of
+    unchanged pages."""
+    rows = _rows(path, f"SELECT {_PASSAGE_COLUMNS}, terms, tokens FROM passages ORDER BY row")
+    return [(Passage(*row[:8]), row[8].split(), row[9]) for row in rows]
+
+
+def count_passages(path: Path) -> int:
+    return int(_rows(path, "SELECT count(*) FROM passages")[0][0])
 
 
 # --------------------------------------------------------------------------- build lock

@@ -59,7 +59,7 @@ def test_batch_answers_the_dev_questions_in_one_process(capsys, seed_index):
         (["build", "--corpus", "{tmp}/latin1"], "bad.md: not valid UTF-8"),
         (["search", "hello", "--index", "{tmp}/no-index"], "run: nets-search build"),
         (["search", "   ", "--index", "{tmp}/no-index"], "the question is empty"),
-        (["search", "--batch", "{tmp}/missing.jsonl", "--index", "{seed}"], "batch file not found"),
+        (["search", "--batch", "{tmp}/missing.jsonl", "--index", "{seed}"], "missing.jsonl: file not found"),
         (["build", "--corpus", "{tmp}/latin1", "--backend", "gpu"], "unknown encoder backend"),
     ],
 )
