@@ -285,10 +285,7 @@ def _writes_to(index_dir: Path, version: str | None = None) -> Iterator[None]:
 def _write_version(index_dir, version, content: _Content, config, backend, started, stage) -> Manifest:
     staged = store.staging_dir(index_dir, version)
     passages, vectors = content.passages, content.vectors
-    try:
-        save_vector_index(build_vector_index(vectors), staged / store.VECTORS_FILE)
-    except RuntimeError:  # faiss reports a failed write (e.g. a full disk) as RuntimeError
-        raise OSError(f"writing {store.VECTORS_FILE} failed") from None
+    save_vector_index(build_vector_index(vectors), staged / store.VECTORS_FILE)
     stage("vectors-written")
     store.write_passage_store(staged / store.PASSAGES_DB, content.pages, passages, content.tokens, content.terms)
     stage("passages-written")

@@ -42,7 +42,8 @@ def make_parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="build or update the index from the corpus", description="Build or update the index: embeds only new or changed passages.")
     build.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="folder of .md/.txt pages or a BEIR-style .jsonl file (default: corpus/)")
     build.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder (default: index/)")
-    build.add_argument("--backend", default=None, help="encoder backend: torch, onnx or onnx-int8")
+    build.add_argument("--backend", default=None, choices=("onnx-int8", "onnx", "torch"),
+                       help="encoder backend (default onnx-int8, or NETS_SEARCH_BACKEND)")
     build.add_argument("--skip-bad-files", action="store_true", help="skip unreadable pages with a warning instead of stopping")
     build.add_argument("--force", action="store_true", help="write a new version even if nothing changed")
     build.add_argument("--quiet", action="store_true", help="no progress bar")

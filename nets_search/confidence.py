@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .errors import NetsSearchError
 from .text import sentence_spans
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
@@ -42,12 +44,19 @@ class Calibration:
         return self.in_scope_probability(evidence) < self.threshold
 
     def save(self, path: Path = CALIBRATION_FILE) -> None:
-        path.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
+        """Written beside and renamed over, so a running page never reads half a file."""
+        partial = path.with_name(path.name + ".tmp")
+        partial.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
+        os.replace(partial, path)
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_FILE) -> "Calibration":
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(tuple(data["weights"]), data["bias"], data["threshold"], data.get("fitted_on", ""))
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(tuple(float(w) for w in data["weights"]), float(data["bias"]), float(data["threshold"]),
+                       data.get("fitted_on", ""))
+        except (OSError, ValueError, KeyError, TypeError):
+            raise NetsSearchError(f"{path}: unreadable calibration; run: nets-search calibrate") from None
 
 
 def fit_calibration(evidence: list[Evidence], in_scope: list[bool], max_false_flags: float = 0.02) -> Calibration:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -89,6 +90,7 @@ class Encoder:
         self.model, self.backend = _load(backend, cache_dir)
         self.model.max_seq_length = MAX_SEQ_LENGTH
         self.key = model_key(self.backend)
+        self._lock = threading.Lock()  # one encode at a time: searches, a rebuild and checks share one Encoder
 
     @property
     def tokenizer(self):
@@ -108,13 +110,14 @@ class Encoder:
     def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
-        vectors = self.model.encode(
-            texts,
-            batch_size=batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        with self._lock:
+            vectors = self.model.encode(
+                texts,
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 

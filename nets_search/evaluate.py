@@ -31,7 +31,7 @@ ModeSearch = Callable[[str, int, str], SearchResponse]  # (question, k, mode), a
 GOLDEN_DEPTH = 5  # hit@1, hit@3 and MRR@5 need the first five passages
 BEIR_DEPTH = 100  # passages fetched per BEIR query; the Searcher returns at most 100
 BEIR_CUTOFFS = (("ndcg@10", "ndcg", 10), ("mrr@10", "mrr", 10), ("recall@10", "recall", 10), ("recall@100", "recall", 100))
-GOLDEN_KEYS = frozenset({"id", "question", "expect", "out_of_scope", "note"})
+GOLDEN_KEYS = frozenset({"id", "question", "expect", "out_of_scope", "note", "todo"})
 
 
 class EvaluationError(NetsSearchError):
@@ -153,6 +153,8 @@ def load_golden(path: Path) -> list[GoldenQuestion]:
     questions: list[GoldenQuestion] = []
     seen: dict[str, int] = {}
     for number, record in json_lines(path):
+        if _pending(record):
+            continue
         question = _golden_question(record, f"{path}:{number}", number)
         if question.id in seen:
             raise EvaluationError(f"{path}:{number}: id '{question.id}' is already used on line {seen[question.id]}")
@@ -180,6 +182,12 @@ def json_lines(path: Path) -> Iterator[tuple[int, object]]:
             yield number, json.loads(line)
         except json.JSONDecodeError as exc:
             raise EvaluationError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+
+
+def _pending(record: object) -> bool:
+    """A question an editor added from readers' feedback but has not yet given its answer phrases (a "todo" note
+    and an empty "expect"): kept in the file, left out of every figure until it is filled in."""
+    return isinstance(record, dict) and "todo" in record and record.get("expect") == [] and not record.get("out_of_scope")
 
 
 def _golden_question(record: object, where: str, number: int) -> GoldenQuestion:
@@ -563,6 +571,10 @@ def check_golden_questions(corpus: Path, index: Path, encoder=None) -> list[str]
         return []
     from .search import Searcher
 
+    try:
+        questions = load_golden(golden)
+    except EvaluationError as exc:  # the build itself succeeded: a broken golden file is a warning here
+        return [f"golden questions not checked: {exc}"]
     searcher = Searcher(index, encoder=encoder)
     search = lambda text: searcher.search(text, k=GOLDEN_DEPTH)
-    return golden_regressions(search, load_golden(golden), Path(index) / GOLDEN_STATE_FILE)
+    return golden_regressions(search, questions, Path(index) / GOLDEN_STATE_FILE)

@@ -4,7 +4,9 @@ PyTorch and a clear message if anything fails."""
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import platform
 import shutil
 import sys
@@ -42,19 +44,30 @@ def onnx_file_name(backend: str) -> str:
 
 
 def export_folder(model_folder: str, backend: str, cache_dir: Path) -> Path:
-    """A folder holding the model and its ONNX export for `backend`, exported on first use."""
+    """A folder holding the model and its ONNX export for `backend`, exported on first use.
+
+    Page processes started together may all want the export: one exports under a lock, the others wait and
+    find it. A new file is moved into place whole, so a process loading the folder never sees half of one."""
     from .encode import model_hash
 
     target = Path(cache_dir) / "onnx" / model_hash()
     if (target / onnx_file_name(backend)).is_file():
         return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with (target.parent / ".export.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (target / onnx_file_name(backend)).is_file():
+            _export(model_folder, backend, target)
+    return target
+
+
+def _export(model_folder: str, backend: str, target: Path) -> None:
     from sentence_transformers import SentenceTransformer
 
     staging = target.parent / f".tmp-{uuid.uuid4().hex[:8]}"
     shutil.copytree(target if target.is_dir() else model_folder, staging)
     try:
         _quiet_export_logs()
-
         model = SentenceTransformer(str(staging), backend="onnx", device="cpu", local_files_only=True)
         if not (staging / "onnx" / "model.onnx").is_file():  # a first export: keep the fp32 ONNX model too
             model.save(str(staging))
@@ -62,12 +75,12 @@ def export_folder(model_folder: str, backend: str, cache_dir: Path) -> Path:
             from sentence_transformers import export_dynamic_quantized_onnx_model
 
             export_dynamic_quantized_onnx_model(model, cpu_quantization_config(), str(staging))
-        if target.exists():
-            shutil.rmtree(target, ignore_errors=True)
-        staging.replace(target)
+        if target.is_dir():  # add the new file beside the ones in use
+            os.replace(staging / onnx_file_name(backend), target / onnx_file_name(backend))
+        else:
+            staging.replace(target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return target
 
 
 def _session_options():

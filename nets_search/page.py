@@ -20,7 +20,8 @@ from typing import Callable, Mapping, Sequence
 import streamlit as st
 
 from . import store
-from .errors import IndexMissingError, NetsSearchError
+from .encode import base_backend
+from .errors import IndexMissingError, NetsSearchError, QueryError
 from .feedback import FeedbackStore, add_golden_question, question_key
 from .highlight import escape_attribute, escape_text, highlight, query_terms
 from .search import Searcher, prepare_question
@@ -87,7 +88,7 @@ class Strength:
 def strength_of(result: Result, no_good_match: bool) -> Strength:
     """A plain-words label from how the two retrievers agree, not from the raw score.
 
-    The fused score is a reciprocal-rank sum: it says nothing absolute and is meaningless to a reader. What
+    The fused score is a weighted sum of cosine and scaled BM25: it says nothing absolute and is meaningless to a reader. What
     is meaningful is agreement: a passage that both the meaning search and the word search put at the very top
     is a strong match; one both found in their top ten is a good match; anything else is only related. When
     the engine says no passage answers well, every passage is labelled a weak match, whatever its rank.
@@ -143,7 +144,7 @@ def get_searcher(index_dir: Path) -> Searcher:
     with slot.lock:
         if slot.searcher is None or slot.searcher.is_stale():
             manifest = current_manifest(index_dir)  # fails fast, before the model loads, if there is no index
-            encoder = load_encoder(manifest.backend, str(Path(index_dir) / "cache"))
+            encoder = load_encoder(base_backend(manifest.backend), str(Path(index_dir) / "cache"))
             slot.searcher = Searcher(index_dir, encoder=encoder)
         return slot.searcher
 
@@ -217,12 +218,13 @@ def show_small(text: str) -> None:
 
 def _submit() -> None:
     text = st.session_state.get(QUESTION, "") or ""
-    if not text.strip():
+    try:
+        searched, truncated = prepare_question(text)  # also empty after dropping invisible characters
+    except QueryError:
         st.session_state["empty_question"] = True
         st.query_params.pop("q", None)
         return
     st.session_state["empty_question"] = False
-    searched, truncated = prepare_question(text)
     # A pasted letter does not belong in a URL: the URL keeps the prefix that is actually searched.
     st.query_params["q"] = searched if truncated else text.strip()
     st.session_state["long_question"] = searched if truncated else None
@@ -450,13 +452,13 @@ def render_rebuild(config: PageConfig) -> None:
     try:
         encoder = load_encoder(settings.backend, str(Path(config.index_dir) / "cache"))
         report = build_index(config.corpus_dir, config.index_dir, settings, encoder=encoder, progress=progress)
+        regressions = [] if report.nothing_changed else check_golden_questions(config.corpus_dir, config.index_dir, encoder)
     except NetsSearchError as exc:
         bar.empty()
         st.markdown(note_html(f"The build failed: {exc}", "nets-problem", "alert"), unsafe_allow_html=True)
         return
     bar.progress(1.0, text="Done: the new index is in use.")
     pending_changes_cached.clear()
-    regressions = check_golden_questions(config.corpus_dir, config.index_dir, encoder) if not report.nothing_changed else []
     st.code("\n".join([format_build_report(report), *(f"  warning: {line}" for line in regressions)]), language=None)
 
 

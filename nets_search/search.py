@@ -4,8 +4,8 @@ index version. The page, the CLI and the evaluation all call `Searcher.search`."
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,10 +13,12 @@ from . import encode, store
 from .confidence import Calibration, Evidence, best_sentence
 from .errors import NetsSearchError, QueryError
 from .lexical import LexicalIndex, analyse
-from .query import Glossary, NormalisedQuery, QueryNormaliser
+from .query import Glossary, QueryNormaliser
 from .text import normalise_unicode
 from .types import Manifest, Passage, Result, SearchResponse
 from .vectors import load_vector_index, search_vectors, tune_for_single_queries
+
+log = logging.getLogger(__name__)
 
 MODES = ("hybrid", "dense", "lexical")
 MAX_QUESTION_CHARS = 1000
@@ -91,9 +93,12 @@ class Searcher:
         tune_for_single_queries()
         manifest, folder = self._load_version()
         self._encoder = encoder or encode.Encoder(manifest.backend, cache_dir=self.index_dir / "cache")
+        if encode.base_backend(self._encoder.backend) != encode.base_backend(manifest.backend):
+            log.warning("the index was embedded with %s but questions are encoded with %s; rebuild for the best "
+                        "results: nets-search build --backend %s", manifest.backend, self._encoder.backend,
+                        self._encoder.backend)
         self._finish_loading()
         self.fusion = fusion
-        self._encode_lock = threading.Lock()
         self.calibration = Calibration.load()
 
     def _load_version(self) -> tuple[Manifest, Path]:
@@ -131,6 +136,10 @@ class Searcher:
     def _finish_loading(self) -> None:
         """Derived lookups: passage rows, IDF, and the words typos are repaired against."""
         self._row_of = {p.passage_id: row for row, p in enumerate(self.passages)}
+        self._section_rows: dict[tuple[str, int], list[int]] = {}
+        for row in sorted(range(len(self.passages)), key=lambda r: self.passages[r].position):
+            p = self.passages[row]
+            self._section_rows.setdefault((p.doc_id, p.section_index), []).append(row)
         self._idf = self._lexical.idf()
         self._unknown_idf = max(self._idf.values(), default=1.0)
         self._normaliser = QueryNormaliser([p.text for p in self.passages], self._glossary, encode.known_words())
@@ -196,14 +205,10 @@ class Searcher:
         if row is None:
             return []
         target = self.passages[row]
-        return sorted(
-            (p for p in self.passages if p.doc_id == target.doc_id and p.section_index == target.section_index),
-            key=lambda p: p.position,
-        )
+        return [self.passages[r] for r in self._section_rows[(target.doc_id, target.section_index)]]
 
     def _dense(self, text: str) -> list[tuple[int, float]]:
-        with self._encode_lock:
-            vector = self._encoder.encode_queries([text])[0]
+        vector = self._encoder.encode_queries([text])[0]
         return search_vectors(self._vectors, vector, CANDIDATES)
 
     def _fuse(self, dense, lexical, mode: str) -> list[tuple[int, float]]:

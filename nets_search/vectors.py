@@ -36,7 +36,9 @@ def build_vector_index(vectors: np.ndarray, index_type: str | None = None) -> fa
 
 
 def save_vector_index(index: faiss.Index, path: Path) -> None:
-    faiss.write_index(index, str(path))
+    """Serialised by faiss, written by Python: a failed write (a full disk) keeps its OSError and errno, which
+    faiss's own writer would turn into a bare RuntimeError."""
+    Path(path).write_bytes(faiss.serialize_index(index).tobytes())
 
 
 def load_vector_index(path: Path) -> faiss.Index:

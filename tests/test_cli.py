@@ -60,7 +60,6 @@ def test_batch_answers_the_dev_questions_in_one_process(capsys, seed_index):
         (["search", "hello", "--index", "{tmp}/no-index"], "run: nets-search build"),
         (["search", "   ", "--index", "{tmp}/no-index"], "the question is empty"),
         (["search", "--batch", "{tmp}/missing.jsonl", "--index", "{seed}"], "missing.jsonl: file not found"),
-        (["build", "--corpus", "{tmp}/latin1", "--backend", "gpu"], "unknown encoder backend"),
     ],
 )
 def test_bad_input_gives_one_line_and_a_nonzero_exit(capsys, tmp_path, seed_index, argv, message):
@@ -68,8 +67,6 @@ def test_bad_input_gives_one_line_and_a_nonzero_exit(capsys, tmp_path, seed_inde
     (tmp_path / "latin1").mkdir()
     (tmp_path / "latin1" / "bad.md").write_bytes("Caf\xe9".encode("latin-1"))
     argv = [a.format(tmp=tmp_path, seed=seed_index) for a in argv]
-    if "gpu" in argv:
-        (tmp_path / "latin1" / "bad.md").write_text("fine now")
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == ""
     assert err.startswith("nets-search: error: ") and message in err and err.count("\n") == 1
@@ -121,3 +118,9 @@ def test_build_warns_when_a_golden_question_stops_being_answered(capsys, tmp_pat
     code, out, _ = run(capsys, "build", "--corpus", corpus, "--index", index, "--quiet")
     assert code == 0
     assert "warning: golden question g1 ('which foods contain tryptophan') used to be answered first" in out
+
+
+def test_an_unknown_backend_is_refused_by_the_parser(capsys):
+    with pytest.raises(SystemExit) as done:
+        cli.main(["build", "--backend", "gpu"])
+    assert done.value.code == 2 and "invalid choice: 'gpu'" in capsys.readouterr().err

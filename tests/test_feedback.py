@@ -109,3 +109,12 @@ def test_add_golden_question_creates_the_file(tmp_path):
     golden = tmp_path / "corpus" / "golden-questions.jsonl"
     assert add_golden_question(golden, "Can I travel abroad?")
     assert json.loads(golden.read_text())["question"] == "Can I travel abroad?"
+
+
+def test_a_question_added_from_feedback_is_pending_until_an_editor_fills_it_in(tmp_path):
+    from nets_search.evaluate import load_golden
+
+    golden = tmp_path / "golden-questions.jsonl"
+    golden.write_text('{"id": "g1", "question": "what is a NET", "expect": [["neuroendocrine"]]}\n')
+    add_golden_question(golden, "can I eat curry")
+    assert [q.id for q in load_golden(golden)] == ["g1"]  # loads; the new line waits for its phrases
