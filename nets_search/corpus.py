@@ -61,14 +61,11 @@ def load_corpus(path: Path, skip_bad_files: bool = False) -> LoadReport:
     return LoadReport(tuple(pages), tuple(warnings))
 
 
-def corpus_files(folder: Path) -> list[Path]:
-    """Page files under `folder`, sorted; hidden files and folders are ignored, symlinked folders not followed."""
-    return _walk(folder)[0]
-
-
 def _walk(folder: Path) -> tuple[list[Path], list[str]]:
-    """(page files, warnings). A page-named entry that is not a folder is listed even if it cannot be read
-    (a dangling or looping link), so that reading it names it; a linked folder is named and not followed."""
+    """(page files, warnings): page files under `folder`, sorted; names starting with '.' or '_' are ignored.
+
+    A page-named entry that is not a folder is listed even if it cannot be read (a dangling or looping link), so
+    that reading it names it; a linked folder is named in a warning and not followed."""
     found: list[Path] = []
     warnings: list[str] = []
     for root, dirs, files in os.walk(folder, followlinks=False):

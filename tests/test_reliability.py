@@ -93,13 +93,18 @@ BAD_FILES = {
 }
 
 
-@pytest.mark.parametrize("case", BAD_FILES)
-def test_a_bad_file_stops_the_build_in_one_line_and_the_good_index_answers(site, capsys, encoder, case):
-    corpus, index, before = site
+def _write_bad_files(corpus: Path, case: str) -> str:
     files, message = BAD_FILES[case]
     for name, data in files.items():
         (corpus / name).parent.mkdir(parents=True, exist_ok=True)
         (corpus / name).write_bytes(data)
+    return message
+
+
+@pytest.mark.parametrize("case", BAD_FILES)
+def test_a_bad_file_stops_the_build_in_one_line_and_the_good_index_answers(site, capsys, encoder, case):
+    corpus, index, before = site
+    message = _write_bad_files(corpus, case)
     assert_refused_in_one_line(*build(capsys, corpus, index), message)
     assert_good_index_answers(index, encoder, before)
 
@@ -107,10 +112,7 @@ def test_a_bad_file_stops_the_build_in_one_line_and_the_good_index_answers(site,
 @pytest.mark.parametrize("case", BAD_FILES)
 def test_skip_bad_files_names_the_file_in_one_warning_and_keeps_answering(site, capsys, encoder, case):
     corpus, index, before = site
-    files, message = BAD_FILES[case]
-    for name, data in files.items():
-        (corpus / name).parent.mkdir(parents=True, exist_ok=True)
-        (corpus / name).write_bytes(data)
+    message = _write_bad_files(corpus, case)
     code, out, err = build(capsys, corpus, index, "--skip-bad-files")
     assert code == 0 and err == ""
     assert out.startswith("Nothing changed")  # the skipped file is not a page: the good pages are unchanged
