@@ -12,5 +12,10 @@ if [ ! -x /usr/bin/chromium ]; then
     echo "setup: Chromium missing and not root; the browser test will be skipped"
   fi
 fi
+if [ ! -f .tools/node_modules/axe-core/axe.min.js ] && command -v npm >/dev/null; then
+  echo "setup: installing axe-core for the accessibility check"
+  npm install --silent --no-audit --no-fund --prefix .tools axe-core@4 >/dev/null \
+    || echo "setup: could not install axe-core; the accessibility test will be skipped"
+fi
 . .venv/bin/activate
 exec python -m pytest "$@"

@@ -25,6 +25,7 @@ DOCS = ROOT / "docs"
 FOODS = "what foods should I avoid?"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update"]
+AXE = Path(os.environ.get("NETS_SEARCH_AXE", ROOT / ".tools" / "node_modules" / "axe-core" / "axe.min.js"))
 STARTUP_LIMIT_SECONDS = 120  # a limit on waiting, not a timing assertion
 WAIT_MS = 90_000
 
@@ -178,5 +179,26 @@ def test_a_script_in_the_question_is_shown_as_text_and_never_runs(browser, serve
         assert page.locator("script").count() == scripts_before
         assert page.locator("main img[src='x']").count() == 0
         assert page.locator("main a[href^='javascript']").count() == 0
+    finally:
+        context.close()
+
+
+@pytest.mark.skipif(not AXE.exists(), reason=f"axe-core not found at {AXE} (scripts/test.sh installs it with npm)")
+@pytest.mark.parametrize("width", [1280, 360])
+def test_the_results_page_has_no_wcag_a_or_aa_violations(browser, server, width):
+    """axe-core's WCAG 2 A and AA rules (contrast, labels, headings, names) over the rendered results page."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    try:
+        page.goto(f"{server}/?q=what+foods+should+I+avoid%3F")
+        expect(page.get_by_role("heading", name="Did this answer your question?")).to_be_visible(timeout=WAIT_MS)
+        expect(page.get_by_test_id("stStatusWidgetRunningIcon")).to_have_count(0, timeout=WAIT_MS)
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate(
+            "async () => (await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}}))"
+            ".violations.map(v => `${v.id} (${v.impact}): ${v.nodes.map(n => n.target.join(' ')).slice(0, 3)}`)"
+        )
+        assert violations == []
     finally:
         context.close()
