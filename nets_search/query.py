@@ -49,6 +49,11 @@ class Glossary:
     def to_dict(self) -> dict[str, str]:
         return dict(self.entries)
 
+    @classmethod
+    def from_dict(cls, entries: dict[str, str]) -> "Glossary":
+        """The inverse of to_dict: how an index version stores the glossary it was built with."""
+        return cls(tuple(sorted(entries.items())))
+
     def expansions(self, text: str) -> list[str]:
         lowered = " " + " ".join(words(normalise_unicode(text).lower())) + " "
         return [expansion for term, expansion in self.entries if f" {term} " in lowered]

@@ -192,11 +192,9 @@ class Searcher:
         weights = {t: self._idf.get(t, self._unknown_idf) for t in set(terms)}
         total = sum(weights.values())
         covered = sum(w for t, w in weights.items() if t in self._idf)
-        top_lexical = {row for row, _ in lexical[:3]}
         return Evidence(
             top_similarity=dense[0][1] if dense else 0.0,
             term_coverage=covered / total if total else 0.0,
-            agreement=1.0 if dense and dense[0][0] in top_lexical else 0.0,
         )
 
     def neighbours(self, passage_id: str) -> list[Passage]:
@@ -227,4 +225,4 @@ def _load_glossary(folder: Path) -> Glossary:
     path = folder / store.GLOSSARY_FILE
     if not path.is_file():
         return Glossary()
-    return Glossary(tuple(sorted(json.loads(path.read_text(encoding="utf-8")).items())))
+    return Glossary.from_dict(json.loads(path.read_text(encoding="utf-8")))

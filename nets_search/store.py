@@ -78,6 +78,14 @@ def read_manifest(folder: Path) -> Manifest:
         raise IndexCorruptError(f"{folder / MANIFEST_FILE}: unreadable manifest; {REBUILD_HINT}") from None
 
 
+def current_manifest(index_dir: Path) -> Manifest:
+    """The manifest of the version in use, without loading anything else. Raises IndexMissingError."""
+    version = current_version(index_dir)
+    if version is None:
+        raise IndexMissingError(f"no index in {index_dir}; {REBUILD_HINT}")
+    return read_manifest(version_dir(index_dir, version))
+
+
 def open_current(index_dir: Path, expect_model: str | None = None) -> tuple[Manifest, Path]:
     """The manifest and folder of the version in use, after checking format, model and checksums."""
     version = current_version(index_dir)

@@ -7,14 +7,14 @@ from nets_search.lexical import analyse
 def test_in_scope_probability_is_the_logistic_of_the_weighted_sum():
     calibration = Calibration(weights=(2.0, 1.0), bias=-1.0, threshold=0.5)
     # z = -1 + 2*0.5 + 1*1 = 1 -> 1 / (1 + e^-1) = 0.7311
-    assert calibration.in_scope_probability(Evidence(0.5, 1.0, 0.0)) == pytest.approx(0.7310586)
-    assert not calibration.no_good_match(Evidence(0.5, 1.0, 0.0))
-    assert calibration.no_good_match(Evidence(0.0, 0.0, 0.0))  # z = -1 -> 0.27
+    assert calibration.in_scope_probability(Evidence(0.5, 1.0)) == pytest.approx(0.7310586)
+    assert not calibration.no_good_match(Evidence(0.5, 1.0))
+    assert calibration.no_good_match(Evidence(0.0, 0.0))  # z = -1 -> 0.27
 
 
 def test_fitted_calibration_separates_and_spares_in_scope_questions():
-    inside = [Evidence(0.5 + i / 100, 0.8, 1.0) for i in range(30)]
-    outside = [Evidence(0.05 + i / 100, 0.1, 0.0) for i in range(20)]
+    inside = [Evidence(0.5 + i / 100, 0.8) for i in range(30)]
+    outside = [Evidence(0.05 + i / 100, 0.1) for i in range(20)]
     calibration = fit_calibration(inside + outside, [True] * 30 + [False] * 20)
     assert not any(calibration.no_good_match(e) for e in inside)
     assert all(calibration.no_good_match(e) for e in outside)
@@ -27,7 +27,7 @@ def test_calibration_round_trips_through_json(tmp_path):
 
 
 def test_shipped_calibration_loads():
-    assert len(Calibration.load().weights) == len(Evidence(0.0, 0.0, 0.0).features())
+    assert len(Calibration.load().weights) == len(Evidence(0.0, 0.0).features())
 
 
 IDF = {t: 1.0 for t in analyse("tryptophan chocolate cheese foods avoid stress flushing")}
