@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
 import shutil
@@ -16,7 +17,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from . import encode, store
-from .corpus import SplitSettings, load_corpus, split_page
+from .corpus import SplitSettings, load_corpus, sentence_units, split_page
 from .errors import IndexWriteError, NetsSearchError
 from .lexical import BM25_SETTINGS, LexicalIndex, analyse, lexical_document
 from .query import GLOSSARY_FILE, Glossary
@@ -55,7 +56,7 @@ def build_index(
         loaded = load_corpus(Path(corpus), settings.skip_bad_files)
         pages = list(loaded.pages)
         glossary = _glossary(Path(corpus))
-        files = _file_hashes(pages, glossary)
+        files = _file_hashes(pages, glossary, Path(corpus))
         config = _config(settings)
         previous = _previous_manifest(index_dir)
         diff = _diff(previous.files if previous else {}, files)
@@ -66,26 +67,33 @@ def build_index(
         stage("loaded")
         reusable = _reusable_passages(index_dir, previous, config) if not damaged else _Reusable()
         passages, terms, known = _passages_and_terms(pages, settings.split, reusable)
+        sentences = sentence_units(passages)
+        texts = [p.embedding_text for p in passages] + [text for _, _, _, text in sentences]
         with _writes_to(index_dir):
-            vectors, tokens, embedded, backend = _embeddings(passages, index_dir, settings, encoder, progress, known)
+            all_vectors, all_tokens, embedded, backend = _embeddings(texts, index_dir, settings, encoder, progress, known)
         stage("embedded")
+        vectors, tokens = all_vectors[: len(passages)], all_tokens[: len(passages)]
         version = store.new_version_name()
-        content = _Content(pages, passages, vectors, tokens, terms, glossary, files)
+        content = _Content(pages, passages, vectors, tokens, terms, glossary, files,
+                           [(row, start, end) for row, start, end, _ in sentences], all_vectors[len(passages) :])
+        calibrate = _calibrator(Path(corpus), index_dir, settings, encoder)
         with _writes_to(index_dir, version):
-            manifest = _write_version(index_dir, version, content, config, backend, started, stage)
+            manifest, calibration_note = _write_version(index_dir, version, content, config, backend, started, stage,
+                                                        calibrate)
         store.prune(index_dir)
     return BuildReport(
         version=manifest.version,
         added=diff[0],
         changed=diff[1],
         removed=diff[2],
-        unchanged=len(files) - len(diff[0]) - len(diff[1]),
+        unchanged=sum(1 for name in files if name not in diff[0] and name not in diff[1] and name in {p.doc_id for p in pages}),
         passages=len(passages),
         embedded=embedded,
-        reused=len(passages) - embedded,
+        reused=max(len(passages) - embedded, 0),
         seconds=time.perf_counter() - started,
         over_token_limit=tuple(p.passage_id for p, t in zip(passages, tokens) if t > encode.MAX_SEQ_LENGTH),
         warnings=loaded.warnings + damaged + _duplicate_warnings(passages),
+        calibration=calibration_note,
     )
 
 
@@ -100,6 +108,8 @@ class _Content:
     terms: list[list[str]]
     glossary: Glossary
     files: dict[str, str]
+    sentences: list[tuple[int, int, int]]  # (passage row, start, end) of every sentence, in passage order
+    sentence_vectors: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -141,7 +151,7 @@ def _passages_and_terms(
                 terms.append(passage_terms)
                 known[embedding_key(passage)] = (reusable.vectors[row], tokens)
             continue
-        for passage in split_page(page, split):
+        for passage in split_page(page, split, encode.count_tokens):
             passages.append(passage)
             terms.append(analyse(lexical_document(passage)))
     return passages, terms, known
@@ -151,15 +161,27 @@ def embedding_key(passage: Passage) -> str:
     return sha256_text(passage.embedding_text)
 
 
+def text_key(text: str) -> str:
+    """The embedding cache key of a text (a passage's or a sentence's embedded text)."""
+    return sha256_text(text)
+
+
 def _glossary(corpus: Path) -> Glossary:
     return Glossary.load(corpus / GLOSSARY_FILE) if corpus.is_dir() else Glossary()
 
 
-def _file_hashes(pages: list[Page], glossary: Glossary) -> dict[str, str]:
-    """Content hash per page, plus the glossary's: a glossary edit is a change too."""
+def _file_hashes(pages: list[Page], glossary: Glossary, corpus: Path | None = None) -> dict[str, str]:
+    """Content hash per page, plus the glossary's and the labelled questions' (they set the version's
+    calibration): an edit of either is a change too."""
     files = {p.doc_id: p.content_hash for p in pages}
     if glossary.entries:
         files[GLOSSARY_FILE] = sha256_text(json.dumps(glossary.to_dict(), sort_keys=True))
+    if corpus is not None and corpus.is_dir():
+        for path in sorted(corpus.glob("*.jsonl")):
+            try:
+                files[path.name] = sha256_text(path.read_text(encoding="utf-8", errors="replace"))
+            except OSError:
+                continue
     return files
 
 
@@ -214,15 +236,16 @@ def _diff(before: dict[str, str], after: dict[str, str]) -> tuple[tuple[str, ...
 
 
 def _embeddings(
-    passages: list[Passage],
+    texts: list[str],
     index_dir: Path,
     settings: BuildSettings,
     encoder: "encode.Encoder | None",
     progress: ProgressFn | None,
     known: dict[str, tuple[np.ndarray, int]],
 ) -> tuple[np.ndarray, list[int], int, str]:
-    """Vectors and token counts for every passage: reused, then from the cache, embedding only what both lack."""
-    keys = [embedding_key(p) for p in passages]
+    """Vectors and token counts for every text (passages, then sentences): reused, then from the cache,
+    embedding only what both lack."""
+    keys = [text_key(t) for t in texts]
     cache = store.EmbeddingCache(index_dir)
     try:
         model_key = encoder.key if encoder else encode.model_key(settings.backend)
@@ -236,7 +259,7 @@ def _embeddings(
                 model_key = encoder.key
                 found = cache.get(model_key, unique_keys)  # vectors of the version in use are of the old backend
                 missing = [i for i, k in enumerate(unique_keys) if k not in found]
-            text_of = {k: p.embedding_text for k, p in zip(keys, passages)}
+            text_of = dict(zip(keys, texts))
             _embed_missing([unique_keys[i] for i in missing], text_of, encoder, cache, model_key, found, progress)
         backend = model_key.rsplit("/", 1)[-1]
     finally:
@@ -279,12 +302,14 @@ def _writes_to(index_dir: Path, version: str | None = None) -> Iterator[None]:
         ) from None
 
 
-def _write_version(index_dir, version, content: _Content, config, backend, started, stage) -> Manifest:
+def _write_version(index_dir, version, content: _Content, config, backend, started, stage, calibrate) -> tuple[Manifest, str]:
     staged = store.staging_dir(index_dir, version)
     passages, vectors = content.passages, content.vectors
     save_vector_index(build_vector_index(vectors), staged / store.VECTORS_FILE)
+    save_vector_index(build_vector_index(content.sentence_vectors, "flat"), staged / store.SENTENCE_VECTORS_FILE)
     stage("vectors-written")
-    store.write_passage_store(staged / store.PASSAGES_DB, content.pages, passages, content.tokens, content.terms)
+    store.write_passage_store(staged / store.PASSAGES_DB, content.pages, passages, content.tokens, content.terms,
+                              content.sentences)
     stage("passages-written")
     (staged / store.LEXICAL_DIR).mkdir()
     LexicalIndex.from_terms(content.terms).save(staged / store.LEXICAL_DIR)
@@ -307,11 +332,26 @@ def _write_version(index_dir, version, content: _Content, config, backend, start
         checksums=store.file_checksums(staged),
     )
     store.write_manifest(staged, manifest)
+    note = calibrate(staged)
+    manifest = dataclasses.replace(manifest, checksums=store.file_checksums(staged))
+    store.write_manifest(staged, manifest)
     _verify(staged, manifest)
     stage("verified")
     store.publish(index_dir, staged, version)
     stage("published")
-    return manifest
+    return manifest, note
+
+
+def _calibrator(corpus: Path, index_dir: Path, settings: BuildSettings, encoder):
+    """A function that fits the version's "no good match" decision on the tune part of the corpus's labelled
+    questions and writes it into the staged version; the package default is used when the corpus has too few."""
+
+    def calibrate(staged: Path) -> str:
+        from .calibrate import calibrate_version
+
+        return calibrate_version(corpus, staged, index_dir, encoder, settings.backend)
+
+    return calibrate
 
 
 def _verify(folder: Path, manifest: Manifest) -> None:
@@ -320,6 +360,9 @@ def _verify(folder: Path, manifest: Manifest) -> None:
     rows = store.count_passages(folder / store.PASSAGES_DB)
     if not count == rows == manifest.passages:
         raise NetsSearchError(f"{folder}: built index is inconsistent ({count} vectors, {rows} passages)")
+    sentence_count = load_vector_index(folder / store.SENTENCE_VECTORS_FILE).ntotal
+    if sentence_count != len(store.read_sentences(folder / store.PASSAGES_DB)):
+        raise NetsSearchError(f"{folder}: built index is inconsistent ({sentence_count} sentence vectors)")
 
 
 def _names(names: list[str]) -> str:
@@ -346,4 +389,4 @@ def pending_changes(corpus: Path, index_dir: Path) -> tuple[tuple[str, ...], tup
     """
     previous = _previous_manifest(Path(index_dir))
     pages = list(load_corpus(Path(corpus), skip_bad_files=True).pages)
-    return _diff(previous.files if previous else {}, _file_hashes(pages, _glossary(Path(corpus))))
+    return _diff(previous.files if previous else {}, _file_hashes(pages, _glossary(Path(corpus)), Path(corpus)))

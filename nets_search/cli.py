@@ -105,20 +105,33 @@ class _progress_bar:
             self.bar.close()
 
 
+def _is_settings_file(name: str) -> bool:
+    return name.endswith((".yaml", ".jsonl"))
+
+
 def format_build_report(report: BuildReport) -> str:
     if report.nothing_changed:
         lines = [f"Nothing changed: index {report.version} is up to date ({report.passages} passages, {report.seconds:.2f} s)."]
     else:
+        pages = [n for n in (*report.added, *report.changed, *report.removed) if not _is_settings_file(n)]
+        settings = sorted({n for n in (*report.added, *report.changed, *report.removed) if _is_settings_file(n)})
         lines = [
             f"Built index {report.version} in {report.seconds:.1f} s.",
-            f"  pages: {len(report.added)} added, {len(report.changed)} changed, {len(report.removed)} removed, "
-            f"{report.unchanged} unchanged",
-            f"  passages: {report.passages} ({report.embedded} embedded, {report.reused} reused from the cache)",
+            f"  pages: {sum(not _is_settings_file(n) for n in report.added)} added, "
+            f"{sum(not _is_settings_file(n) for n in report.changed)} changed, "
+            f"{sum(not _is_settings_file(n) for n in report.removed)} removed, {report.unchanged} unchanged",
+            f"  passages: {report.passages} ({report.embedded} new passage and sentence texts embedded, "
+            f"the rest reused from the cache)",
         ]
+        if settings:
+            lines.append(f"  changed: {', '.join(settings)} (glossary or labelled questions)")
         for label, names in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
+            names = [n for n in names if n in pages]
             if names:
                 shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
                 lines.append(f"  {label}: {shown}")
+        if report.calibration:
+            lines.append(f"  {report.calibration}")
         if report.over_token_limit:
             lines.append(
                 f"  warning: {len(report.over_token_limit)} passages are longer than the model reads "
@@ -208,7 +221,7 @@ def add_calibrate_parser(sub) -> None:
 
 def run_calibrate(args: argparse.Namespace) -> int:
     from . import evaluate
-    from .confidence import CALIBRATION_FILE, calibrate
+    from .confidence import DEFAULT_CALIBRATION as CALIBRATION_FILE, calibrate
     from .search import Searcher
 
     files = args.questions or [p for p in (*CALIBRATION_QUESTIONS, SHARED_GOLDEN) if p.exists()]
@@ -273,25 +286,27 @@ def run_eval(args: argparse.Namespace) -> int:
     if golden:
         searcher = _eval_searcher(args.index, encoder)
         for label, questions in golden.items():
-            reports = evaluate.compare_golden(searcher.search, questions, modes)
-            print(evaluate.format_golden_table(label, reports) + "\n")
+            parts = evaluate.compare_golden_parts(searcher.search, questions, modes)
+            for part, reports in parts.items():
+                print(evaluate.format_golden_table(f"{label} [{part}]", reports) + "\n")
             figures["golden"][label] = {
                 "index": str(args.index),
                 "index_version": searcher.version,
-                "modes": {mode: report.to_dict() for mode, report in reports.items()},
+                "parts": {part: {mode: r.to_dict() for mode, r in reports.items()} for part, reports in parts.items()},
             }
     if dataset is not None:
         index = args.beir_index or Path(f"index-beir-{dataset.name}")
         searcher = _beir_searcher(dataset, index, encoder, args.quiet)
-        reports = evaluate.compare_beir(searcher.search, dataset, modes, args.limit)
-        print(evaluate.format_beir_table(dataset, reports, f"{index}/") + "\n")
+        parts = {part: evaluate.compare_beir(searcher.search, dataset, modes, args.limit, part) for part in evaluate.PARTS}
+        for part, reports in parts.items():
+            print(evaluate.format_beir_table(dataset, reports, f"{index}/; {part} part") + "\n")
         figures["beir"][dataset.name] = {
             "folder": str(args.beir),
             "split": dataset.split,
             "index": str(index),
             "index_version": searcher.version,
             "limit": args.limit,
-            "modes": {mode: report.to_dict() for mode, report in reports.items()},
+            "parts": {part: {mode: r.to_dict() for mode, r in reports.items()} for part, reports in parts.items()},
         }
     evaluate.write_json(args.out, figures)
     print(f"Figures written to {args.out}")

@@ -1,8 +1,9 @@
 """Deciding "no good match" from evidence that can be calibrated, and finding the best-answering sentence.
 
-The decision is a logistic model over two signals (best dense similarity, and how much of the question's wording
-our pages contain at all), fitted by
-`nets-search calibrate` on labelled in-scope and out-of-scope questions and stored in calibration.json.
+The decision is a logistic model over three signals (the best dense score, how much of the question's wording our
+pages contain at all, and how much of the question's meaning rests on a word no page contains), fitted on the tune
+part of a corpus's labelled questions and stored in each index version (`calibration.json`): its signals depend on
+the corpus. A version without one uses the package's default, fitted on the seed corpus.
 """
 
 from __future__ import annotations
@@ -16,16 +17,19 @@ from pathlib import Path
 from .errors import NetsSearchError
 from .text import sentence_spans
 
-CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
+DEFAULT_CALIBRATION = Path(__file__).with_name("calibration.json")
+VERSION_FILE = "calibration.json"
+DEFAULT_KEY_SALIENCE = 0.35
 
 
 @dataclass(frozen=True)
 class Evidence:
-    top_similarity: float  # cosine of the best passage by dense search
+    top_similarity: float  # the best dense score (passage and best-sentence cosine)
     term_coverage: float  # share of the question's content terms (IDF-weighted) found in the index
+    key_gap: float = 0.0  # 1 - cosine(question, question without its most salient word that no page contains)
 
     def features(self) -> list[float]:
-        return [self.top_similarity, self.term_coverage]
+        return [self.top_similarity, self.term_coverage, self.key_gap]
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ class Calibration:
     bias: float
     threshold: float  # probability of "in scope" below which a question is flagged
     fitted_on: str = ""
+    key_salience: float = DEFAULT_KEY_SALIENCE  # a missing word at least this salient means "not covered"
 
     def in_scope_probability(self, evidence: Evidence) -> float:
         z = self.bias + sum(w * x for w, x in zip(self.weights, evidence.features()))
@@ -42,35 +47,45 @@ class Calibration:
     def no_good_match(self, evidence: Evidence) -> bool:
         return self.in_scope_probability(evidence) < self.threshold
 
-    def save(self, path: Path = CALIBRATION_FILE) -> None:
+    def save(self, path: Path) -> None:
         """Written beside and renamed over, so a running page never reads half a file."""
         partial = path.with_name(path.name + ".tmp")
         partial.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
         os.replace(partial, path)
 
     @classmethod
-    def load(cls, path: Path = CALIBRATION_FILE) -> "Calibration":
+    def load(cls, path: Path = DEFAULT_CALIBRATION) -> "Calibration":
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             return cls(tuple(float(w) for w in data["weights"]), float(data["bias"]), float(data["threshold"]),
-                       data.get("fitted_on", ""))
+                       data.get("fitted_on", ""), float(data.get("key_salience", DEFAULT_KEY_SALIENCE)))
         except (OSError, ValueError, KeyError, TypeError):
             raise NetsSearchError(f"{path}: unreadable calibration; run: nets-search calibrate") from None
 
+    @classmethod
+    def for_version(cls, folder: Path) -> "Calibration":
+        """The calibration a version was built with; the package default if it has none."""
+        path = Path(folder) / VERSION_FILE
+        return cls.load(path if path.is_file() else DEFAULT_CALIBRATION)
+
 
 def fit_calibration(evidence: list[Evidence], in_scope: list[bool], max_false_flags: float = 0.02) -> Calibration:
-    """Logistic regression on the signals; the threshold flags as many out-of-scope questions as it can
-    while wrongly flagging at most `max_false_flags` of the in-scope ones."""
+    """Logistic regression on the signals. The salience above which a missing word alone means "not covered"
+    is set so that it flags no in-scope question; the probability threshold then flags as many out-of-scope
+    questions as it can while wrongly flagging at most `max_false_flags` of the in-scope ones in all."""
     from sklearn.linear_model import LogisticRegression
 
     X = [e.features() for e in evidence]
     model = LogisticRegression(C=10.0, class_weight="balanced", max_iter=1000).fit(X, in_scope)
+    inside_gaps = [e.key_gap for e, y in zip(evidence, in_scope) if y]
+    key_salience = max(DEFAULT_KEY_SALIENCE, max(inside_gaps, default=0.0) + 0.01)
     calibration = Calibration(tuple(float(w) for w in model.coef_[0]), float(model.intercept_[0]), 0.5)
     inside = sorted(calibration.in_scope_probability(e) for e, y in zip(evidence, in_scope) if y)
     allowed = int(max_false_flags * len(inside))
     threshold = inside[allowed] if inside else 0.5  # just above the `allowed` lowest in-scope questions
     return Calibration(calibration.weights, calibration.bias, min(threshold, 0.5) - 1e-9,
-                       f"{sum(in_scope)} in-scope and {len(in_scope) - sum(in_scope)} out-of-scope questions")
+                       f"{sum(in_scope)} in-scope and {len(in_scope) - sum(in_scope)} out-of-scope questions",
+                       round(key_salience, 4))
 
 
 def best_sentence(text: str, question_terms: set[str], idf: dict[str, float], analyse) -> tuple[int, int] | None:

@@ -9,7 +9,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import yaml
 from markdown_it import MarkdownIt
@@ -29,9 +29,37 @@ class SplitSettings:
     max_words: int = 180
     min_words: int = 40
     max_chars: int = 1000
+    max_tokens: int = 256  # the encoder's window, in its own word pieces, breadcrumb and special tokens included
 
     def as_dict(self) -> dict:
-        return {"max_words": self.max_words, "min_words": self.min_words, "max_chars": self.max_chars}
+        return {"max_words": self.max_words, "min_words": self.min_words, "max_chars": self.max_chars,
+                "max_tokens": self.max_tokens}
+
+
+TokenCounter = Callable[[str], int]
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """The size limits for one section: the settings, plus the encoder's token count of the embedded text
+    (breadcrumb + passage), so that no passage is longer than the encoder reads."""
+
+    settings: SplitSettings
+    prefix: str = ""
+    count_tokens: TokenCounter | None = None
+
+    @property
+    def max_chars(self) -> int:
+        return self.settings.max_chars
+
+    @property
+    def min_words(self) -> int:
+        return self.settings.min_words
+
+    def fits(self, text: str) -> bool:
+        if len(text) > self.settings.max_chars or word_count(text) > self.settings.max_words:
+            return False
+        return self.count_tokens is None or self.count_tokens(f"{self.prefix}\n{text}") <= self.settings.max_tokens
 
 
 @dataclass(frozen=True)
@@ -337,34 +365,40 @@ def _inline_text(token) -> str:
 # --------------------------------------------------------------------------- passages
 
 
-def split_page(page: Page, settings: SplitSettings = SplitSettings()) -> list[Passage]:
-    """Heading-aware passages: never across sections, lists/tables kept with their lead-in, short bits merged."""
+def split_page(
+    page: Page, settings: SplitSettings = SplitSettings(), count_tokens: TokenCounter | None = None
+) -> list[Passage]:
+    """Heading-aware passages: never across sections, lists/tables kept with their lead-in, short bits merged.
+
+    With `count_tokens` (the encoder's tokenizer) every passage, with its breadcrumb, fits the encoder's window."""
     passages: list[Passage] = []
     seen: set[str] = set()
     for section_index, section in enumerate(page_sections(page)):
-        for text in _pack(_units(section.blocks, settings), settings):
+        breadcrumb = f"{page.title} › {section.heading}" if section.heading else page.title
+        limits = _Limits(settings, breadcrumb, count_tokens)
+        for text in _pack(_units(section.blocks, limits), limits):
             passage = _make_passage(page, section.heading, text, len(passages), section_index, seen)
             seen.add(passage.passage_id)
             passages.append(passage)
     return passages
 
 
-def _units(blocks: tuple[Block, ...], settings: SplitSettings) -> list[str]:
+def _units(blocks: tuple[Block, ...], settings: _Limits) -> list[str]:
     """Blocks glued into units: a paragraph followed by a list, table or quote introduces it and stays with it."""
     units: list[str] = []
     glue_next = False
     for block in blocks:
         pieces = _cut(block, settings)
-        if glue_next and block.kind in ("list", "table", "quote") and _fits(units[-1] + "\n" + pieces[0], settings):
+        if glue_next and block.kind in ("list", "table", "quote") and settings.fits(units[-1] + "\n" + pieces[0]):
             units[-1] += "\n" + pieces.pop(0)
         units.extend(pieces)
         glue_next = block.kind == "paragraph"
     return units
 
 
-def _cut(block: Block, settings: SplitSettings) -> list[str]:
+def _cut(block: Block, settings: _Limits) -> list[str]:
     """A block as one piece, or cut at sentences / list items / table rows when it alone is too big."""
-    if _fits(block.text, settings):
+    if settings.fits(block.text):
         return [block.text]
     if block.kind == "table":
         return _pack_lines(list(block.rows), settings, header=block.header)
@@ -373,13 +407,13 @@ def _cut(block: Block, settings: SplitSettings) -> list[str]:
     return _pack_lines([block.text[a:b] for a, b in sentence_spans(block.text)], settings, joiner=" ")
 
 
-def _pack_lines(lines: list[str], settings: SplitSettings, header: str = "", joiner: str = "\n") -> list[str]:
+def _pack_lines(lines: list[str], settings: _Limits, header: str = "", joiner: str = "\n") -> list[str]:
     pieces: list[str] = []
     current = header
     for line in lines:
-        for part in _hard_wrap(line, settings.max_chars - len(header) - 1):
+        for part in _hard_wrap(line, settings.max_chars - len(header) - 1, settings):
             candidate = f"{current}{joiner}{part}" if current else part
-            if current and current != header and not _fits(candidate, settings):
+            if current and current != header and not settings.fits(candidate):
                 pieces.append(current)
                 candidate = f"{header}{joiner}{part}" if header else part
             current = candidate
@@ -388,10 +422,15 @@ def _pack_lines(lines: list[str], settings: SplitSettings, header: str = "", joi
     return pieces
 
 
-def _hard_wrap(text: str, limit: int) -> list[str]:
-    """Last resort for one sentence longer than the character cap: cut at spaces."""
-    if len(text) <= limit:
+def _hard_wrap(text: str, limit: int, settings: _Limits) -> list[str]:
+    """Last resort for one sentence longer than the caps: cut at spaces."""
+    if len(text) <= limit and settings.fits(text):
         return [text]
+    if len(text) <= limit:  # within the character cap but over the token window: halve at a space until it fits
+        cut = text.rfind(" ", 0, len(text) // 2 + 1)
+        if cut <= 0:
+            cut = len(text) // 2
+        return _hard_wrap(text[:cut].strip(), limit, settings) + _hard_wrap(text[cut:].strip(), limit, settings)
     out, line = [], ""
     for word in text.split(" "):
         while len(word) > limit:
@@ -410,28 +449,24 @@ def _hard_wrap(text: str, limit: int) -> list[str]:
     return out
 
 
-def _fits(text: str, settings: SplitSettings) -> bool:
-    return len(text) <= settings.max_chars and word_count(text) <= settings.max_words
-
-
-def _pack(units: list[str], settings: SplitSettings) -> list[str]:
+def _pack(units: list[str], settings: _Limits) -> list[str]:
     """Greedy packing of units up to the size limits, then short passages merged with a neighbour."""
     passages: list[str] = []
     for unit in units:
-        if passages and _fits(passages[-1] + "\n\n" + unit, settings):
+        if passages and settings.fits(passages[-1] + "\n\n" + unit):
             passages[-1] += "\n\n" + unit
         else:
             passages.append(unit)
     return _merge_short(passages, settings)
 
 
-def _merge_short(passages: list[str], settings: SplitSettings) -> list[str]:
+def _merge_short(passages: list[str], settings: _Limits) -> list[str]:
     merged: list[str] = []
     for text in passages:
         short = word_count(text) < settings.min_words
         if merged and (short or word_count(merged[-1]) < settings.min_words):
             candidate = merged[-1] + "\n\n" + text
-            if len(candidate) <= settings.max_chars:
+            if len(candidate) <= settings.max_chars and (settings.count_tokens is None or settings.fits(candidate)):
                 merged[-1] = candidate
                 continue
         merged.append(text)
@@ -457,3 +492,14 @@ def _make_passage(
         section_index=section_index,
         source=page.source,
     )
+
+
+def sentence_units(passages: list[Passage]) -> list[tuple[int, int, int, str]]:
+    """(passage row, start, end, embedded text) of every sentence of every passage. A sentence is embedded with
+    its page › section breadcrumb, as its passage is, so that "what are the symptoms" can match a table row
+    whose words alone do not say what they are symptoms of."""
+    units = []
+    for row, passage in enumerate(passages):
+        for start, end in sentence_spans(passage.text):
+            units.append((row, start, end, f"{passage.breadcrumb}\n{passage.text[start:end]}"))
+    return units

@@ -72,6 +72,22 @@ def known_words() -> frozenset[str]:
     return frozenset(w for w in vocab if w.isalpha() and len(w) > 1)
 
 
+@lru_cache(maxsize=1)
+def _tokenizer():
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return tokenizer
+
+
+def count_tokens(text: str) -> int:
+    """Length of `text` in the model's word pieces, special tokens included, as the encoder would read it
+    untruncated. Uses the bundled tokenizer alone: no model is loaded."""
+    return len(_tokenizer().encode(text).ids)
+
+
 def _offline() -> None:
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"

@@ -12,6 +12,7 @@ and never modify them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import time
@@ -119,6 +120,27 @@ METRICS: dict[str, Callable[[Results, Qrels, int], MetricScore]] = {
     "mrr": mrr_at_k,
     "recall": recall_at_k,
 }
+
+
+# --------------------------------------------------------------------------- tune / test split
+
+SPLIT_SEED = "nets-search-2026"  # changing it re-deals every labelled set: never do it to improve a figure
+PARTS = ("tune", "test")
+
+
+def part_of(question_id: str, seed: str = SPLIT_SEED) -> str:
+    """'tune' or 'test' for a question id, fixed by the seed: about half each, the same on every machine and
+    whatever else is in the file. Every choice is made on 'tune'; figures are reported on 'test'."""
+    digest = hashlib.sha256(f"{seed}:{question_id}".encode("utf-8")).digest()
+    return "tune" if digest[0] < 128 else "test"
+
+
+def split_parts(items: Mapping[str, object] | Sequence, key: Callable = lambda item: item) -> dict[str, list]:
+    """Items (question ids, or objects with `key` giving the id) dealt into {'tune': [...], 'test': [...]}."""
+    parts: dict[str, list] = {part: [] for part in PARTS}
+    for item in items:
+        parts[part_of(str(key(item)))].append(item)
+    return parts
 
 
 # --------------------------------------------------------------------------- golden questions
@@ -266,6 +288,12 @@ class GoldenReport:
     ranks: Mapping[str, int | None] = field(default_factory=dict)  # in-scope id -> rank of first hit
     flagged: Mapping[str, bool] = field(default_factory=dict)  # every id -> response.no_good_match
     seconds: float = 0.0
+    best_sentence_hits: int = 0  # answered first: the best sentence holds an expected phrase
+    best_sentence_asked: int = 0  # in-scope questions answered first (the ones whose best sentence is judged)
+
+    @property
+    def best_sentence_rate(self) -> float:
+        return _share(self.best_sentence_hits, self.best_sentence_asked)
 
     def to_dict(self) -> dict:
         return {
@@ -276,6 +304,7 @@ class GoldenReport:
             "out_of_scope": self.out_of_scope,
             "out_of_scope_flagged": self.out_of_scope_flagged,
             "in_scope_flagged": self.in_scope_flagged,
+            "best_sentence": f"{self.best_sentence_hits}/{self.best_sentence_asked}",
             "seconds": round(self.seconds, 3),
             "misses": [m.to_dict() for m in self.misses],
             "questions": {
@@ -300,6 +329,7 @@ def evaluate_golden(search_fn: SearchFn, questions: Sequence[GoldenQuestion]) ->
     ranks: dict[str, int | None] = {}
     flagged: dict[str, bool] = {}
     misses = []
+    sentence_hits = 0
     for q in questions:
         response = search_fn(q.question)
         flagged[q.id] = response.no_good_match
@@ -307,6 +337,7 @@ def evaluate_golden(search_fn: SearchFn, questions: Sequence[GoldenQuestion]) ->
             continue
         rank = first_hit(response, q.expect)
         ranks[q.id] = rank
+        sentence_hits += rank == 1 and best_sentence_answers(response.results[0], q.expect)
         if rank != 1:
             winner = response.results[0].passage if response.results else None
             misses.append(GoldenMiss(q.id, q.question, q.expect, rank, winner))
@@ -324,7 +355,18 @@ def evaluate_golden(search_fn: SearchFn, questions: Sequence[GoldenQuestion]) ->
         ranks=ranks,
         flagged=flagged,
         seconds=time.perf_counter() - started,
+        best_sentence_hits=sentence_hits,
+        best_sentence_asked=sum(r == 1 for r in ranks.values()),
     )
+
+
+def best_sentence_answers(result, expect: Sequence[Sequence[str]]) -> bool:
+    """True when the result's best sentence holds at least one expected phrase."""
+    if not result.best_sentence:
+        return False
+    start, end = result.best_sentence
+    sentence = fold(result.passage.text[start:end])
+    return any(fold(phrase) in sentence for alternative in expect for phrase in alternative)
 
 
 def _share(count: float, total: int) -> float:
@@ -334,6 +376,12 @@ def _share(count: float, total: int) -> float:
 def compare_golden(search: ModeSearch, questions: Sequence[GoldenQuestion], modes: Sequence[str]) -> dict[str, GoldenReport]:
     """The same questions in each retrieval mode, for a side-by-side table."""
     return {mode: evaluate_golden(lambda text, m=mode: search(text, GOLDEN_DEPTH, m), questions) for mode in modes}
+
+
+def compare_golden_parts(search: ModeSearch, questions: Sequence[GoldenQuestion], modes: Sequence[str]) -> dict[str, dict[str, GoldenReport]]:
+    """{part: {mode: report}} for the tune and test parts of one question set (a part with no questions is left out)."""
+    parts = split_parts(questions, key=lambda q: q.id)
+    return {part: compare_golden(search, items, modes) for part, items in parts.items() if items}
 
 
 # --------------------------------------------------------------------------- BEIR datasets
@@ -455,9 +503,11 @@ def beir_metrics(results: Results, qrels: Qrels) -> dict[str, MetricScore]:
     return {name: METRICS[metric](results, qrels, k) for name, metric, k in BEIR_CUTOFFS}
 
 
-def evaluate_beir(search_fn: SearchFn, dataset: BeirDataset, limit: int | None = None) -> BeirScores:
-    """Run the dataset's queries (the first `limit` of them, if given) and score them at document level."""
-    queries = dict(list(dataset.queries.items())[:limit]) if limit else dict(dataset.queries)
+def evaluate_beir(search_fn: SearchFn, dataset: BeirDataset, limit: int | None = None, part: str | None = None) -> BeirScores:
+    """Run the dataset's queries (those of one `part`, 'tune' or 'test', if given; then the first `limit` of them)
+    and score them at document level."""
+    queries = {qid: text for qid, text in dataset.queries.items() if part is None or part_of(qid) == part}
+    queries = dict(list(queries.items())[:limit]) if limit else queries
     started = time.perf_counter()
     results = run_queries(search_fn, queries)
     seconds = time.perf_counter() - started
@@ -465,8 +515,9 @@ def evaluate_beir(search_fn: SearchFn, dataset: BeirDataset, limit: int | None =
     return BeirScores(beir_metrics(results, qrels), len(queries), seconds)
 
 
-def compare_beir(search: ModeSearch, dataset: BeirDataset, modes: Sequence[str], limit: int | None = None) -> dict[str, BeirScores]:
-    return {mode: evaluate_beir(lambda text, m=mode: search(text, BEIR_DEPTH, m), dataset, limit) for mode in modes}
+def compare_beir(search: ModeSearch, dataset: BeirDataset, modes: Sequence[str], limit: int | None = None,
+                 part: str | None = None) -> dict[str, BeirScores]:
+    return {mode: evaluate_beir(lambda text, m=mode: search(text, BEIR_DEPTH, m), dataset, limit, part) for mode in modes}
 
 
 # --------------------------------------------------------------------------- reports
@@ -477,12 +528,14 @@ def format_golden_table(label: str, reports: Mapping[str, GoldenReport], misses_
     first = next(iter(reports.values()))
     lines = [
         f"Golden questions: {label} ({first.in_scope} in scope, {first.out_of_scope} out of scope)",
-        f"  {'mode':<8} {'hit@1':>6} {'hit@3':>6} {'MRR@5':>6}   {'out-of-scope flagged':>20}   {'in-scope flagged':>16}",
+        f"  {'mode':<8} {'hit@1':>6} {'hit@3':>6} {'MRR@5':>6}   {'out-of-scope flagged':>20}   {'in-scope flagged':>16}"
+        f"   {'best sentence':>13}",
     ]
     for mode, r in reports.items():
         lines.append(
             f"  {mode:<8} {r.hit_at_1:6.3f} {r.hit_at_3:6.3f} {r.mrr_at_5:6.3f}   "
             f"{f'{r.out_of_scope_flagged}/{r.out_of_scope}':>20}   {f'{r.in_scope_flagged}/{r.in_scope}':>16}"
+            f"   {f'{r.best_sentence_hits}/{r.best_sentence_asked}':>13}"
         )
     mode = misses_of if misses_of in reports else next(iter(reports))
     misses = reports[mode].misses
@@ -507,7 +560,7 @@ def _clip(text: str, width: int = 110) -> str:
 
 def format_beir_table(dataset: BeirDataset, reports: Mapping[str, BeirScores], index_label: str = "") -> str:
     first = next(iter(reports.values()))
-    title = f"BEIR: {dataset.name} (split {dataset.split}, {first.queries} queries" + (f"; index {index_label}" if index_label else "") + ")"
+    title = f"BEIR: {dataset.name} ({dataset.split}, {first.queries} queries" + (f"; index {index_label}" if index_label else "") + ")"
     lines = [title, f"  {'mode':<8} {'nDCG@10':>8} {'MRR@10':>8} {'R@10':>8} {'R@100':>8} {'q/s':>7}"]
     for mode, r in reports.items():
         m = r.metrics

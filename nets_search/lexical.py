@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 import bm25s
 import numpy as np
-import Stemmer
 
-from .text import fold_spelling, normalise_unicode, words
+from .text import normalise_unicode, stem, words
 from .types import Passage
 
 # Chosen on the development sets (MedQuAD dev and the NETs golden questions; figures in the issue notes): page title
@@ -35,16 +33,6 @@ tell know please thanks thank hi hello anyone someone something anything really 
 _STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN) | frozenset(_QUESTION_WORDS)
 
 
-@lru_cache(maxsize=1)
-def _stemmer() -> Stemmer.Stemmer:
-    return Stemmer.Stemmer("english")
-
-
-@lru_cache(maxsize=200_000)
-def _term(word: str) -> str:
-    return _stemmer().stemWord(fold_spelling(word))
-
-
 def lexical_document(passage: Passage) -> str:
     """What BM25 indexes for a passage: its headings, weighted by repetition, then its text."""
     headings = f"{passage.title}\n{passage.section}\n" * BM25_SETTINGS["heading_repeat"]
@@ -54,7 +42,11 @@ def lexical_document(passage: Passage) -> str:
 def analyse(text: str) -> list[str]:
     """Text to index terms: lower-cased words, stop words dropped, UK/US spelling folded, Snowball-stemmed."""
     lowered = normalise_unicode(text).lower().replace("'", "")
-    return [_term(w) for w in words(lowered) if w not in _STOPWORDS]
+    return [stem(w) for w in words(lowered) if w not in _STOPWORDS]
+
+
+def is_stopword(word: str) -> bool:
+    return word in _STOPWORDS
 
 
 class LexicalIndex:

@@ -1,6 +1,8 @@
 """Query normalisation before retrieval: lay words from the editors' glossary, and typo repair.
 
-The question the reader typed is always kept; corrections replace misspelt words, and glossary terms are added.
+The question the reader typed is always kept; corrections replace misspelt words (only words that are in no English
+word list and not in our pages), and glossary expansions are returned beside the question, not mixed into it, so the
+searcher can weigh them below the reader's own words.
 """
 
 from __future__ import annotations
@@ -9,13 +11,14 @@ import re
 import threading
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
 from rapidfuzz import fuzz, process
 
 from .errors import CorpusError
-from .text import normalise_unicode, words
+from .text import normalise_unicode, stem, words
 
 GLOSSARY_FILE = "glossary.yaml"
 TYPO_CUTOFF = 80  # rapidfuzz ratio (0-100) a correction must reach
@@ -55,8 +58,14 @@ class Glossary:
         return cls(tuple(sorted(entries.items())))
 
     def expansions(self, text: str) -> list[str]:
-        lowered = " " + " ".join(words(normalise_unicode(text).lower())) + " "
-        return [expansion for term, expansion in self.entries if f" {term} " in lowered]
+        """The expansions of every glossary term in `text`, matched as whole words after stemming, so that
+        "heart races" finds the entry "heart racing" and "tummies" finds "tummy"."""
+        stemmed = f" {_stemmed(text)} "
+        return [expansion for term, expansion in self.entries if f" {_stemmed(term)} " in stemmed]
+
+
+def _stemmed(text: str) -> str:
+    return " ".join(stem(w) for w in words(normalise_unicode(text).lower().replace("'", "")))
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,15 @@ class NormalisedQuery:
     text: str  # what the retrievers read
     corrections: tuple[tuple[str, str], ...] = ()
     expansions: tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Words of an English word list (pyspellchecker's, shipped in its wheel): a word found here is a real word
+    the reader meant, never a typo to repair ("runny" must not become "Ronny")."""
+    from spellchecker import SpellChecker
+
+    return frozenset(SpellChecker(distance=1).word_frequency.dictionary)
 
 
 class QueryNormaliser:
@@ -83,17 +101,18 @@ class QueryNormaliser:
             counts = Counter(words(normalise_unicode("\n".join(passage_texts)).lower()))
             self._corpus_words = Counter({w: n for w, n in counts.items() if w.isalpha()})
             self._choices = [w for w, _ in self._corpus_words.most_common() if len(w) >= MIN_TYPO_LENGTH]
+            self._known = self._known | english_words()
         finally:
             self._ready.set()
 
-    def normalise(self, question: str) -> NormalisedQuery:
-        corrections = self._corrections(question)
+    def normalise(self, question: str, repair: bool = True) -> NormalisedQuery:
+        """The question with typos repaired (unless `repair` is False: the reader asked for their own words),
+        and the glossary expansions of its lay words, kept apart."""
+        corrections = self._corrections(question) if repair else ()
         text = question
         for wrong, right in corrections:
             text = re.sub(rf"\b{re.escape(wrong)}\b", right, text, flags=re.IGNORECASE)
         expansions = tuple(dict.fromkeys(self.glossary.expansions(text)))
-        if expansions:
-            text = f"{text} ({'; '.join(expansions)})"
         return NormalisedQuery(text, corrections, expansions)
 
     def _corrections(self, question: str) -> tuple[tuple[str, str], ...]:

@@ -1,22 +1,25 @@
-"""Hybrid retrieval: fusion of dense (FAISS) and lexical (BM25) rankings, and the Searcher that holds a loaded
-index version. The page, the CLI and the evaluation all call `Searcher.search`."""
+"""Hybrid retrieval: fusion of dense (FAISS, passage and sentence vectors) and lexical (BM25) rankings, and the
+Searcher that holds a loaded index version. The page, the CLI and the evaluation all call `Searcher.search`."""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from . import encode, store
 from .confidence import Calibration, Evidence, best_sentence
 from .errors import NetsSearchError, QueryError
-from .lexical import LexicalIndex, analyse
+from .lexical import LexicalIndex, analyse, is_stopword
 from .query import Glossary, QueryNormaliser
-from .text import normalise_unicode
+from .text import normalise_unicode, words
 from .types import Manifest, Passage, Result, SearchResponse
-from .vectors import load_vector_index, search_vectors, tune_for_single_queries
+from .vectors import all_vectors, load_vector_index, search_vectors, tune_for_single_queries
 
 log = logging.getLogger(__name__)
 
@@ -24,21 +27,26 @@ MODES = ("hybrid", "dense", "lexical")
 MAX_QUESTION_CHARS = 1000
 CANDIDATES = 100
 BEST_SENTENCE_DEPTH = 10  # results past this rank are not read by people; they carry no best sentence
+COMMON_TERM_SHARE = 0.5  # an expansion word found in more than this share of passages says nothing: dropped
 
 
 @dataclass(frozen=True)
 class FusionSettings:
-    """How the two rankings combine.
+    """How the rankings combine (chosen on the tune parts of the labelled sets: see docs/quality.md).
 
-    "rrf": weighted reciprocal-rank fusion, sum of weight / (k + rank).
-    "convex": dense_weight * cosine + lexical_weight * (BM25 / best BM25 of the question); both parts lie in
+    dense score = (1 - sentence_weight) * passage cosine + sentence_weight * best sentence cosine
+    "convex": dense_weight * dense score + lexical_weight * (BM25 / best BM25 of the question); both parts lie in
     [0, 1], so the weights mean what they say whatever the question's length.
+    "rrf": weighted reciprocal-rank fusion, sum of weight / (k + rank).
+    Glossary expansions count `expansion_weight` as much as the reader's own words, on both sides.
     """
 
     method: str = "convex"
     rrf_k: int = 60
     dense_weight: float = 0.7
     lexical_weight: float = 0.3
+    sentence_weight: float = 0.5
+    expansion_weight: float = 0.5
 
 
 def reciprocal_rank_fusion(
@@ -80,6 +88,18 @@ def prepare_question(question: str) -> tuple[str, bool]:
     return (cut.rsplit(" ", 1)[0] if " " in cut else cut), True
 
 
+@dataclass(frozen=True)
+class _Query:
+    """One question, ready for the retrievers."""
+
+    text: str  # the reader's words, typos repaired
+    terms: list[str]  # its BM25 terms
+    expansion_terms: list[str]  # glossary terms not already in the question, common ones dropped
+    expansion_text: str  # the kept expansions, for the dense side
+    missing: list[str]  # the question's words that no passage contains and no glossary entry covers
+    corrections: tuple[tuple[str, str], ...]
+
+
 class Searcher:
     """A loaded index version plus the encoder. Safe to share between threads for searching."""
 
@@ -88,10 +108,12 @@ class Searcher:
         index_dir: Path,
         encoder: "encode.Encoder | None" = None,
         fusion: FusionSettings = FusionSettings(),
+        version_folder: Path | None = None,
     ) -> None:
+        """Opens the version in use, or `version_folder` (a build calibrates a version before switching to it)."""
         self.index_dir = Path(index_dir)
         tune_for_single_queries()
-        manifest, folder = self._load_version()
+        manifest, folder = self._load_version(version_folder)
         self._encoder = encoder or encode.Encoder(manifest.backend, cache_dir=self.index_dir / "cache")
         if encode.base_backend(self._encoder.backend) != encode.base_backend(manifest.backend):
             log.warning("the index was embedded with %s but questions are encoded with %s; rebuild for the best "
@@ -99,19 +121,19 @@ class Searcher:
                         self._encoder.backend)
         self._finish_loading()
         self.fusion = fusion
-        self.calibration = Calibration.load()
+        self.calibration = Calibration.for_version(folder)
 
-    def _load_version(self) -> tuple[Manifest, Path]:
+    def _load_version(self, version_folder: Path | None) -> tuple[Manifest, Path]:
         """Load the version in use. If builds switch in newer versions (and prune this one) while it loads,
         try the newer one: a reader never fails just because editors were rebuilding."""
         attempts = 0
         while True:
             version = store.current_version(self.index_dir)
             try:
-                return self._read_files()
+                return self._read_files(version_folder)
             except (NetsSearchError, sqlite3.Error, RuntimeError, OSError) as exc:
                 attempts += 1
-                if store.current_version(self.index_dir) != version and attempts < 3:
+                if version_folder is None and store.current_version(self.index_dir) != version and attempts < 3:
                     continue
                 if isinstance(exc, NetsSearchError):
                     raise
@@ -119,14 +141,20 @@ class Searcher:
                     f"{self.index_dir}: the index could not be read ({exc}); {store.REBUILD_HINT}"
                 ) from None
 
-    def _read_files(self) -> tuple[Manifest, Path]:
-        manifest, folder = store.open_current(self.index_dir, expect_model=f"{encode.MODEL_NAME}@{encode.model_hash()}")
+    def _read_files(self, version_folder: Path | None) -> tuple[Manifest, Path]:
+        expect = f"{encode.MODEL_NAME}@{encode.model_hash()}"
+        if version_folder is None:
+            manifest, folder = store.open_current(self.index_dir, expect_model=expect)
+        else:
+            manifest, folder = store.open_folder(Path(version_folder), expect_model=expect)
         self.manifest: Manifest = manifest
         self.version = manifest.version
         self.passages: list[Passage] = store.read_passages(folder / store.PASSAGES_DB)
         self._vectors = load_vector_index(folder / store.VECTORS_FILE)
+        self._sentence_index = load_vector_index(folder / store.SENTENCE_VECTORS_FILE)
+        self._sentences = store.read_sentences(folder / store.PASSAGES_DB)
         self._lexical = LexicalIndex.load(folder / store.LEXICAL_DIR, len(self.passages))
-        if self._vectors.ntotal != len(self.passages):
+        if self._vectors.ntotal != len(self.passages) or self._sentence_index.ntotal != len(self._sentences):
             raise store.IndexCorruptError(
                 f"{folder}: {self._vectors.ntotal} vectors for {len(self.passages)} passages; {store.REBUILD_HINT}"
             )
@@ -134,35 +162,42 @@ class Searcher:
         return manifest, folder
 
     def _finish_loading(self) -> None:
-        """Derived lookups: passage rows, IDF, and the words typos are repaired against."""
+        """Derived lookups: passage rows, sentence rows per passage, vectors for exact scoring, IDF, and the
+        words typos are repaired against."""
         self._row_of = {p.passage_id: row for row, p in enumerate(self.passages)}
         self._section_rows: dict[tuple[str, int], list[int]] = {}
         for row in sorted(range(len(self.passages)), key=lambda r: self.passages[r].position):
             p = self.passages[row]
             self._section_rows.setdefault((p.doc_id, p.section_index), []).append(row)
+        self._passage_matrix = all_vectors(self._vectors)
+        self._sentence_matrix = all_vectors(self._sentence_index)
+        self._sentence_passage = np.array([row for row, _, _ in self._sentences], dtype=np.int64)
+        self._sentences_of: list[list[int]] = [[] for _ in self.passages]
+        for sentence_row, (row, _, _) in enumerate(self._sentences):
+            self._sentences_of[row].append(sentence_row)
         self._idf = self._lexical.idf()
         self._unknown_idf = max(self._idf.values(), default=1.0)
+        self._common = _common_terms(self._idf, len(self.passages))
         self._normaliser = QueryNormaliser([p.text for p in self.passages], self._glossary, encode.known_words())
-
 
     def is_stale(self) -> bool:
         """True when a newer version has been switched in on disk (a cheap check: one small file)."""
         return store.current_version(self.index_dir) != self.version
 
-    def search(self, question: str, k: int = 5, mode: str = "hybrid") -> SearchResponse:
+    def search(self, question: str, k: int = 5, mode: str = "hybrid", repair: bool = True) -> SearchResponse:
+        """The best `k` passages for `question`. `repair=False` searches the reader's words exactly as typed."""
         if mode not in MODES:
             raise QueryError(f"unknown search mode '{mode}' (choose from {', '.join(MODES)})")
         text, truncated = prepare_question(question)
         k = max(1, min(int(k), 100))
-        query = self._normaliser.normalise(text)
-        terms = analyse(query.text)
-        dense = self._dense(query.text)
-        lexical = self._lexical.search(terms, CANDIDATES)
+        query = self._prepare(text, repair)
+        vector, salience = self._encode(query)
+        lexical = self._lexical_scores(query)
+        candidates = self._candidates(vector, lexical)
+        dense, sentence_of = self._dense_scores(vector, candidates)
         fused = self._fuse(dense, lexical, mode)
-        evidence = self._evidence(terms, dense, lexical)
         dense_rank = {row: rank for rank, (row, _) in enumerate(dense, 1)}
         lexical_rank = {row: rank for rank, (row, _) in enumerate(lexical, 1)}
-        term_set = set(terms)
         results = tuple(
             Result(
                 rank=rank,
@@ -170,31 +205,110 @@ class Searcher:
                 passage=self.passages[row],
                 dense_rank=dense_rank.get(row),
                 lexical_rank=lexical_rank.get(row),
-                best_sentence=(
-                    best_sentence(self.passages[row].text, term_set, self._idf, analyse)
-                    if rank <= BEST_SENTENCE_DEPTH
-                    else None
-                ),
+                best_sentence=self._best_sentence(row, sentence_of, query) if rank <= BEST_SENTENCE_DEPTH else None,
             )
             for rank, (row, score) in enumerate(fused[:k], 1)
         )
+        missing = tuple(word for word, weight in zip(query.missing, salience) if weight >= self.calibration.key_salience)
+        evidence = self._evidence(query, dense, max(salience, default=0.0))
         return SearchResponse(
             query=question,
             results=results,
-            no_good_match=self.calibration.no_good_match(evidence),
-            searched_text=query.text,
+            no_good_match=self.calibration.no_good_match(evidence) or bool(missing),
+            searched_text=query.text + (f" ({query.expansion_text})" if query.expansion_text else ""),
             truncated=truncated,
             corrections=query.corrections,
             evidence=evidence,
+            missing_terms=missing,
         )
 
-    def _evidence(self, terms: list[str], dense, lexical) -> Evidence:
-        weights = {t: self._idf.get(t, self._unknown_idf) for t in set(terms)}
+    # ----------------------------------------------------------------------- the steps of one search
+
+    def _prepare(self, text: str, repair: bool) -> _Query:
+        normalised = self._normaliser.normalise(text, repair)
+        terms = analyse(normalised.text)
+        own = set(terms)
+        kept = [e for e in normalised.expansions if any(t not in self._common for t in analyse(e))]
+        expansion_terms = [t for t in dict.fromkeys(analyse(" ".join(kept))) if t not in own and t not in self._common]
+        covered = own.intersection(self._idf) | set(expansion_terms)
+        glossed = set(analyse(" ".join(self._glossary_terms(normalised.text))))
+        missing = [w for w in dict.fromkeys(words(normalised.text.lower().replace("'", "")))
+                   if len(w) > 2 and not is_stopword(w) and analyse(w) and analyse(w)[0] not in covered
+                   and analyse(w)[0] not in glossed]
+        return _Query(normalised.text, terms, expansion_terms, "; ".join(kept), missing, normalised.corrections)
+
+    def _glossary_terms(self, text: str) -> list[str]:
+        """The lay words of `text` that a glossary entry covers (their meaning is in our pages' words)."""
+        lowered = f" {' '.join(words(text.lower()))} "
+        return [term for term, _ in self._glossary.entries if f" {term} " in lowered]
+
+    def _encode(self, query: _Query) -> tuple[np.ndarray, list[float]]:
+        """The question's vector (its expansions mixed in below its own words), and for each missing word how
+        much the question's meaning rests on it: 1 - cosine(question, question without that word)."""
+        texts = [query.text]
+        if query.expansion_text:
+            texts.append(f"{query.text} ({query.expansion_text})")
+        texts.extend(_without(query.text, word) for word in query.missing)
+        vectors = self._encoder.encode_queries(texts)
+        own = vectors[0]
+        vector = own
+        if query.expansion_text:
+            weight = self.fusion.expansion_weight
+            vector = (1 - weight) * own + weight * vectors[1]
+            vector = vector / (np.linalg.norm(vector) or 1.0)
+        salience = [float(1.0 - own @ v) for v in vectors[len(texts) - len(query.missing) :]]
+        return np.ascontiguousarray(vector, dtype=np.float32), salience
+
+    def _lexical_scores(self, query: _Query) -> list[tuple[int, float]]:
+        own = dict(self._lexical.search(query.terms, CANDIDATES))
+        if query.expansion_terms:
+            for row, score in self._lexical.search(query.expansion_terms, CANDIDATES):
+                own[row] = own.get(row, 0.0) + self.fusion.expansion_weight * score
+        return sorted(own.items(), key=lambda pair: (-pair[1], pair[0]))[:CANDIDATES]
+
+    def _candidates(self, vector: np.ndarray, lexical: list[tuple[int, float]]) -> list[int]:
+        """Passages worth scoring exactly: the nearest passages, the passages of the nearest sentences, and the
+        lexical hits."""
+        rows = [row for row, _ in search_vectors(self._vectors, vector, CANDIDATES)]
+        rows += [int(self._sentence_passage[s]) for s, _ in search_vectors(self._sentence_index, vector, CANDIDATES)]
+        rows += [row for row, _ in lexical]
+        return list(dict.fromkeys(rows))
+
+    def _dense_scores(self, vector: np.ndarray, rows: list[int]) -> tuple[list[tuple[int, float]], dict[int, tuple[int, float]]]:
+        """(row, dense score) best first, and each row's best sentence (sentence row, cosine)."""
+        if not rows:
+            return [], {}
+        passage_cos = self._passage_matrix[rows] @ vector
+        sentence_rows = [s for row in rows for s in self._sentences_of[row]]
+        sentence_cos = dict(zip(sentence_rows, (self._sentence_matrix[sentence_rows] @ vector).tolist())) if sentence_rows else {}
+        weight = self.fusion.sentence_weight
+        scored, best_of = [], {}
+        for row, cos in zip(rows, passage_cos.tolist()):
+            own = [(s, sentence_cos[s]) for s in self._sentences_of[row]]
+            best = max(own, key=lambda pair: pair[1]) if own else (-1, cos)
+            best_of[row] = best
+            scored.append((row, (1 - weight) * cos + weight * best[1]))
+        scored.sort(key=lambda pair: (-pair[1], pair[0]))
+        return scored, best_of
+
+    def _best_sentence(self, row: int, sentence_of: dict[int, tuple[int, float]], query: _Query) -> tuple[int, int] | None:
+        """The sentence that answers: the passage's sentence nearest the question in meaning; the one sharing
+        the most question words when the passage was found by words alone."""
+        best = sentence_of.get(row)
+        if best is not None and best[0] >= 0:
+            _, start, end = self._sentences[best[0]]
+            return (start, end)
+        return best_sentence(self.passages[row].text, set(query.terms), self._idf, analyse)
+
+    def _evidence(self, query: _Query, dense, key_gap: float) -> Evidence:
+        terms = set(query.terms)
+        weights = {t: self._idf.get(t, self._unknown_idf) for t in terms}
         total = sum(weights.values())
         covered = sum(w for t, w in weights.items() if t in self._idf)
         return Evidence(
             top_similarity=dense[0][1] if dense else 0.0,
             term_coverage=covered / total if total else 0.0,
+            key_gap=key_gap,
         )
 
     def neighbours(self, passage_id: str) -> list[Passage]:
@@ -204,10 +318,6 @@ class Searcher:
             return []
         target = self.passages[row]
         return [self.passages[r] for r in self._section_rows[(target.doc_id, target.section_index)]]
-
-    def _dense(self, text: str) -> list[tuple[int, float]]:
-        vector = self._encoder.encode_queries([text])[0]
-        return search_vectors(self._vectors, vector, CANDIDATES)
 
     def _fuse(self, dense, lexical, mode: str) -> list[tuple[int, float]]:
         if mode == "dense":
@@ -219,6 +329,23 @@ class Searcher:
             return convex_fusion({"dense": dense, "lexical": _scaled_to_best(lexical)}, weights)
         rankings = {"dense": [r for r, _ in dense], "lexical": [r for r, _ in lexical]}
         return reciprocal_rank_fusion(rankings, weights, self.fusion.rrf_k)
+
+
+def _without(text: str, word: str) -> str:
+    rest = re.sub(rf"\b{re.escape(word)}\b", " ", text, flags=re.IGNORECASE)
+    return " ".join(rest.split()) or "?"
+
+
+def _common_terms(idf: dict[str, float], passages: int) -> frozenset[str]:
+    """Terms in more than COMMON_TERM_SHARE of the passages (from the BM25 IDF: idf = ln(1 + (n - df + .5) / (df + .5)))."""
+    if passages < 4:
+        return frozenset()
+    common = set()
+    for term, value in idf.items():
+        df = (passages + 0.5 - 0.5 * (np.exp(value) - 1)) / np.exp(value)
+        if df > COMMON_TERM_SHARE * passages:
+            common.add(term)
+    return frozenset(common)
 
 
 def _load_glossary(folder: Path) -> Glossary:

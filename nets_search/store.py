@@ -28,12 +28,14 @@ import numpy as np
 from .errors import BuildLockedError, IndexCorruptError, IndexMismatchError, IndexMissingError, IndexWriteError
 from .types import Manifest, Page, Passage
 
-FORMAT_VERSION = 2  # 2: passages carry their analysed BM25 terms
+FORMAT_VERSION = 3  # 2: passages carry their analysed BM25 terms; 3: sentence vectors and spans
 KEEP_VERSIONS = 2
 REBUILD_HINT = "run: nets-search build"
 
 PASSAGES_DB = "passages.sqlite"
 VECTORS_FILE = "vectors.faiss"
+SENTENCE_VECTORS_FILE = "sentences.faiss"
+CALIBRATION_FILE = "calibration.json"
 LEXICAL_DIR = "lexical"
 MANIFEST_FILE = "manifest.json"
 GLOSSARY_FILE = "glossary.json"
@@ -91,7 +93,11 @@ def open_current(index_dir: Path, expect_model: str | None = None) -> tuple[Mani
     version = current_version(index_dir)
     if version is None:
         raise IndexMissingError(f"no index in {index_dir}; {REBUILD_HINT}")
-    folder = version_dir(index_dir, version)
+    return open_folder(version_dir(index_dir, version), expect_model)
+
+
+def open_folder(folder: Path, expect_model: str | None = None) -> tuple[Manifest, Path]:
+    """The manifest of a version folder (the version in use, or one staged by a build), checked as above."""
     manifest = read_manifest(folder)
     check_compatible(manifest, expect_model)
     verify_checksums(folder, manifest)
@@ -203,11 +209,19 @@ CREATE TABLE passages (
     terms TEXT NOT NULL
 );
 CREATE INDEX passages_doc ON passages (doc_id, position);
+CREATE TABLE sentences (
+    row INTEGER PRIMARY KEY, passage_row INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL
+);
 """
 
 
 def write_passage_store(
-    path: Path, pages: list[Page], passages: list[Passage], tokens: list[int], terms: list[list[str]]
+    path: Path,
+    pages: list[Page],
+    passages: list[Passage],
+    tokens: list[int],
+    terms: list[list[str]],
+    sentences: list[tuple[int, int, int]] = (),
 ) -> None:
     with sqlite3.connect(path) as db:
         db.executescript(_SCHEMA)
@@ -223,6 +237,8 @@ def write_passage_store(
                 for row, (p, t, words) in enumerate(zip(passages, tokens, terms))
             ],
         )
+        db.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?)",
+                       [(row, *sentence) for row, sentence in enumerate(sentences)])
     db.close()
 
 
@@ -247,6 +263,11 @@ def read_passages_with_terms(path: Path) -> list[tuple[Passage, list[str], int]]
     unchanged pages."""
     rows = _rows(path, f"SELECT {_PASSAGE_COLUMNS}, terms, tokens FROM passages ORDER BY row")
     return [(Passage(*row[:8]), row[8].split(), row[9]) for row in rows]
+
+
+def read_sentences(path: Path) -> list[tuple[int, int, int]]:
+    """(passage row, start, end) of every sentence in row order (row i is sentence vector i)."""
+    return [tuple(row) for row in _rows(path, "SELECT passage_row, start, end FROM sentences ORDER BY row")]
 
 
 def count_passages(path: Path) -> int:

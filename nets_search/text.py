@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 
@@ -62,6 +63,19 @@ def fold_spelling(word: str) -> str:
     for pattern, replacement in _SPELLING_RULES:
         word = pattern.sub(replacement, word)
     return word
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """One lower-cased word to its index term: UK/US spelling folded, then Snowball-stemmed."""
+    return _stemmer().stemWord(fold_spelling(word))
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

@@ -75,6 +75,7 @@ class SearchResponse:
     truncated: bool = False
     corrections: tuple[tuple[str, str], ...] = ()  # (typed, corrected) word pairs
     evidence: object = None  # confidence.Evidence behind no_good_match
+    missing_terms: tuple[str, ...] = ()  # the question's key words that no passage contains (e.g. another drug)
 
     def to_dict(self, query_id: str | None = None) -> dict:
         out: dict = {"id": query_id} if query_id is not None else {}
@@ -87,6 +88,8 @@ class SearchResponse:
             out["truncated"] = True
         if self.corrections:
             out["corrections"] = [list(pair) for pair in self.corrections]
+        if self.missing_terms:
+            out["missing_terms"] = list(self.missing_terms)
         return out
 
 
@@ -125,3 +128,4 @@ class BuildReport:
     over_token_limit: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     nothing_changed: bool = False
+    calibration: str = ""  # how the version's "no good match" decision was fitted

@@ -48,6 +48,13 @@ def load_vector_index(path: Path) -> faiss.Index:
     return index
 
 
+def all_vectors(index: faiss.Index) -> np.ndarray:
+    """Every stored vector as one (n, dimensions) matrix, for exact scoring of a few candidates."""
+    if index.ntotal == 0:
+        return np.zeros((0, index.d), dtype=np.float32)
+    return np.ascontiguousarray(index.reconstruct_n(0, index.ntotal), dtype=np.float32)
+
+
 def tune_for_single_queries() -> None:
     """One query at a time is too small to share between OpenMP threads: the hand-over costs more than it saves
     (measured on 2 cores, 31k vectors: 1.7 ms on one thread, and far worse beside ONNX Runtime). A page process

@@ -1,0 +1,110 @@
+"""Write examples/nets-library/: the NETs-related documents of MedQuAD as Markdown pages, plus the seed page.
+
+MedQuAD (Ben Abacha & Demner-Fushman, BMC Bioinformatics 2019) is CC BY 4.0; every page credits its source in its
+front matter. Run from the project root with the BEIR copy of MedQuAD beside it:
+
+    python scripts/make_nets_library.py ../shared/data/medquad/corpus.jsonl examples/nets-library
+
+One MedQuAD record ("<doc>_SecN") becomes one section of its document's page; the heading is the record's own
+question when it starts with one (GARD), otherwise a plain heading named for what the section is about.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+# Documents whose title names a neuroendocrine tumour or a syndrome that causes them, and a few neighbours whose
+# text discusses NETs (useful: they share words with the NETs pages, so they test entity confusion).
+TITLE = re.compile(
+    r"carcinoid|neuroendocrine|islet cell tumor|insulinoma|gastrinoma|glucagonoma|vipoma|somatostatinoma|zollinger"
+    r"|multiple endocrine neoplasia|paraganglioma|pheochromocytoma|merkel|medullary thyroid",
+    re.I,
+)
+NEIGHBOURS = {"Pancreatic Cancer", "Small Intestine Cancer", "Neuroblastoma", "Adenocarcinoma of the appendix"}
+
+HEADINGS = (  # (pattern in the section's opening, heading); the first that matches wins
+    (r"^key points", "Key points"),
+    (r"clinical trial|being studied|new types of treatment", "Research and clinical trials"),
+    (r"inherit|autosomal", "How it is inherited"),
+    (r"signs? and symptoms|symptoms?\b", "Signs and symptoms"),
+    (r"stage|staging|spread.{0,40}(?:body|lymph)", "Stages and spread"),
+    (r"prognosis|chance of recovery|outlook", "Outlook"),
+    (r"treat|therapy|surgery|medication", "Treatment"),
+    (r"diagnos|tests?\b|exam", "Diagnosis"),
+    (r"risk factor|risk of", "Risk factors"),
+    (r"gene|mutation|cause", "Causes"),
+    (r"percent|in every|prevalence|incidence|rare\b|affects (?:about|an estimated)", "How common it is"),
+    (r"eating|diet|nutrition", "Eating and diet"),
+)
+
+
+def heading_and_text(text: str) -> tuple[str, str]:
+    first, _, rest = text.partition("? ")
+    if rest and len(first) < 160 and re.match(r"^(what|how|is|are|who|can|do|does)\b", first, re.I):
+        return first.strip() + "?", rest.strip()
+    if text.startswith("Key Points"):
+        return "Key points", text[len("Key Points"):].strip()
+    opening = text[:240].lower()
+    for pattern, heading in HEADINGS:
+        if re.search(pattern, opening):
+            return heading, text
+    return "Overview", text
+
+
+def markdown_body(text: str) -> str:
+    """MedQuAD flattens lists into ' - item - item': give them back their lines."""
+    blocks = []
+    for block in re.split(r"\n\s*\n", text):
+        block = " ".join(block.split())
+        parts = re.split(r"(?:^|\s)- (?=[A-Z0-9(])", block)
+        lead, items = parts[0].strip(), [p.strip() for p in parts[1:] if p.strip()]
+        if lead:
+            blocks.append(lead)
+        if items:
+            blocks.append("\n".join(f"- {item}" for item in items))
+    return "\n\n".join(blocks)
+
+
+def slug(title: str, doc: str) -> str:
+    words = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    return f"{words}-{doc.split('_')[0].lower()}"
+
+
+def main(corpus: Path, out: Path) -> None:
+    docs: dict[str, list[dict]] = {}
+    for line in corpus.open(encoding="utf-8"):
+        record = json.loads(line)
+        if TITLE.search(record["title"]) or record["title"] in NEIGHBOURS:
+            docs.setdefault(record["_id"].rsplit("_Sec", 1)[0], []).append(record)
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    for doc, records in sorted(docs.items()):
+        records.sort(key=lambda r: int(r["_id"].rsplit("_Sec", 1)[1]) if "_Sec" in r["_id"] else 0)
+        title = records[0]["title"][0].upper() + records[0]["title"][1:]
+        meta = records[0].get("metadata") or {}
+        lines = [
+            "---",
+            f"title: {json.dumps(title)}",
+            f"source: {json.dumps(meta.get('url', ''))}",
+            f"publisher: {json.dumps(meta.get('source', '') + ', via MedQuAD')}",
+            "license: CC BY 4.0 (MedQuAD, Ben Abacha & Demner-Fushman 2019)",
+            f"reference: {doc}",
+            "---",
+            "",
+            f"# {title}",
+            "",
+        ]
+        for record in records:
+            heading, text = heading_and_text(record["text"])
+            lines += [f"## {heading}", "", markdown_body(text), ""]
+        (out / f"{slug(title, doc)}.md").write_text("\n".join(lines), encoding="utf-8")
+    print(f"{len(docs)} pages ({sum(len(r) for r in docs.values())} MedQuAD records) written to {out}")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]), Path(sys.argv[2]))
