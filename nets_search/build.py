@@ -70,7 +70,8 @@ def build_index(
         sentences = sentence_units(passages)
         texts = [p.embedding_text for p in passages] + [text for _, _, _, text in sentences]
         with _writes_to(index_dir):
-            all_vectors, all_tokens, embedded, backend = _embeddings(texts, index_dir, settings, encoder, progress, known)
+            all_vectors, all_tokens, new_keys, backend = _embeddings(texts, index_dir, settings, encoder, progress, known)
+        embedded = sum(1 for p in passages if embedding_key(p) in new_keys)
         stage("embedded")
         vectors, tokens = all_vectors[: len(passages)], all_tokens[: len(passages)]
         version = store.new_version_name()
@@ -89,7 +90,8 @@ def build_index(
         unchanged=sum(1 for name in files if name not in diff[0] and name not in diff[1] and name in {p.doc_id for p in pages}),
         passages=len(passages),
         embedded=embedded,
-        reused=max(len(passages) - embedded, 0),
+        reused=len(passages) - embedded,
+        sentences=len(sentences),
         seconds=time.perf_counter() - started,
         over_token_limit=tuple(p.passage_id for p, t in zip(passages, tokens) if t > encode.MAX_SEQ_LENGTH),
         warnings=loaded.warnings + damaged + _duplicate_warnings(passages),
@@ -242,9 +244,9 @@ def _embeddings(
     encoder: "encode.Encoder | None",
     progress: ProgressFn | None,
     known: dict[str, tuple[np.ndarray, int]],
-) -> tuple[np.ndarray, list[int], int, str]:
+) -> tuple[np.ndarray, list[int], set[str], str]:
     """Vectors and token counts for every text (passages, then sentences): reused, then from the cache,
-    embedding only what both lack."""
+    embedding only what both lack (whose keys are returned)."""
     keys = [text_key(t) for t in texts]
     cache = store.EmbeddingCache(index_dir)
     try:
@@ -265,7 +267,7 @@ def _embeddings(
     finally:
         cache.close()
     vectors = np.stack([found[k][0] for k in keys]) if keys else np.zeros((0, encode.DIMENSIONS), np.float32)
-    return vectors, [found[k][1] for k in keys], len(missing), backend
+    return vectors, [found[k][1] for k in keys], {unique_keys[i] for i in missing}, backend
 
 
 def _embed_missing(keys, text_of, encoder, cache, model_key, found, progress) -> None:

@@ -120,8 +120,8 @@ def format_build_report(report: BuildReport) -> str:
             f"  pages: {sum(not _is_settings_file(n) for n in report.added)} added, "
             f"{sum(not _is_settings_file(n) for n in report.changed)} changed, "
             f"{sum(not _is_settings_file(n) for n in report.removed)} removed, {report.unchanged} unchanged",
-            f"  passages: {report.passages} ({report.embedded} new passage and sentence texts embedded, "
-            f"the rest reused from the cache)",
+            f"  passages: {report.passages} ({report.embedded} embedded, {report.reused} reused from the cache); "
+            f"{report.sentences} sentences",
         ]
         if settings:
             lines.append(f"  changed: {', '.join(settings)} (glossary or labelled questions)")

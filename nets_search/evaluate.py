@@ -560,7 +560,7 @@ def _clip(text: str, width: int = 110) -> str:
 
 def format_beir_table(dataset: BeirDataset, reports: Mapping[str, BeirScores], index_label: str = "") -> str:
     first = next(iter(reports.values()))
-    title = f"BEIR: {dataset.name} ({dataset.split}, {first.queries} queries" + (f"; index {index_label}" if index_label else "") + ")"
+    title = f"BEIR: {dataset.name} (split {dataset.split}, {first.queries} queries" + (f"; index {index_label}" if index_label else "") + ")"
     lines = [title, f"  {'mode':<8} {'nDCG@10':>8} {'MRR@10':>8} {'R@10':>8} {'R@100':>8} {'q/s':>7}"]
     for mode, r in reports.items():
         m = r.metrics

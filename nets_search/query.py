@@ -58,10 +58,13 @@ class Glossary:
         return cls(tuple(sorted(entries.items())))
 
     def expansions(self, text: str) -> list[str]:
-        """The expansions of every glossary term in `text`, matched as whole words after stemming, so that
+        return [expansion for _, expansion in self.matches(text)]
+
+    def matches(self, text: str) -> list[tuple[str, str]]:
+        """The (term, expansion) entries whose term is in `text`, matched as whole words after stemming, so that
         "heart races" finds the entry "heart racing" and "tummies" finds "tummy"."""
         stemmed = f" {_stemmed(text)} "
-        return [expansion for term, expansion in self.entries if f" {_stemmed(term)} " in stemmed]
+        return [(term, expansion) for term, expansion in self.entries if f" {_stemmed(term)} " in stemmed]
 
 
 def _stemmed(text: str) -> str:

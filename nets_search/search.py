@@ -47,6 +47,7 @@ class FusionSettings:
     lexical_weight: float = 0.3
     sentence_weight: float = 0.5
     expansion_weight: float = 0.5
+    sentence_words_weight: float = 0.3  # best sentence: cosine + this * share of the question's words it holds
 
 
 def reciprocal_rank_fusion(
@@ -98,6 +99,7 @@ class _Query:
     expansion_text: str  # the kept expansions, for the dense side
     missing: list[str]  # the question's words that no passage contains and no glossary entry covers
     corrections: tuple[tuple[str, str], ...]
+    covered: frozenset[str]  # its terms our pages contain, or that a glossary entry turns into our words
 
 
 class Searcher:
@@ -175,6 +177,7 @@ class Searcher:
         self._sentences_of: list[list[int]] = [[] for _ in self.passages]
         for sentence_row, (row, _, _) in enumerate(self._sentences):
             self._sentences_of[row].append(sentence_row)
+        self._terms_cache: dict[int, frozenset[str]] = {}  # analysed sentences, filled as they are first read
         self._idf = self._lexical.idf()
         self._unknown_idf = max(self._idf.values(), default=1.0)
         self._common = _common_terms(self._idf, len(self.passages))
@@ -194,7 +197,7 @@ class Searcher:
         vector, salience = self._encode(query)
         lexical = self._lexical_scores(query)
         candidates = self._candidates(vector, lexical)
-        dense, sentence_of = self._dense_scores(vector, candidates)
+        dense, sentence_cos = self._dense_scores(vector, candidates)
         fused = self._fuse(dense, lexical, mode)
         dense_rank = {row: rank for rank, (row, _) in enumerate(dense, 1)}
         lexical_rank = {row: rank for rank, (row, _) in enumerate(lexical, 1)}
@@ -205,7 +208,7 @@ class Searcher:
                 passage=self.passages[row],
                 dense_rank=dense_rank.get(row),
                 lexical_rank=lexical_rank.get(row),
-                best_sentence=self._best_sentence(row, sentence_of, query) if rank <= BEST_SENTENCE_DEPTH else None,
+                best_sentence=self._best_sentence(row, sentence_cos, query) if rank <= BEST_SENTENCE_DEPTH else None,
             )
             for rank, (row, score) in enumerate(fused[:k], 1)
         )
@@ -215,7 +218,8 @@ class Searcher:
             query=question,
             results=results,
             no_good_match=self.calibration.no_good_match(evidence) or bool(missing),
-            searched_text=query.text + (f" ({query.expansion_text})" if query.expansion_text else ""),
+            searched_text=query.text,
+            expansions=tuple(query.expansion_text.split("; ")) if query.expansion_text else (),
             truncated=truncated,
             corrections=query.corrections,
             evidence=evidence,
@@ -230,17 +234,12 @@ class Searcher:
         own = set(terms)
         kept = [e for e in normalised.expansions if any(t not in self._common for t in analyse(e))]
         expansion_terms = [t for t in dict.fromkeys(analyse(" ".join(kept))) if t not in own and t not in self._common]
-        covered = own.intersection(self._idf) | set(expansion_terms)
-        glossed = set(analyse(" ".join(self._glossary_terms(normalised.text))))
+        glossed = set(analyse(" ".join(term for term, _ in self._glossary.matches(normalised.text))))
+        covered = own.intersection(self._idf) | glossed
         missing = [w for w in dict.fromkeys(words(normalised.text.lower().replace("'", "")))
-                   if len(w) > 2 and not is_stopword(w) and analyse(w) and analyse(w)[0] not in covered
-                   and analyse(w)[0] not in glossed]
-        return _Query(normalised.text, terms, expansion_terms, "; ".join(kept), missing, normalised.corrections)
-
-    def _glossary_terms(self, text: str) -> list[str]:
-        """The lay words of `text` that a glossary entry covers (their meaning is in our pages' words)."""
-        lowered = f" {' '.join(words(text.lower()))} "
-        return [term for term, _ in self._glossary.entries if f" {term} " in lowered]
+                   if len(w) > 2 and not is_stopword(w) and analyse(w) and analyse(w)[0] not in covered]
+        return _Query(normalised.text, terms, expansion_terms, "; ".join(kept), missing, normalised.corrections,
+                      frozenset(covered))
 
     def _encode(self, query: _Query) -> tuple[np.ndarray, list[float]]:
         """The question's vector (its expansions mixed in below its own words), and for each missing word how
@@ -274,37 +273,51 @@ class Searcher:
         rows += [row for row, _ in lexical]
         return list(dict.fromkeys(rows))
 
-    def _dense_scores(self, vector: np.ndarray, rows: list[int]) -> tuple[list[tuple[int, float]], dict[int, tuple[int, float]]]:
-        """(row, dense score) best first, and each row's best sentence (sentence row, cosine)."""
+    def _dense_scores(self, vector: np.ndarray, rows: list[int]) -> tuple[list[tuple[int, float]], dict[int, float]]:
+        """(row, dense score) best first, and the cosine of every sentence of those rows (by sentence row)."""
         if not rows:
             return [], {}
         passage_cos = self._passage_matrix[rows] @ vector
         sentence_rows = [s for row in rows for s in self._sentences_of[row]]
         sentence_cos = dict(zip(sentence_rows, (self._sentence_matrix[sentence_rows] @ vector).tolist())) if sentence_rows else {}
         weight = self.fusion.sentence_weight
-        scored, best_of = [], {}
+        scored = []
         for row, cos in zip(rows, passage_cos.tolist()):
-            own = [(s, sentence_cos[s]) for s in self._sentences_of[row]]
-            best = max(own, key=lambda pair: pair[1]) if own else (-1, cos)
-            best_of[row] = best
-            scored.append((row, (1 - weight) * cos + weight * best[1]))
+            best = max((sentence_cos[s] for s in self._sentences_of[row]), default=cos)
+            scored.append((row, (1 - weight) * cos + weight * best))
         scored.sort(key=lambda pair: (-pair[1], pair[0]))
-        return scored, best_of
+        return scored, sentence_cos
 
-    def _best_sentence(self, row: int, sentence_of: dict[int, tuple[int, float]], query: _Query) -> tuple[int, int] | None:
-        """The sentence that answers: the passage's sentence nearest the question in meaning; the one sharing
-        the most question words when the passage was found by words alone."""
-        best = sentence_of.get(row)
-        if best is not None and best[0] >= 0:
-            _, start, end = self._sentences[best[0]]
-            return (start, end)
-        return best_sentence(self.passages[row].text, set(query.terms), self._idf, analyse)
+    def _best_sentence(self, row: int, sentence_cos: dict[int, float], query: _Query) -> tuple[int, int] | None:
+        """The sentence that answers: nearest the question in meaning, plus a share for the question's own words
+        it holds (IDF-weighted, glossary words counted at the expansion weight)."""
+        sentences = self._sentences_of[row]
+        if not sentences or not all(s in sentence_cos for s in sentences):
+            return best_sentence(self.passages[row].text, set(query.terms), self._idf, analyse)
+        wanted = {t: self._idf.get(t, 0.0) for t in query.terms}
+        for t in query.expansion_terms:
+            wanted.setdefault(t, self.fusion.expansion_weight * self._idf.get(t, 0.0))
+        total = sum(wanted.values()) or 1.0
+
+        def score(s: int) -> float:
+            overlap = sum(w for t, w in wanted.items() if t in self._sentence_terms(s)) / total
+            return sentence_cos[s] + self.fusion.sentence_words_weight * overlap
+
+        _, start, end = self._sentences[max(sentences, key=score)]
+        return (start, end)
+
+    def _sentence_terms(self, sentence_row: int) -> frozenset[str]:
+        terms = self._terms_cache.get(sentence_row)
+        if terms is None:
+            row, start, end = self._sentences[sentence_row]
+            terms = self._terms_cache[sentence_row] = frozenset(analyse(self.passages[row].text[start:end]))
+        return terms
 
     def _evidence(self, query: _Query, dense, key_gap: float) -> Evidence:
         terms = set(query.terms)
         weights = {t: self._idf.get(t, self._unknown_idf) for t in terms}
         total = sum(weights.values())
-        covered = sum(w for t, w in weights.items() if t in self._idf)
+        covered = sum(w for t, w in weights.items() if t in query.covered)
         return Evidence(
             top_similarity=dense[0][1] if dense else 0.0,
             term_coverage=covered / total if total else 0.0,

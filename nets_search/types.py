@@ -71,7 +71,8 @@ class SearchResponse:
     query: str
     results: tuple[Result, ...]
     no_good_match: bool = False
-    searched_text: str = ""  # the question after normalisation (spelling, glossary, truncation)
+    searched_text: str = ""  # the question after normalisation (typos repaired, truncation)
+    expansions: tuple[str, ...] = ()  # glossary expansions searched beside it, below the reader's own words
     truncated: bool = False
     corrections: tuple[tuple[str, str], ...] = ()  # (typed, corrected) word pairs
     evidence: object = None  # confidence.Evidence behind no_good_match
@@ -129,3 +130,4 @@ class BuildReport:
     warnings: tuple[str, ...] = ()
     nothing_changed: bool = False
     calibration: str = ""  # how the version's "no good match" decision was fitted
+    sentences: int = 0  # sentence vectors in the version (each passage's sentences, for sentence-level evidence)

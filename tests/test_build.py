@@ -173,7 +173,7 @@ def test_unchanged_pages_are_not_split_or_analysed_again(built, encoder, monkeyp
     corpus, index, _ = built
     split_calls = []
     real_split = build.split_page
-    monkeypatch.setattr(build, "split_page", lambda page, s: split_calls.append(page.doc_id) or real_split(page, s))
+    monkeypatch.setattr(build, "split_page", lambda page, s, *rest: split_calls.append(page.doc_id) or real_split(page, s, *rest))
     (corpus / "diet.md").write_text(page("Diet", ("Foods to avoid", "Bananas contain serotonin. " * 8)))
     report = build_index(corpus, index, encoder=encoder)
     assert split_calls == ["diet"] and report.embedded == 1

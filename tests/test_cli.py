@@ -78,7 +78,8 @@ def test_build_reports_what_changed(capsys, tmp_path, encoder, monkeypatch):
     shutil.copytree(SEED_CORPUS, corpus)
     monkeypatch.setattr("nets_search.encode.Encoder", lambda *a, **k: encoder)
     code, out, _ = run(capsys, "build", "--corpus", corpus, "--index", tmp_path / "index", "--quiet")
-    assert code == 0 and "2 added, 0 changed, 0 removed" in out and "embedded" in out
+    assert code == 0 and "1 added, 0 changed, 0 removed" in out and "embedded" in out
+    assert "glossary.yaml" in out and "(glossary or labelled questions)" in out  # not counted as a page
     code, out, _ = run(capsys, "build", "--corpus", corpus, "--index", tmp_path / "index")
     assert out.startswith("Nothing changed")
 

@@ -20,6 +20,8 @@ from nets_search.evaluate import (
     load_beir,
     load_golden,
     mrr_at_k,
+    part_of,
+    split_parts,
     ndcg_at_k,
     passage_matches,
     ranked_doc_ids,
@@ -371,31 +373,54 @@ def test_a_document_scores_as_its_best_passage():
 
 
 def test_eval_command_writes_golden_and_beir_figures(tiny_beir, seed_index, tmp_path, monkeypatch, capsys):
-    """Golden questions on the seed index and a tiny BEIR folder in one run; the BEIR index and the JSON file
-    land at their defaults in the working folder."""
+    """Golden questions on the seed index and a tiny BEIR folder in one run, each reported in its tune and test
+    parts; the BEIR index and the JSON file land at their defaults in the working folder."""
     monkeypatch.chdir(tmp_path)
     code = cli.main(["eval", "--golden", str(GOLDEN), "--index", str(seed_index), "--beir", str(tiny_beir),
-                     "--modes", "hybrid,lexical", "--limit", "2", "--quiet"])
+                     "--modes", "hybrid,lexical", "--quiet"])
     out, err = capsys.readouterr()
     assert code == 0, err
-    assert "Golden questions:" in out and "BEIR: tiny (split dev, 2 queries" in out
+    assert "Golden questions:" in out and "[tune]" in out and "[test]" in out and "BEIR: tiny (split dev" in out
     assert (tmp_path / "index-beir-tiny").is_dir()
     figures = json.loads((tmp_path / "eval-results.json").read_text())
     assert figures["modes"] == ["hybrid", "lexical"]
     golden = figures["golden"][str(GOLDEN)]
-    assert golden["index"] == str(seed_index) and set(golden["modes"]) == {"hybrid", "lexical"}
-    hybrid = golden["modes"]["hybrid"]
-    assert {"hit@1", "hit@3", "mrr@5", "in_scope", "out_of_scope", "out_of_scope_flagged", "in_scope_flagged",
-            "misses", "questions"} <= set(hybrid)
-    assert len(hybrid["questions"]) == len(load_golden(GOLDEN))
+    assert golden["index"] == str(seed_index) and set(golden["parts"]) == {"tune", "test"}
+    asked = {}
+    for part, modes in golden["parts"].items():
+        assert set(modes) == {"hybrid", "lexical"}
+        hybrid = modes["hybrid"]
+        assert {"hit@1", "hit@3", "mrr@5", "in_scope", "out_of_scope", "out_of_scope_flagged", "in_scope_flagged",
+                "best_sentence", "misses", "questions"} <= set(hybrid)
+        assert all(part_of(qid) == part for qid in hybrid["questions"])
+        asked.update(hybrid["questions"])
+    assert len(asked) == len(load_golden(GOLDEN))  # every question in exactly one part
     beir = figures["beir"]["tiny"]
-    assert (beir["split"], beir["limit"], beir["index"]) == ("dev", 2, "index-beir-tiny")
-    for mode in ("hybrid", "lexical"):
-        scores = beir["modes"][mode]
-        assert {"ndcg@10", "mrr@10", "recall@10", "recall@100"} <= set(scores)
-        assert all(0.0 <= scores[m] <= 1.0 for m in ("ndcg@10", "mrr@10", "recall@10", "recall@100"))
-        assert scores["queries"] == scores["evaluated"] == 2 and set(scores["per_query_ndcg@10"]) == {"t1", "t2"}
-    assert beir["modes"]["hybrid"]["ndcg@10"] >= 0.5  # four unrelated topics: the right one should come first
+    assert (beir["split"], beir["index"]) == ("dev", "index-beir-tiny")
+    judged = set()
+    for part, modes in beir["parts"].items():
+        for mode in ("hybrid", "lexical"):
+            scores = modes[mode]
+            assert all(0.0 <= scores[m] <= 1.0 for m in ("ndcg@10", "mrr@10", "recall@10", "recall@100"))
+            assert all(part_of(q) == part for q in scores["per_query_ndcg@10"])
+        judged |= set(modes["hybrid"]["per_query_ndcg@10"])
+    assert judged == {"t1", "t2", "t3"}
+
+
+@pytest.mark.parametrize("seed", ["nets-search-2026", "another seed"])
+def test_the_split_is_fixed_by_its_seed_and_deals_about_half_each(seed):
+    ids = [f"q{i}" for i in range(400)]
+    first = [part_of(i, seed) for i in ids]
+    assert first == [part_of(i, seed) for i in ids]  # the same every time, whatever else is asked
+    assert 150 < first.count("tune") < 250
+    assert first != [part_of(i, seed + "!") for i in ids]  # the seed decides it
+
+
+def test_split_parts_keeps_every_item_once():
+    items = [{"id": f"x{i}"} for i in range(50)]
+    parts = split_parts(items, key=lambda item: item["id"])
+    assert sorted(i["id"] for p in parts.values() for i in p) == sorted(i["id"] for i in items)
+    assert set(parts) == {"tune", "test"}
 
 
 @pytest.mark.parametrize(

@@ -103,3 +103,88 @@ def test_reciprocal_rank_fusion_score_is_the_hand_computed_sum():
     fused = dict(reciprocal_rank_fusion({"a": [7, 8], "b": [8]}, {}, k=60))
     assert fused[8] == pytest.approx(1 / 62 + 1 / 61)
     assert fused[7] == pytest.approx(1 / 61)
+
+
+# --------------------------------------------------------------------------- query expansion and missing words
+
+GENERIC = "Neuroendocrine tumours grow from neuroendocrine cells. Neuroendocrine tumours can appear in many organs."
+EXPANSION_PAGES = {
+    "glossary.yaml": "net: neuroendocrine tumour\nnets: neuroendocrine tumours\n",
+    "about.md": page(
+        "About neuroendocrine tumours",
+        ("What they are", GENERIC),
+        ("Where they grow", "Neuroendocrine tumours are found in the bowel, the pancreas and the lungs."),
+        ("Who gets them", "Neuroendocrine tumours are found in adults of any age, more often after fifty."),
+        ("Hormone-free tumours", "Some neuroendocrine tumours do not release any hormones; they are called "
+                                 "non-functioning tumours."),
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def expansion_searcher(tmp_path_factory, encoder):
+    root = tmp_path_factory.mktemp("expansion")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name, text in EXPANSION_PAGES.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    build_index(corpus, root / "index", encoder=encoder)
+    return Searcher(root / "index", encoder=encoder)
+
+
+def test_an_expansion_every_passage_contains_is_dropped(expansion_searcher):
+    response = expansion_searcher.search("a NET that does not make hormones", k=4)
+    assert response.expansions == ()  # "neuroendocrine tumour" is in every passage: it says nothing
+    assert "non-functioning" in response.results[0].passage.text
+
+
+@pytest.mark.parametrize("weight", [0.3, 1.0])
+def test_an_expansion_cannot_pull_the_generic_passage_above_the_specific_one(expansion_searcher, weight):
+    from dataclasses import replace
+
+    expansion_searcher.fusion = replace(expansion_searcher.fusion, expansion_weight=weight)
+    try:
+        top = expansion_searcher.search("NET that does not release any hormones", k=4).results[0]
+    finally:
+        expansion_searcher.fusion = replace(expansion_searcher.fusion, expansion_weight=0.5)
+    assert "non-functioning" in top.passage.text
+
+
+@pytest.mark.parametrize(
+    "question, missing",
+    [
+        ("side effects of lanreotide", "lanreotide"),
+        ("what are the signs of a stroke", "stroke"),
+        ("early signs of type 2 diabetes", "diabetes"),
+    ],
+)
+def test_a_key_word_no_page_contains_means_no_good_match(seed_searcher, question, missing):
+    response = seed_searcher.search(question)
+    assert missing in response.missing_terms and response.no_good_match
+
+
+@pytest.mark.parametrize("question", ["can I have a glass of wine", "my heart races", "runny poo at night"])
+def test_covered_questions_in_lay_words_are_not_flagged(seed_searcher, question):
+    response = seed_searcher.search(question)
+    assert response.missing_terms == () and not response.no_good_match
+
+
+@pytest.mark.parametrize(
+    "question, phrase",
+    [
+        ("how many people get carcinoid syndrome", "approximately 10%"),
+        ("is it cancer", "NETs can be malignant"),
+        ("what happens if carcinoid syndrome is left untreated", "vitamin deficiencies"),
+    ],
+)
+def test_the_best_sentence_is_the_one_that_answers(seed_searcher, question, phrase):
+    top = seed_searcher.search(question).results[0]
+    start, end = top.best_sentence
+    assert phrase in top.passage.text[start:end]
+
+
+def test_real_words_are_never_repaired(seed_searcher):
+    response = seed_searcher.search("runny poo")
+    assert response.corrections == () and response.searched_text == "runny poo"
+    assert seed_searcher.search("diarea at night").corrections == (("diarea", "diarrhoea"),)
+    assert seed_searcher.search("diarea at night", repair=False).searched_text == "diarea at night"

@@ -1,0 +1,154 @@
+"""Answer quality, honestly: choose the fusion settings and the default "no good match" calibration on the tune
+parts of the labelled sets, then report every figure on the test parts, which no choice has seen.
+
+    python benchmarks/quality.py                 # grid on tune, report test; writes docs/quality.json and .md
+    python benchmarks/quality.py --no-grid       # report today's settings only
+
+Sets (each split into tune/test by `nets_search.evaluate.part_of`, a fixed seed):
+  seed corpus (corpus/):          its labelled questions (corpus/*.jsonl) and ../shared/data/nets-dev-questions.jsonl
+  NETs library (examples/nets-library/): its labelled questions (examples/nets-library/*.jsonl)
+  MedQuAD dev (../shared/data/medquad, CC BY 4.0): 1,000 questions, when its index has been built
+    (nets-search eval --beir ../shared/data/medquad builds index-beir-medquad/)
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from nets_search import evaluate  # noqa: E402
+from nets_search.build import BuildSettings, build_index  # noqa: E402
+from nets_search.calibrate import labelled_questions  # noqa: E402
+from nets_search.confidence import DEFAULT_CALIBRATION, fit_calibration  # noqa: E402
+from nets_search.encode import DEFAULT_BACKEND, Encoder  # noqa: E402
+from nets_search.search import FusionSettings, Searcher  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+CORPORA = {"seed": ROOT / "corpus", "library": ROOT / "examples" / "nets-library"}
+GRID = {
+    "sentence_weight": (0.0, 0.3, 0.5, 0.7),
+    "expansion_weight": (0.3, 0.6, 1.0),
+    "dense_weight": (0.5, 0.6, 0.7, 0.8),
+}
+
+
+def question_sets() -> dict[str, list[evaluate.GoldenQuestion]]:
+    sets = {name: labelled_questions(folder, part=None) for name, folder in CORPORA.items()}
+    dev = SHARED / "nets-dev-questions.jsonl"
+    if dev.is_file():
+        sets["seed"] += evaluate.load_golden(dev)
+    return sets
+
+
+def open_searchers(encoder: Encoder, work: Path) -> dict[str, Searcher]:
+    searchers = {}
+    for name, folder in CORPORA.items():
+        index = work / name
+        build_index(folder, index, BuildSettings(), encoder=encoder)
+        searchers[name] = Searcher(index, encoder=encoder)
+    medquad = ROOT / "index-beir-medquad"
+    if (medquad / "CURRENT").is_file():
+        searchers["medquad"] = Searcher(medquad, encoder=encoder)
+    return searchers
+
+
+def golden_figures(searcher: Searcher, questions, mode: str = "hybrid") -> dict:
+    report = evaluate.evaluate_golden(lambda text: searcher.search(text, k=evaluate.GOLDEN_DEPTH, mode=mode), questions)
+    out = report.to_dict()
+    out.pop("questions")
+    out["misses"] = [{"id": m.id, "question": m.question, "rank": m.rank,
+                      "winner": f"{m.winner.breadcrumb}: {m.winner.text[:80]}" if m.winner else None} for m in report.misses]
+    out["best_sentence_rate"] = round(report.best_sentence_rate, 4)
+    out["out_of_scope_caught"] = round(report.out_of_scope_flagged / report.out_of_scope, 4) if report.out_of_scope else None
+    out["in_scope_flag_rate"] = round(report.in_scope_flagged / report.in_scope, 4) if report.in_scope else None
+    return out
+
+
+def medquad_ndcg(searcher: Searcher, part: str, mode: str = "hybrid") -> dict:
+    dataset = evaluate.load_beir(SHARED / "medquad")
+    scores = evaluate.evaluate_beir(lambda text: searcher.search(text, k=evaluate.BEIR_DEPTH, mode=mode), dataset, part=part)
+    return scores.to_dict(per_query=False)
+
+
+def tune_objective(searchers, sets) -> float:
+    """Mean over the corpora of MRR@5 on the tune part (and MedQuAD nDCG@10 on its tune part, if built)."""
+    values = []
+    for name in CORPORA:
+        tune = evaluate.split_parts(sets[name], key=lambda q: q.id)["tune"]
+        values.append(golden_figures(searchers[name], tune)["mrr@5"])
+    if "medquad" in searchers:
+        values.append(medquad_ndcg(searchers["medquad"], "tune")["ndcg@10"])
+    return sum(values) / len(values)
+
+
+def grid_search(searchers, sets) -> tuple[FusionSettings, list]:
+    trials = []
+    for values in itertools.product(*GRID.values()):
+        settings = FusionSettings(**dict(zip(GRID, values)), lexical_weight=1 - values[2])
+        for searcher in searchers.values():
+            searcher.fusion = settings
+        score = tune_objective(searchers, sets)
+        trials.append({"settings": asdict(settings), "tune_objective": round(score, 4)})
+        print(f"  {dict(zip(GRID, values))}: {score:.4f}", flush=True)
+    best = max(trials, key=lambda t: t["tune_objective"])
+    return FusionSettings(**best["settings"]), trials
+
+
+def fit_default_calibration(searchers, sets):
+    """The package's default calibration: fitted on the tune parts of both NETs corpora together, each question's
+    evidence from its own corpus's index, so that it holds for a corpus with no labelled questions of its own."""
+    evidence, labels = [], []
+    for name in CORPORA:
+        for q in evaluate.split_parts(sets[name], key=lambda q: q.id)["tune"]:
+            evidence.append(searchers[name].search(q.question).evidence)
+            labels.append(not q.out_of_scope)
+    return fit_calibration(evidence, labels)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--no-grid", action="store_true", help="report today's settings without a grid search")
+    parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "results" / "quality-indexes")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "quality.json")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    encoder = Encoder(DEFAULT_BACKEND, cache_dir=ROOT / "index" / "cache")
+    sets = question_sets()
+    searchers = open_searchers(encoder, args.work)
+    chosen, trials = FusionSettings(), []
+    if not args.no_grid:
+        chosen, trials = grid_search(searchers, sets)
+        print(f"chosen on tune: {chosen}")
+    for searcher in searchers.values():
+        searcher.fusion = chosen
+    calibration = fit_default_calibration(searchers, sets)
+    print(f"default calibration: {calibration}")
+    report = {"created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "split_seed": evaluate.SPLIT_SEED,
+              "fusion": asdict(chosen), "default_calibration": asdict(calibration), "grid": trials, "sets": {}}
+    for name in CORPORA:
+        # Each corpus's own version calibration (fitted on its tune part at build time) is what the page uses.
+        parts = evaluate.split_parts(sets[name], key=lambda q: q.id)
+        report["sets"][name] = {
+            part: {mode: golden_figures(searchers[name], qs, mode) for mode in ("hybrid", "dense", "lexical")}
+            for part, qs in parts.items()
+        }
+    if "medquad" in searchers:
+        report["sets"]["medquad"] = {part: {mode: medquad_ndcg(searchers["medquad"], part, mode)
+                                            for mode in ("hybrid", "dense", "lexical")} for part in evaluate.PARTS}
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    evaluate.write_json(args.out, report)
+    calibration.save(DEFAULT_CALIBRATION) if not args.no_grid else None
+    print(json.dumps({n: {p: {m: {k: v for k, v in f.items() if k not in ("misses",)} for m, f in parts.items()}
+                          for p, parts in s.items()} for n, s in report["sets"].items()}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
