@@ -46,3 +46,44 @@ def calibrate_version(corpus: Path, staged: Path, index_dir: Path, encoder, back
     fitted = calibrate(searcher.search, [(q.question, not q.out_of_scope) for q in questions])
     fitted.save(Path(staged) / VERSION_FILE)
     return f"no good match: calibrated on the tune part of the corpus's questions ({fitted.fitted_on})"
+
+
+def recalibrate(index_dir: Path, questions: list[evaluate.GoldenQuestion], encoder=None, out: Path | None = None):
+    """Refit the version in use on the tune part of `questions`. Written to `out` if given; otherwise into a new
+    version that is the one in use plus the new calibration, switched in atomically like a build (versions are
+    never changed in place: a page reading the old one keeps reading a consistent folder)."""
+    import dataclasses
+    import shutil
+    import time
+
+    from . import store
+    from .search import Searcher
+
+    tune = [q for q in questions if evaluate.part_of(q.id) == "tune" and (q.out_of_scope or q.expect)]
+    searcher = Searcher(index_dir, encoder=encoder)
+    fitted = calibrate(searcher.search, [(q.question, not q.out_of_scope) for q in tune])
+    if out is not None:
+        fitted.save(Path(out))
+        return fitted, None
+    with store.build_lock(index_dir):
+        manifest, folder = store.open_current(index_dir)
+        version = store.new_version_name()
+        staged = store.staging_dir(index_dir, version)
+        try:
+            for path in folder.rglob("*"):
+                target = staged / path.relative_to(folder)
+                if path.is_dir():
+                    target.mkdir(parents=True, exist_ok=True)
+                elif path.name not in (store.MANIFEST_FILE, VERSION_FILE):
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(path, target)
+            fitted.save(staged / VERSION_FILE)
+            built_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            store.write_manifest(staged, dataclasses.replace(manifest, version=version, built_at=built_at,
+                                                             checksums=store.file_checksums(staged)))
+            store.publish(index_dir, staged, version)
+        except BaseException:
+            store.discard_version(index_dir, version)
+            raise
+        store.prune(index_dir)
+    return fitted, version

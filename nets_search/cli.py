@@ -193,51 +193,42 @@ def format_response(response: SearchResponse) -> str:
 
 # --------------------------------------------------------------------------- eval
 
-DEFAULT_GOLDEN = DEFAULT_CORPUS / "golden-questions.jsonl"
 SHARED_GOLDEN = Path("../shared/data/nets-dev-questions.jsonl")  # the development set, when checked out beside us
 DEFAULT_EVAL_OUT = Path("eval-results.json")
-
-
-CALIBRATION_QUESTIONS = (DEFAULT_GOLDEN, Path("data/calibration/in-scope.jsonl"), Path("data/calibration/out-of-scope.jsonl"))
 
 
 def add_calibrate_parser(sub) -> None:
     cal = sub.add_parser(
         "calibrate",
-        help="fit the 'no good match' decision on labelled questions",
+        help="refit the 'no good match' decision of the index in use",
         description=(
-            "Fit the no-good-match decision (a logistic model over best similarity and term coverage) "
-            "on in-scope and out-of-scope golden questions, and write it to the package's "
-            "calibration.json. Run after changing the model, the corpus a lot, or the question sets."
+            "Fit the no-good-match decision (a logistic model over the best dense score, term coverage and the "
+            "salience of words no page contains) on the tune part of labelled in-scope and out-of-scope "
+            "questions, and switch in a copy of the index version in use that carries it (or write it to --out). "
+            "A build does this by itself from the corpus's own *.jsonl question files."
         ),
     )
-    cal.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index to gather evidence from (default: index/)")
+    cal.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index to calibrate (default: index/)")
+    cal.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="corpus whose *.jsonl questions to use (default: corpus/)")
     cal.add_argument("--questions", type=Path, nargs="+", metavar="FILE",
-                     help="golden-question files (default: the project's golden and calibration sets, plus the shared dev set if present)")
-    cal.add_argument("--max-false-flags", type=float, default=0.02, help="share of in-scope questions that may be flagged (default 0.02)")
-    cal.add_argument("--out", type=Path, default=None, help="where to write (default: the package's calibration.json)")
+                     help="golden-question files instead of the corpus's own")
+    cal.add_argument("--out", type=Path, default=None, help="write the calibration to this file instead")
     cal.set_defaults(handler=run_calibrate)
 
 
 def run_calibrate(args: argparse.Namespace) -> int:
     from . import evaluate
-    from .confidence import DEFAULT_CALIBRATION as CALIBRATION_FILE, calibrate
-    from .search import Searcher
+    from .calibrate import labelled_questions, recalibrate
 
-    files = args.questions or [p for p in (*CALIBRATION_QUESTIONS, SHARED_GOLDEN) if p.exists()]
-    questions = [q for path in files for q in evaluate.load_golden(path) if q.out_of_scope or q.expect]
-    searcher = Searcher(args.index)
-    calibration = calibrate(searcher.search, [(q.question, not q.out_of_scope) for q in questions], args.max_false_flags)
-    calibration.save(args.out or CALIBRATION_FILE)
-    searcher.calibration = calibration
-    flagged = [(q, searcher.search(q.question).no_good_match) for q in questions]
-    caught = sum(1 for q, f in flagged if q.out_of_scope and f)
-    wrong = [q.question for q, f in flagged if not q.out_of_scope and f]
-    outside = sum(1 for q in questions if q.out_of_scope)
-    print(f"Calibrated on {calibration.fitted_on}: out-of-scope flagged {caught}/{outside}, "
-          f"in-scope wrongly flagged {len(wrong)}/{len(questions) - outside}")
-    for question in wrong:
-        print(f"  wrongly flagged: {question}")
+    if args.questions:
+        questions = [q for path in args.questions for q in evaluate.load_golden(path)]
+    else:
+        questions = labelled_questions(args.corpus, part=None)
+    if not questions:
+        raise NetsSearchError(f"no labelled questions: add *.jsonl golden-question files to {args.corpus} or give --questions")
+    calibration, version = recalibrate(args.index, questions, out=args.out)
+    where = args.out if version is None else f"index version {version}"
+    print(f"Calibrated on the tune part ({calibration.fitted_on}); written to {where}")
     return 0
 
 
@@ -252,7 +243,7 @@ def add_eval_parser(sub) -> None:
         ),
     )
     ev.add_argument("--golden", type=Path, nargs="+", action="extend", metavar="FILE",
-                    help=f"golden-question JSONL files (default: {DEFAULT_GOLDEN}, plus {SHARED_GOLDEN} if present)")
+                    help=f"golden-question JSONL files (default: the *.jsonl files of {DEFAULT_CORPUS}/, plus {SHARED_GOLDEN} if present)")
     ev.add_argument("--no-golden", action="store_true", help="skip the golden questions (BEIR only)")
     ev.add_argument("--beir", type=Path, metavar="DIR", help="a BEIR folder: corpus.jsonl, queries.jsonl, qrels/*.tsv")
     ev.add_argument("--split", help="which qrels/<split>.tsv to use (default: the only one, or the first by name)")
@@ -324,11 +315,12 @@ def _eval_modes(text: str) -> list[str]:
 
 
 def _golden_files(args: argparse.Namespace) -> list[Path]:
+    """The given files, or the corpus's labelled question files plus the shared development set if present."""
     if args.no_golden:
         return []
     if args.golden:
         return list(args.golden)
-    return [DEFAULT_GOLDEN] + ([SHARED_GOLDEN] if SHARED_GOLDEN.is_file() else [])
+    return sorted(DEFAULT_CORPUS.glob("*.jsonl")) + ([SHARED_GOLDEN] if SHARED_GOLDEN.is_file() else [])
 
 
 class _LazyEncoder:
