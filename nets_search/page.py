@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
@@ -217,6 +218,7 @@ def _submit() -> None:
         st.query_params.pop("q", None)
         return
     st.session_state["empty_question"] = False
+    st.query_params.pop("exact", None)  # a new question gets its typos repaired again
     # A pasted letter does not belong in a URL: the URL keeps the prefix that is actually searched.
     st.query_params["q"] = searched if truncated else text.strip()
     st.session_state["long_question"] = searched if truncated else None
@@ -225,6 +227,7 @@ def _submit() -> None:
 def _ask_example(question: str) -> None:
     st.session_state[QUESTION] = question
     st.session_state["empty_question"] = False
+    st.query_params.pop("exact", None)
     st.query_params["q"] = question
 
 
@@ -301,7 +304,7 @@ def render_search(config: PageConfig, question: str) -> None:
     try:
         with st.spinner("Getting the search ready…"):
             searcher = get_searcher(config.index_dir)
-        response = searcher.search(question, k=count)
+        response = searcher.search(question, k=count, repair=st.query_params.get("exact") != "1")
     except IndexMissingError:
         render_missing_index(config)
         return
@@ -336,7 +339,7 @@ NeighboursFn = Callable[[str], list[Passage]]
 
 def render_results(response: SearchResponse, neighbours: NeighboursFn) -> None:
     """The result cards, or the plain 'not covered' message with the nearest passages under a weaker heading."""
-    terms = query_terms(response.searched_text or response.query)
+    terms = query_terms(" ".join((response.searched_text or response.query, *response.expansions)))
     weak = response.no_good_match or not response.results
     if weak:
         st.header("Our NETs information does not seem to cover this", anchor=False)
@@ -351,11 +354,25 @@ def render_results(response: SearchResponse, neighbours: NeighboursFn) -> None:
             st.subheader("Nearest passages (weak matches)", anchor=False)
     else:
         st.header("Passages that may answer your question", anchor=False)
-    st.markdown(
-        f'<p class="nets-asked">You asked: “{escape_text(response.query)}”</p>', unsafe_allow_html=True
-    )
+    st.markdown(searched_for_html(response), unsafe_allow_html=True)
     for result in response.results:
         render_card(result, terms, weak, neighbours(result.passage.passage_id))
+
+
+def searched_for_html(response: SearchResponse) -> str:
+    """What was asked and what was searched: a repaired typo is shown with a way back to the reader's own words,
+    and a key word our pages never mention is named, so the reader knows why nothing matches well."""
+    parts = [f'<p class="nets-asked">You asked: “{escape_text(response.query)}”</p>']
+    if response.corrections:
+        own = escape_attribute(urllib.parse.urlencode({"q": response.query, "exact": "1"}))
+        parts.append(
+            f'<p class="nets-asked">Showing results for <em>{escape_text(response.searched_text)}</em>. '
+            f'<a href="?{own}" target="_self">Search instead for <em>{escape_text(response.query)}</em></a></p>'
+        )
+    if response.missing_terms:
+        named = ", ".join(f"“{escape_text(word)}”" for word in response.missing_terms)
+        parts.append(f'<p class="nets-asked">Our information does not mention {named}.</p>')
+    return "".join(parts)
 
 
 def render_card(result: Result, terms: frozenset[str], weak: bool, section: list[Passage]) -> None:

@@ -292,3 +292,21 @@ def test_strength_labels_come_from_retriever_agreement(dense, lexical, no_good_m
     passage = Passage("p", "d", "T", "S", "text", 0, 0)
     result = Result(rank=1, score=0.03, passage=passage, dense_rank=dense, lexical_rank=lexical)
     assert page.strength_of(result, no_good_match).label == label
+
+
+def test_a_repaired_typo_is_shown_with_a_way_back_to_the_readers_words():
+    at = ask(new_app().run(), "diarea at night")
+    text = shown(at)
+    assert "Showing results for <em>diarrhoea at night</em>" in text
+    assert 'href="?q=diarea+at+night&amp;exact=1"' in text
+    at = new_app()
+    at.query_params["q"] = "diarea at night"
+    at.query_params["exact"] = "1"
+    assert "Showing results for" not in shown(at.run())
+
+
+def test_a_key_word_our_pages_never_mention_is_named_and_no_match_is_strong():
+    at = ask(new_app().run(), "side effects of lanreotide")
+    text = shown(at)
+    assert "does not mention “lanreotide”" in text
+    assert "Strong match" not in text and "Good match" not in text
