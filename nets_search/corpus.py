@@ -5,6 +5,7 @@ Everything here is a pure function of the files: no model, no index.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from dataclasses import dataclass
@@ -410,8 +411,9 @@ def _cut(block: Block, settings: _Limits) -> list[str]:
 def _pack_lines(lines: list[str], settings: _Limits, header: str = "", joiner: str = "\n") -> list[str]:
     pieces: list[str] = []
     current = header
+    part_limits = dataclasses.replace(settings, prefix=f"{settings.prefix}\n{header}") if header else settings
     for line in lines:
-        for part in _hard_wrap(line, settings.max_chars - len(header) - 1, settings):
+        for part in _hard_wrap(line, settings.max_chars - len(header) - 1, part_limits):
             candidate = f"{current}{joiner}{part}" if current else part
             if current and current != header and not settings.fits(candidate):
                 pieces.append(current)
@@ -423,14 +425,25 @@ def _pack_lines(lines: list[str], settings: _Limits, header: str = "", joiner: s
 
 
 def _hard_wrap(text: str, limit: int, settings: _Limits) -> list[str]:
-    """Last resort for one sentence longer than the caps: cut at spaces."""
+    """Last resort for one sentence longer than the caps: cut at spaces, by characters, then (for text dense in
+    word pieces, such as lab values) in halves until every piece fits the encoder's window."""
     if len(text) <= limit and settings.fits(text):
         return [text]
-    if len(text) <= limit:  # within the character cap but over the token window: halve at a space until it fits
-        cut = text.rfind(" ", 0, len(text) // 2 + 1)
-        if cut <= 0:
-            cut = len(text) // 2
-        return _hard_wrap(text[:cut].strip(), limit, settings) + _hard_wrap(text[cut:].strip(), limit, settings)
+    pieces = _wrap_chars(text, limit) if len(text) > limit else _halves(text)
+    if pieces == [text]:
+        return pieces  # nothing left to cut
+    return [piece for part in pieces for piece in _hard_wrap(part, limit, settings)]
+
+
+def _halves(text: str) -> list[str]:
+    middle = len(text) // 2
+    cut = text.rfind(" ", 0, middle + 1)
+    if cut <= 0:
+        cut = middle
+    return [part for part in (text[:cut].strip(), text[cut:].strip()) if part] or [text]
+
+
+def _wrap_chars(text: str, limit: int) -> list[str]:
     out, line = [], ""
     for word in text.split(" "):
         while len(word) > limit:

@@ -202,3 +202,30 @@ def test_seed_page_keeps_every_content_sentence_of_the_source():
     missing = [line for line in content if line not in flat]
     assert not missing, f"sentences of the source missing from corpus/: {missing}"
     assert not any(chrome in markdown for chrome in ("We use cookies", "Please wait", "Rate this content"))
+
+
+# --------------------------------------------------------------------------- the encoder's window
+
+
+def test_a_passage_dense_in_word_pieces_is_cut_to_the_encoders_window(tmp_path):
+    from nets_search.encode import count_tokens
+
+    # Short words that each cost several word pieces: within the word and character caps, far over 256 pieces.
+    body = " ".join(f"5-HIAA/{n}x" for n in range(150)) + "."
+    (tmp_path / "lab.md").write_text(f"# Lab values\n\n## Urine tests\n\n{body}\n", encoding="utf-8")
+    (page,) = load_corpus(tmp_path).pages
+    assert count_tokens(f"Lab values › Urine tests\n{body}") > 256
+    passages = split_page(page, SplitSettings(), count_tokens)
+    assert len(passages) > 1
+    assert all(count_tokens(p.embedding_text) <= 256 for p in passages)
+    assert " ".join(p.text for p in passages).split() == body.split()  # every word kept, in order
+
+
+@pytest.mark.skipif(not (SHARED / "data" / "medquad" / "corpus.jsonl").is_file(),
+                    reason="needs ../shared/data/medquad (the MedQuAD BEIR copy beside the repository)")
+def test_no_medquad_passage_is_longer_than_the_encoder_reads():
+    from nets_search.encode import MAX_SEQ_LENGTH, count_tokens
+
+    pages = load_corpus(SHARED / "data" / "medquad" / "corpus.jsonl").pages
+    longest = max(count_tokens(p.embedding_text) for page in pages for p in split_page(page, SplitSettings(), count_tokens))
+    assert longest <= MAX_SEQ_LENGTH
