@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import bm25s
@@ -9,6 +10,8 @@ import numpy as np
 
 from .text import normalise_unicode, stem, words
 from .types import Passage
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG on import
 
 # Chosen on the development sets (MedQuAD dev and the NETs golden questions; figures in the issue notes): page title
 # and section heading count three times, like a boosted title field, and a gentler length normalisation.

@@ -11,7 +11,7 @@ import re
 import threading
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -64,7 +64,11 @@ class Glossary:
         """The (term, expansion) entries whose term is in `text`, matched as whole words after stemming, so that
         "heart races" finds the entry "heart racing" and "tummies" finds "tummy"."""
         stemmed = f" {_stemmed(text)} "
-        return [(term, expansion) for term, expansion in self.entries if f" {_stemmed(term)} " in stemmed]
+        return [(term, expansion) for (term, expansion), key in zip(self.entries, self._keys) if key in stemmed]
+
+    @cached_property
+    def _keys(self) -> tuple[str, ...]:
+        return tuple(f" {_stemmed(term)} " for term, _ in self.entries)
 
 
 def _stemmed(text: str) -> str:
