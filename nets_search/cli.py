@@ -7,7 +7,6 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Iterator
 
 from .errors import NetsSearchError, QueryError
 from .types import BuildReport, SearchResponse
@@ -145,34 +144,26 @@ def format_build_report(report: BuildReport) -> str:
 
 
 def run_search(args: argparse.Namespace) -> int:
+    """One question, or a batch file: one JSON line out per line in; exit 2 if any line could not be answered."""
     if args.batch is None and not (args.question or "").strip():
         raise QueryError("the question is empty; usage: nets-search search \"QUESTION\"")
+    from .batch import answer_lines, to_json_line
     from .search import Searcher
 
+    if args.batch is not None and not args.batch.is_file():
+        raise NetsSearchError(f"{args.batch}: file not found")
     searcher = Searcher(args.index)
     if args.batch is not None:
-        for query_id, question in read_batch(args.batch):
-            try:
-                response = searcher.search(question, k=args.k, mode=args.mode)
-                line = response.to_dict(query_id)
-            except QueryError as exc:
-                line = {"id": query_id, "query": question, "error": str(exc), "no_good_match": True, "results": []}
-            print(json.dumps(line, ensure_ascii=False), flush=True)
-        return 0
+        all_answered = True
+        with args.batch.open("rb") as lines:
+            for record, answered in answer_lines(searcher.search, lines, k=args.k, mode=args.mode):
+                print(to_json_line(record), flush=True)
+                all_answered &= answered
+        return 0 if all_answered else 2
     response = searcher.search(args.question, k=args.k, mode=args.mode)
-    print(json.dumps(response.to_dict(), ensure_ascii=False, indent=2) if args.json else format_response(response))
+    text = to_json_line(response.to_dict()) if args.json else format_response(response)
+    print(text.encode("utf-8", "replace").decode("utf-8"))
     return 0
-
-
-def read_batch(path: Path) -> Iterator[tuple[str, str]]:
-    from .evaluate import json_lines
-
-    for number, record in json_lines(path):
-        query_id = record.get("id", record.get("_id")) if isinstance(record, dict) else None
-        question = record.get("question", record.get("text")) if isinstance(record, dict) else None
-        if query_id is None or not isinstance(question, str):
-            raise NetsSearchError(f"{path}:{number}: each line needs an 'id' (or '_id') and a 'question' (or 'text')")
-        yield str(query_id), question
 
 
 def format_response(response: SearchResponse) -> str:

@@ -39,9 +39,9 @@ def test_batch_answers_one_json_line_per_question(capsys, seed_index, tmp_path):
     batch.write_text('{"id": "a", "question": "flushing"}\n\n{"_id": "b", "text": "tryptophan foods"}\n{"id": "c", "question": " "}\n')
     code, out, _ = run(capsys, "search", "--batch", batch, "--index", seed_index, "-k", "1")
     lines = [json.loads(line) for line in out.splitlines()]
-    assert code == 0 and [x["id"] for x in lines] == ["a", "b", "c"]
-    assert "tryptophan" in lines[1]["results"][0]["text"]
-    assert lines[2]["results"] == [] and "empty" in lines[2]["error"]
+    assert code == 2 and [x["id"] for x in lines] == ["a", None, "b", "c"]  # one line out per line in
+    assert "tryptophan" in lines[2]["results"][0]["text"]
+    assert "empty line" in lines[1]["error"] and "empty" in lines[3]["error"] and "results" not in lines[3]
 
 
 @pytest.mark.skipif(not SHARED_DEV.exists(), reason="../shared/data/nets-dev-questions.jsonl is absent")
