@@ -11,6 +11,7 @@ reloadable. Every piece of text from a reader or from the corpus goes through `h
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import urllib.parse
@@ -27,6 +28,8 @@ from .feedback import FeedbackStore, add_golden_question, question_key
 from .highlight import escape_attribute, escape_text, highlight, query_terms
 from .search import Searcher, prepare_question
 from .types import Passage, Result, SearchResponse
+
+log = logging.getLogger(__name__)
 
 
 EXAMPLE_QUESTIONS = (
@@ -305,12 +308,8 @@ def render_search(config: PageConfig, question: str) -> None:
         with st.spinner("Getting the search ready…"):
             searcher = get_searcher(config.index_dir)
         response = searcher.search(question, k=count, repair=st.query_params.get("exact") != "1")
-    except IndexMissingError:
-        render_missing_index(config)
-        return
     except NetsSearchError as exc:
-        st.markdown(note_html(f"The search cannot answer right now: {exc}", "nets-problem", "alert"),
-                    unsafe_allow_html=True)
+        render_unavailable(config, exc)
         return
     if response.truncated or st.session_state.get("long_question") == question:
         st.markdown(
@@ -324,12 +323,20 @@ def render_search(config: PageConfig, question: str) -> None:
     render_feedback(config, response)
 
 
-def render_missing_index(config: PageConfig) -> None:
-    text = "The search is not ready yet: the index of our NETs information has not been built."
-    if config.editor:
-        text += " Use “Build the index” in the editor panel, or run: " + BUILD_COMMAND
+UNAVAILABLE = "Search is not available right now; please try again later."
+
+
+def render_unavailable(config: PageConfig, exc: NetsSearchError) -> None:
+    """Readers get a plain sentence; the details (paths, versions, the error) go to the server log, and to the
+    editor panel in editor mode."""
+    log.error("search unavailable: %s", exc)
+    if not config.editor:
+        st.markdown(note_html(UNAVAILABLE, "nets-problem", "alert"), unsafe_allow_html=True)
+        return
+    if isinstance(exc, IndexMissingError):
+        text = "The index has not been built. Use “Build the index” in the editor panel, or run: " + BUILD_COMMAND
     else:
-        text += " Whoever runs this page should run: " + BUILD_COMMAND + " (and then reload this page)."
+        text = f"The search cannot answer right now: {exc}"
     st.markdown(note_html(text, "nets-problem", "alert"), unsafe_allow_html=True)
     st.code(BUILD_COMMAND, language="bash")
 

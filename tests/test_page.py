@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -174,15 +175,28 @@ def test_no_good_match_says_so_plainly_and_offers_the_nearest_passages_under_a_w
     assert "javascript" not in card  # a source that is not an http(s) link is not linked
 
 
-def test_a_missing_index_gives_a_clear_message_with_the_build_command(monkeypatch, tmp_path):
-    monkeypatch.setenv("NETS_SEARCH_INDEX", str(tmp_path / "no-index-here"))
+def _corrupt_copy(seed_index, tmp_path) -> Path:
+    index = tmp_path / "damaged"
+    shutil.copytree(seed_index[1], index)
+    version = store.current_version(index)
+    (store.version_dir(index, version) / store.VECTORS_FILE).write_bytes(b"garbage")
+    return index
+
+
+@pytest.mark.parametrize("damage", ["missing", "corrupted"])
+def test_a_broken_index_shows_readers_a_plain_message_and_no_details(monkeypatch, tmp_path, seed_index, caplog, damage):
+    index = tmp_path / "no-index-here" if damage == "missing" else _corrupt_copy(seed_index, tmp_path)
+    monkeypatch.setenv("NETS_SEARCH_INDEX", str(index))
     at = new_app()
     at.query_params["q"] = FOODS
     at.run()
     assert not at.exception
-    assert "has not been built" in shown(at)
-    assert page.BUILD_COMMAND in [c.value for c in at.code]
+    text = shown(at)
+    assert page.UNAVAILABLE in text
+    assert "/" not in text.replace("</", "").replace("/>", "")  # no server path reaches the reader
+    assert not re.search(r"Error|Exception|v20\d{6}T", text) and str(tmp_path) not in text
     assert not any(b.label in ("Rebuild index", "Build the index") for b in at.button)
+    assert any("search unavailable" in r.getMessage() for r in caplog.records)  # the details are in the log
 
 
 def test_a_missing_index_offers_the_build_button_in_editor_mode(monkeypatch, tmp_path):
