@@ -70,7 +70,8 @@ def build_index(
         sentences = sentence_units(passages)
         texts = [p.embedding_text for p in passages] + [text for _, _, _, text in sentences]
         with _writes_to(index_dir):
-            all_vectors, all_tokens, new_keys, backend = _embeddings(texts, index_dir, settings, encoder, progress, known)
+            all_vectors, all_tokens, new_keys, backend = _embeddings(texts, index_dir, settings, encoder, progress, known,
+                                                                     cache_warnings := [])
         embedded = sum(1 for p in passages if embedding_key(p) in new_keys)
         stage("embedded")
         vectors, tokens = all_vectors[: len(passages)], all_tokens[: len(passages)]
@@ -94,7 +95,7 @@ def build_index(
         sentences=len(sentences),
         seconds=time.perf_counter() - started,
         over_token_limit=tuple(p.passage_id for p, t in zip(passages, tokens) if t > encode.MAX_SEQ_LENGTH),
-        warnings=loaded.warnings + damaged + _duplicate_warnings(passages),
+        warnings=loaded.warnings + damaged + tuple(cache_warnings) + _duplicate_warnings(passages),
         calibration=calibration_note,
     )
 
@@ -244,11 +245,13 @@ def _embeddings(
     encoder: "encode.Encoder | None",
     progress: ProgressFn | None,
     known: dict[str, tuple[np.ndarray, int]],
+    warnings: list[str],
 ) -> tuple[np.ndarray, list[int], set[str], str]:
     """Vectors and token counts for every text (passages, then sentences): reused, then from the cache,
     embedding only what both lack (whose keys are returned)."""
     keys = [text_key(t) for t in texts]
     cache = store.EmbeddingCache(index_dir)
+    warnings.extend(cache.warnings)
     try:
         model_key = encoder.key if encoder else encode.model_key(settings.backend)
         unique_keys = list(dict.fromkeys(keys))

@@ -14,6 +14,7 @@ import dataclasses
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -27,6 +28,8 @@ import numpy as np
 
 from .errors import BuildLockedError, IndexCorruptError, IndexMismatchError, IndexMissingError, IndexWriteError
 from .types import Manifest, Page, Passage
+
+log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 3  # 2: passages carry their analysed BM25 terms; 3: sentence vectors and spans
 KEEP_VERSIONS = 2
@@ -305,6 +308,13 @@ def build_lock(index_dir: Path) -> Iterator[None]:
 # --------------------------------------------------------------------------- embedding cache
 
 
+def _is_damage(exc: sqlite3.DatabaseError) -> bool:
+    """Not a database, a malformed one, or another schema (our own check, no code): damage to set aside. A full
+    disk, a read-only folder or a lock is not damage, and moving the file aside would not help."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is None or (code & 0xFF) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
 class EmbeddingCache:
     """Vectors keyed by (model key, hash of the embedded text). Written batch by batch, so an interrupted
     build keeps what it embedded."""
@@ -312,12 +322,41 @@ class EmbeddingCache:
     def __init__(self, index_dir: Path) -> None:
         folder = Path(index_dir) / "cache"
         folder.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(folder / "embeddings.sqlite", timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS embeddings ("
-            "model TEXT NOT NULL, key TEXT NOT NULL, tokens INTEGER, vector BLOB NOT NULL, PRIMARY KEY (model, key))"
-        )
+        self.path = folder / "embeddings.sqlite"
+        self.warnings: list[str] = []
+        try:
+            self._db = self._open()
+        except sqlite3.DatabaseError as exc:
+            if not _is_damage(exc):
+                raise
+            aside = self.path.with_name(f"embeddings.damaged-{time.strftime('%Y%m%dT%H%M%S')}.sqlite")
+            for suffix in ("", "-wal", "-shm"):
+                source = Path(f"{self.path}{suffix}")
+                if source.exists():
+                    os.replace(source, Path(f"{aside}{suffix}"))
+            self.warnings.append(f"the embedding cache was damaged ({exc}); moved aside to {aside.name} "
+                                 "and started anew (passages are embedded again)")
+            log.warning(self.warnings[-1])
+            self._db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        """Open and check the cache: a file that is not SQLite, is truncated or has another schema raises."""
+        db = sqlite3.connect(self.path, timeout=30)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS embeddings ("
+                "model TEXT NOT NULL, key TEXT NOT NULL, tokens INTEGER, vector BLOB NOT NULL, PRIMARY KEY (model, key))"
+            )
+            columns = [row[1] for row in db.execute("PRAGMA table_info(embeddings)")]
+            if columns != ["model", "key", "tokens", "vector"]:
+                raise sqlite3.DatabaseError(f"unexpected columns {columns}")
+            if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("integrity check failed")
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
 
     def get(self, model: str, keys: list[str]) -> dict[str, tuple[np.ndarray, int]]:
         found: dict[str, tuple[np.ndarray, int]] = {}

@@ -303,3 +303,40 @@ def test_a_build_killed_inside_a_write_or_the_switch_leaves_one_complete_version
     store.open_current(index)
     assert "Tiredness is common" in answer(index, encoder)
     assert_next_build_succeeds(corpus, index, encoder, before)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda path: path.write_bytes(b"this is not a database" * 100),
+        lambda path: path.write_bytes(path.read_bytes()[:3000]),
+        lambda path: _other_schema(path),
+    ],
+    ids=["garbage", "truncated", "wrong-schema"],
+)
+def test_a_damaged_embedding_cache_is_set_aside_and_the_build_succeeds(tmp_path, make_corpus, encoder, damage):
+    from nets_search.build import build_index
+    from nets_search.search import Searcher
+
+    corpus = make_corpus({"a.md": "# A\n\nFlushing of the face after wine.\n\n## B\n\nTryptophan is in cheese."})
+    index = tmp_path / "index"
+    build_index(corpus, index, encoder=encoder)
+    cache = index / "cache" / "embeddings.sqlite"
+    for suffix in ("-wal", "-shm"):
+        Path(f"{cache}{suffix}").unlink(missing_ok=True)
+    damage(cache)
+    (corpus / "c.md").write_text("# C\n\nA new page about sleep.", encoding="utf-8")
+    report = build_index(corpus, index, encoder=encoder)
+    cache_lines = [w for w in report.warnings if "embedding cache was damaged" in w]
+    assert len(cache_lines) == 1 and "moved aside" in cache_lines[0]
+    assert list((index / "cache").glob("embeddings.damaged-*.sqlite"))
+    assert "tryptophan" in Searcher(index, encoder=encoder).search("cheese tryptophan").results[0].passage.text.lower()
+
+
+def _other_schema(path: Path) -> None:
+    import sqlite3
+
+    path.unlink()
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE embeddings (something TEXT)")
+    db.close()
