@@ -1,7 +1,9 @@
 """'Did this answer your question?' replies, stored locally in SQLite, and the editors' list of gaps.
 
-A reply records only the question as typed, the passage ids that were shown, yes or no, and a UTC timestamp:
-no session id, IP address, user agent or anything else that could identify the reader.
+A reply records the question (normalised, cut to 1,000 characters, with obvious identifiers masked: NHS numbers,
+e-mail addresses, phone numbers, dates), the passage ids that were shown, yes or no, and a UTC timestamp; no
+session id, IP address or user agent. Free text can still hold personal health information: the store is capped
+(rows per day, rows in all, oldest out) and keeps replies for `RETENTION_DAYS` only.
 
 Storing a reply is best effort: a locked, read-only or missing database logs one warning and returns False.
 The page never waits more than `TIMEOUT_SECONDS` for the database and never fails a search because of it.
@@ -12,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import re
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -20,6 +24,28 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 0.5
+MAX_QUESTION_CHARS = 1000
+MAX_ROWS = 20_000  # the whole store; the oldest replies go first
+MAX_ROWS_PER_DAY = 2_000
+RETENTION_DAYS = int(os.environ.get("NETS_SEARCH_FEEDBACK_DAYS", "180"))
+
+_IDENTIFIERS = (  # (pattern, mask), applied in this order
+    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),
+    (re.compile(r"\b\d{3}[ -]?\d{3}[ -]?\d{4}\b"), "[NHS number]"),
+    (re.compile(r"(?:\+44\s?|\b0)\d(?:[ -]?\d){8,9}\b"), "[phone]"),
+    (re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b"), "[date]"),
+    (re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{4}\b",
+                re.IGNORECASE), "[date]"),
+)
+
+
+def mask_identifiers(question: str) -> str:
+    """The question as it may be stored: whitespace runs as one space, cut to MAX_QUESTION_CHARS, and NHS
+    numbers, e-mail addresses, phone numbers and dates replaced by a placeholder."""
+    text = " ".join(question.split())[:MAX_QUESTION_CHARS]
+    for pattern, mask in _IDENTIFIERS:
+        text = pattern.sub(mask, text)
+    return text
 GOLDEN_TODO = "editor: fill in 'expect' with phrases the answering passage must contain, or set \"out_of_scope\": true"
 
 _SCHEMA = """
@@ -32,6 +58,7 @@ CREATE TABLE IF NOT EXISTS replies (
     created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS replies_unanswered ON replies (answered, question_key);
+CREATE TABLE IF NOT EXISTS daily (day TEXT PRIMARY KEY, replies INTEGER NOT NULL);
 """
 
 
@@ -45,23 +72,56 @@ class Gap:
 
 
 def question_key(question: str) -> str:
-    """Questions that differ only in case and spacing count as one."""
-    return " ".join(question.lower().split())
+    """Questions that differ only in case, spacing and punctuation count as one."""
+    return " ".join(re.findall(r"[^\W_]+", question.lower()))
 
 
 class FeedbackStore:
     """Replies in one SQLite file. Opens a short-lived connection per call, so it is safe across threads."""
 
+    _tidied: set[Path] = set()  # stores whose retention was applied in this process
+
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
 
     def _connect(self) -> sqlite3.Connection:
+        try:
+            db = self._open()
+        except sqlite3.DatabaseError as exc:
+            code = getattr(exc, "sqlite_errorcode", None)
+            if code is not None and (code & 0xFF) not in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+                raise
+            aside = self.path.with_name(f"{self.path.stem}.damaged-{time.strftime('%Y%m%dT%H%M%S')}{self.path.suffix}")
+            os.replace(self.path, aside)
+            log.warning("feedback database %s was damaged (%s); moved aside to %s, a new one is started",
+                        self.path, exc, aside.name)
+            db = self._open()
+        if self.path not in FeedbackStore._tidied:
+            FeedbackStore._tidied.add(self.path)
+            with db:
+                db.execute("DELETE FROM replies WHERE created_at < ?", (_days_ago(RETENTION_DAYS),))
+                db.execute("DELETE FROM daily WHERE day < ?", (_days_ago(2)[:10],))
+        return db
+
+    def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=TIMEOUT_SECONDS)
-        db.executescript(_SCHEMA)
+        try:
+            db.executescript(_SCHEMA)
+            db.execute("SELECT question, question_key, passage_ids, answered, created_at FROM replies LIMIT 1")
+        except sqlite3.OperationalError as exc:
+            db.close()
+            if "no such column" in str(exc):
+                raise sqlite3.DatabaseError(f"unexpected schema ({exc})") from None
+            raise
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
         return db
 
     def record(self, question: str, passage_ids: list[str] | tuple[str, ...], answered: bool) -> bool:
-        """Store one reply. Returns False (after a logged warning) if the database cannot be written."""
+        """Store one reply (identifiers masked, within the caps). Returns False (after a logged warning) if the
+        database cannot be written or today's cap is reached."""
+        question = mask_identifiers(question)
         row = (
             question,
             question_key(question),
@@ -73,11 +133,19 @@ class FeedbackStore:
             db = self._connect()
             try:
                 with db:
+                    day = time.strftime("%Y-%m-%d", time.gmtime())
+                    today = db.execute("SELECT replies FROM daily WHERE day = ?", (day,)).fetchone()
+                    if today and today[0] >= MAX_ROWS_PER_DAY:
+                        log.warning("feedback not stored: today's cap of %d replies is reached", MAX_ROWS_PER_DAY)
+                        return False
                     db.execute(
                         "INSERT INTO replies (question, question_key, passage_ids, answered, created_at) "
                         "VALUES (?, ?, ?, ?, ?)",
                         row,
                     )
+                    db.execute("INSERT INTO daily VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET replies = replies + 1",
+                               (day,))
+                    db.execute("DELETE FROM replies WHERE id <= (SELECT MAX(id) FROM replies) - ?", (MAX_ROWS,))
             finally:
                 db.close()
         except (sqlite3.Error, OSError) as exc:
@@ -103,6 +171,10 @@ class FeedbackStore:
             log.warning("feedback not readable from %s: %s", self.path, exc)
             return []
         return [Gap(question, count, last) for question, count, last in rows]
+
+
+def _days_ago(days: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - days * 86400))
 
 
 def golden_id(question: str) -> str:

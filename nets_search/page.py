@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
@@ -234,8 +235,16 @@ def _ask_example(question: str) -> None:
     st.query_params["q"] = question
 
 
+REPLIES_PER_MINUTE = 5  # per browser session: more is a script, not a reader
+
+
 def _reply(db: Path, question: str, passage_ids: tuple[str, ...], answered: bool) -> None:
-    FeedbackStore(db).record(question, passage_ids, answered)  # best effort: never raises
+    now = time.monotonic()
+    recent = [t for t in st.session_state.get("reply_times", []) if now - t < 60]
+    if len(recent) < REPLIES_PER_MINUTE:
+        FeedbackStore(db).record(question, passage_ids, answered)  # best effort: never raises
+        recent.append(now)
+    st.session_state["reply_times"] = recent
     st.session_state[f"replied:{question_key(question)}"] = answered
 
 

@@ -84,11 +84,65 @@ def test_a_folder_where_the_database_should_be_logs_a_warning(store, caplog):
     assert "feedback not stored" in caplog.text
 
 
-def test_not_a_database_logs_a_warning(store, caplog):
+def test_a_damaged_database_is_set_aside_and_a_new_one_started(store, caplog):
     store.path.write_text("this is not sqlite")
     with caplog.at_level(logging.WARNING, logger="nets_search.feedback"):
-        assert store.record("question", [], answered=False) is False
-        assert store.unanswered() == []
+        assert store.record("question", [], answered=False) is True
+    assert [g.question for g in store.unanswered()] == ["question"]
+    assert list(store.path.parent.glob("*.damaged-*")) and "moved aside" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "question, stored",
+    [
+        ("my NHS number is 943 476 5919, what now", "my NHS number is [NHS number], what now"),
+        ("email me at jo.bloggs+nets@example.co.uk please", "email me at [email] please"),
+        ("call 07700 900123 about flushing", "call [phone] about flushing"),
+        ("born 03/11/1961 is that too old", "born [date] is that too old"),
+        ("DOB 3rd March 1961", "DOB [date]"),
+        ("  lots   of\n spaces ", "lots of spaces"),
+    ],
+)
+def test_obvious_identifiers_are_masked_before_anything_is_written(store, question, stored):
+    store.record(question, [], answered=False)
+    assert [g.question for g in store.unanswered()] == [stored]
+    assert question.strip() not in store.path.read_bytes().decode("utf-8", "replace") or question.strip() == stored
+
+
+def test_questions_differing_only_in_case_and_punctuation_are_one_gap(store):
+    for question in ("Can I drink wine?", "can i drink wine", "CAN I DRINK WINE!!"):
+        store.record(question, [], answered=False)
+    (gap,) = store.unanswered()
+    assert gap.count == 3
+
+
+def test_ten_thousand_replies_stay_within_the_caps(store, monkeypatch):
+    monkeypatch.setattr("nets_search.feedback.MAX_ROWS", 500)
+    monkeypatch.setattr("nets_search.feedback.MAX_ROWS_PER_DAY", 800)
+    long_question = "why " * 2000
+    stored = sum(store.record(f"{long_question}{i}", ["p"], answered=False) for i in range(10_000))
+    assert stored == 800  # today's cap
+    import sqlite3
+
+    db = sqlite3.connect(store.path)
+    rows, longest = db.execute("SELECT COUNT(*), MAX(LENGTH(question)) FROM replies").fetchone()
+    db.close()
+    assert rows == 500 and longest <= 1000
+
+
+def test_replies_older_than_the_retention_are_dropped_on_start(store, monkeypatch):
+    import sqlite3
+
+    from nets_search.feedback import FeedbackStore
+
+    store.record("old question", [], answered=False)
+    db = sqlite3.connect(store.path)
+    with db:
+        db.execute("UPDATE replies SET created_at = '2020-01-01T00:00:00Z'")
+    db.close()
+    FeedbackStore._tidied.discard(store.path)
+    store.record("new question", [], answered=False)
+    assert [g.question for g in store.unanswered()] == ["new question"]
 
 
 def test_add_golden_question_appends_a_todo_line_once(tmp_path):
