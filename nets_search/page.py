@@ -11,12 +11,15 @@ reloadable. Every piece of text from a reader or from the corpus goes through `h
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import hmac
 import logging
 import os
 import threading
 import time
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
@@ -61,7 +64,8 @@ class PageConfig:
     corpus_dir: Path
     feedback_db: Path | None  # None: feedback switched off
     golden_path: Path
-    editor: bool
+    editor: bool  # editor mode asked for; the panel still needs the editor token (see `editor_unlocked`)
+    editor_token: str = ""
 
 
 def _flag(value: str | None) -> bool:
@@ -78,7 +82,77 @@ def load_config(argv: Sequence[str], environ: Mapping[str, str]) -> PageConfig:
         feedback_db=Path(environ.get("NETS_SEARCH_FEEDBACK_DB") or "feedback.sqlite") if feedback_on else None,
         golden_path=Path(environ.get("NETS_SEARCH_GOLDEN") or corpus / "golden-questions.jsonl"),
         editor=_flag(environ.get("NETS_SEARCH_EDITOR")) or "--editor" in argv,
+        editor_token=environ.get("NETS_SEARCH_EDITOR_TOKEN", ""),
     )
+
+
+# --------------------------------------------------------------------------- the editor token
+
+MAX_TOKEN_TRIES = 5  # wrong tries (in this page process) before a pause
+TOKEN_PAUSE_SECONDS = 60
+MIN_REBUILD_INTERVAL = 60.0  # seconds between two rebuilds started from the page
+
+
+@dataclass
+class _Guard:
+    """Process-wide: wrong token tries (a new browser session does not reset them) and the last rebuild."""
+
+    failures: int = 0
+    paused_until: float = 0.0
+    last_rebuild: float = float("-inf")
+    rebuild_lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@st.cache_resource(show_spinner=False)
+def _guard() -> _Guard:
+    return _Guard()
+
+
+def editor_proof(token: str) -> str:
+    """What a browser session holds once it has entered the token: a keyed hash, never the token itself."""
+    return hmac.new(token.encode("utf-8"), b"nets-search editor", hashlib.sha256).hexdigest()
+
+
+def editor_unlocked(config: PageConfig) -> bool:
+    """True only in editor mode, with a token configured on the server, for a session that entered it."""
+    if not (config.editor and config.editor_token):
+        return False
+    proof = st.session_state.get("editor_proof")
+    return isinstance(proof, str) and hmac.compare_digest(proof, editor_proof(config.editor_token))
+
+
+def _try_token(config: PageConfig) -> None:
+    guard = _guard()
+    entered = st.session_state.pop("editor_token_input", "") or ""
+    if time.monotonic() < guard.paused_until:
+        st.session_state["editor_message"] = "Too many wrong tries: wait a minute, then try again."
+        return
+    if config.editor_token and hmac.compare_digest(entered.encode("utf-8"), config.editor_token.encode("utf-8")):
+        guard.failures = 0
+        st.session_state["editor_proof"] = editor_proof(config.editor_token)
+        st.session_state.pop("editor_message", None)
+        return
+    guard.failures += 1
+    if guard.failures >= MAX_TOKEN_TRIES:
+        guard.failures = 0
+        guard.paused_until = time.monotonic() + TOKEN_PAUSE_SECONDS
+    st.session_state["editor_message"] = "That is not the editor token."
+
+
+def render_editor_gate(config: PageConfig) -> None:
+    """In editor mode without the token: say why there is no panel, or ask for the token."""
+    with st.sidebar:
+        st.header("Editor panel", anchor=False)
+        if not config.editor_token:
+            st.markdown(note_html("Editor mode is on, but no editor token is set on the server "
+                                  "(NETS_SEARCH_EDITOR_TOKEN), so the editor panel stays off.", "nets-problem",
+                                  "alert"), unsafe_allow_html=True)
+            return
+        st.text_input("Editor token", type="password", key="editor_token_input")
+        st.button("Unlock the editor panel", key="editor-unlock", on_click=_try_token, args=(config,))
+        message = st.session_state.get("editor_message")
+        if message:
+            st.markdown(note_html(message, "nets-problem", "alert"), unsafe_allow_html=True)
 
 
 # --------------------------------------------------------------------------- strength labels
@@ -249,6 +323,8 @@ def _reply(db: Path, question: str, passage_ids: tuple[str, ...], answered: bool
 
 
 def _add_golden(path: Path, question: str) -> None:
+    if not st.session_state.get("editor_proof"):  # the button is only drawn for an unlocked panel; belt and braces
+        return
     try:
         added = add_golden_question(path, question)
     except OSError as exc:
@@ -264,15 +340,18 @@ def _add_golden(path: Path, question: str) -> None:
 
 
 def main(argv: Sequence[str] = ()) -> None:
-    config = load_config(argv, os.environ)
+    asked = load_config(argv, os.environ)
+    config = dataclasses.replace(asked, editor=editor_unlocked(asked))
     st.set_page_config(
         page_title="NETs Search",
         layout="centered",
-        initial_sidebar_state="expanded" if config.editor else "collapsed",
+        initial_sidebar_state="expanded" if asked.editor else "collapsed",
     )
     st.html(f"<style>{PAGE_CSS}</style>")
     if config.editor:
         render_editor_panel(config)
+    elif asked.editor:
+        render_editor_gate(asked)
     st.title("Search our NETs information", anchor=False)
     st.markdown(note_html(SAFETY_NOTE, "nets-safety"), unsafe_allow_html=True)
     question = render_question_box()
@@ -462,8 +541,22 @@ def render_index_status(config: PageConfig) -> None:
 def render_rebuild(config: PageConfig) -> None:
     missing = store.current_version(config.index_dir) is None
     label = "Build the index" if missing else "Rebuild index"
-    if not st.button(label, type="primary", key="rebuild"):
+    if not st.button(label, type="primary", key="rebuild") or not editor_unlocked(config):
         return
+    guard = _guard()
+    wait = guard.last_rebuild + MIN_REBUILD_INTERVAL - time.monotonic()
+    if wait > 0 or not guard.rebuild_lock.acquire(blocking=False):
+        text = f"A rebuild ran moments ago: try again in {max(wait, 1):.0f} s." if wait > 0 else "A rebuild is running."
+        st.markdown(note_html(text, "nets-problem", "status"), unsafe_allow_html=True)
+        return
+    try:
+        guard.last_rebuild = time.monotonic()
+        _rebuild(config)
+    finally:
+        guard.rebuild_lock.release()
+
+
+def _rebuild(config: PageConfig) -> None:
     from .build import BuildSettings, build_index
     from .cli import format_build_report
     from .evaluate import check_golden_questions

@@ -61,6 +61,18 @@ def new_app() -> AppTest:
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
 
 
+TOKEN = "correct horse battery staple"
+
+
+def editor_app(monkeypatch) -> AppTest:
+    """The page in editor mode, in a browser session that has entered the editor token."""
+    monkeypatch.setenv("NETS_SEARCH_EDITOR", "1")
+    monkeypatch.setenv("NETS_SEARCH_EDITOR_TOKEN", TOKEN)
+    at = new_app()
+    at.session_state["editor_proof"] = page.editor_proof(TOKEN)
+    return at
+
+
 def ask(at: AppTest, question: str) -> AppTest:
     at.text_input(key=page.QUESTION).input(question)
     button(at, "Search").click()
@@ -201,8 +213,7 @@ def test_a_broken_index_shows_readers_a_plain_message_and_no_details(monkeypatch
 
 def test_a_missing_index_offers_the_build_button_in_editor_mode(monkeypatch, tmp_path):
     monkeypatch.setenv("NETS_SEARCH_INDEX", str(tmp_path / "no-index-here"))
-    monkeypatch.setenv("NETS_SEARCH_EDITOR", "1")
-    at = new_app().run()
+    at = editor_app(monkeypatch).run()
     assert button(at, "Build the index", at.sidebar)
 
 
@@ -212,12 +223,52 @@ def test_editor_controls_are_hidden_unless_editor_mode(monkeypatch):
     assert not any(b.label == "Rebuild index" for b in public.button)
     assert "Editor panel" not in shown(public)
 
-    monkeypatch.setenv("NETS_SEARCH_EDITOR", "1")
-    editor = new_app().run()
+    editor = editor_app(monkeypatch).run()
     assert button(editor, "Rebuild index", editor.sidebar)
     panel = shown(editor, editor.sidebar)
     assert "What is indexed" in panel and "Passages:</strong> 8" in panel and "all-MiniLM-L6-v2" in panel
     assert "up to date" in panel
+
+
+EDITOR_LABELS = ("Rebuild index", "Build the index", "Add to golden questions")
+
+
+@pytest.mark.parametrize("token_set", [True, False])
+@pytest.mark.parametrize("params", [{}, {"editor": "1"}, {"editor": "true", "token": "x", "exact": "1"}])
+def test_no_editor_control_without_the_token_whatever_the_url_or_session_says(monkeypatch, token_set, params):
+    monkeypatch.setenv("NETS_SEARCH_EDITOR", "1")
+    if token_set:
+        monkeypatch.setenv("NETS_SEARCH_EDITOR_TOKEN", TOKEN)
+    at = new_app()
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.session_state["editor_proof"] = "forged"
+    at.session_state["editor_ok"] = True
+    at.run()
+    assert not any(b.label in EDITOR_LABELS for b in at.button)
+    assert "What is indexed" not in shown(at, at.sidebar)
+    if not token_set:
+        assert "no editor token is set on the server" in shown(at, at.sidebar)
+
+
+def test_the_right_token_unlocks_the_panel_and_wrong_ones_pause(monkeypatch):
+    monkeypatch.setenv("NETS_SEARCH_EDITOR", "1")
+    monkeypatch.setenv("NETS_SEARCH_EDITOR_TOKEN", TOKEN)
+    at = new_app().run()
+    for _ in range(page.MAX_TOKEN_TRIES):
+        at.text_input(key="editor_token_input").input("guess")
+        button(at, "Unlock the editor panel", at.sidebar).click()
+        at.run()
+    at.text_input(key="editor_token_input").input(TOKEN)
+    button(at, "Unlock the editor panel", at.sidebar).click()
+    at.run()
+    assert "Too many wrong tries" in shown(at, at.sidebar)  # paused: even the right token waits
+    page._guard().paused_until = 0.0
+    at.text_input(key="editor_token_input").input(TOKEN)
+    button(at, "Unlock the editor panel", at.sidebar).click()
+    at.run()
+    assert button(at, "Rebuild index", at.sidebar)
+    assert at.session_state["editor_proof"] != TOKEN  # the session holds a keyed hash, not the token
 
 
 def test_editor_mode_from_the_command_line_flag():
@@ -240,8 +291,7 @@ def test_a_feedback_reply_is_stored_and_listed_in_the_editor_panel(monkeypatch, 
     assert question == "can I take my dog to chemotherapy?" and answered == 0
     assert len(json.loads(passage_ids)) == page.DEFAULT_RESULT_COUNT
 
-    monkeypatch.setenv("NETS_SEARCH_EDITOR", "1")
-    editor = new_app().run()
+    editor = editor_app(monkeypatch).run()
     assert "can I take my dog to chemotherapy?" in shown(editor, editor.sidebar)
     assert "(once)" in shown(editor, editor.sidebar)
     button(editor, "Add to golden questions", editor.sidebar).click()
@@ -265,8 +315,7 @@ def test_rebuild_in_editor_mode_swaps_the_new_index_in_without_a_restart(monkeyp
     shutil.copytree(seed_index[1], index)
     monkeypatch.setenv("NETS_SEARCH_CORPUS", str(corpus))
     monkeypatch.setenv("NETS_SEARCH_INDEX", str(index))
-    monkeypatch.setenv("NETS_SEARCH_EDITOR", "1")
-    at = new_app()
+    at = editor_app(monkeypatch)
     at.query_params["q"] = "travel insurance abroad"
     at.run()
     assert not any("travel insurance" in c for c in cards(at))
