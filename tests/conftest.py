@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Callable
@@ -63,3 +64,15 @@ def page(title: str, *sections: tuple[str, str]) -> str:
     for heading, body in sections:
         parts.append(f"## {heading}\n\n{body}\n")
     return "\n".join(parts)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI (CI=true) a browser or accessibility check may not skip itself (no Chromium, Playwright or axe-core):
+    such a skip is reported as a failure, with its reason."""
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("CI", "").lower() == "true" and report.skipped and item.get_closest_marker("browser"):
+        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"CI=true: a browser check cannot run here: {reason}"
