@@ -57,6 +57,15 @@ def make_parser() -> argparse.ArgumentParser:
     search.add_argument("--json", action="store_true", help="print JSON instead of readable text")
     search.set_defaults(handler=run_search)
 
+    versions = sub.add_parser("versions", help="list the kept index versions", description="List the index versions kept on disk, newest last, and which is in use.")
+    versions.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder (default: index/)")
+    versions.set_defaults(handler=run_versions)
+
+    rollback = sub.add_parser("rollback", help="switch back to a kept index version", description="Switch the index in use back to a kept version (default: the one before the current). Running pages follow at their next search.")
+    rollback.add_argument("version", nargs="?", help="the version to use (default: the one before the current)")
+    rollback.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder (default: index/)")
+    rollback.set_defaults(handler=run_rollback)
+
     add_eval_parser(sub)
     add_calibrate_parser(sub)
     return parser
@@ -141,6 +150,30 @@ def format_build_report(report: BuildReport) -> str:
 
 
 # --------------------------------------------------------------------------- search
+
+
+def run_versions(args: argparse.Namespace) -> int:
+    from . import store
+
+    current = store.current_version(args.index)
+    manifests = store.list_versions(args.index)
+    if not manifests:
+        raise NetsSearchError(f"no index versions in {args.index}; {store.REBUILD_HINT}")
+    for m in manifests:
+        pages = sum(1 for name in m.files if not _is_settings_file(name))
+        mark = "*" if m.version == current else " "
+        print(f"{mark} {m.version}  built {m.built_at}  {pages} pages  {m.passages} passages")
+    print("(* = in use)")
+    return 0
+
+
+def run_rollback(args: argparse.Namespace) -> int:
+    from . import store
+
+    before = store.current_version(args.index)
+    now = store.rollback(args.index, args.version)
+    print(f"Index in use: {now} (was {before}). Running pages switch at their next search.")
+    return 0
 
 
 def run_search(args: argparse.Namespace) -> int:

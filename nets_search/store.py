@@ -379,3 +379,42 @@ class EmbeddingCache:
 
     def close(self) -> None:
         self._db.close()
+
+
+# --------------------------------------------------------------------------- versions kept, and rollback
+
+
+def list_versions(index_dir: Path) -> list[Manifest]:
+    """The finished versions kept on disk, oldest first (those whose manifest can be read)."""
+    root = Path(index_dir) / "versions"
+    if not root.is_dir():
+        return []
+    manifests = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        try:
+            manifests.append(read_manifest(folder))
+        except (IndexMissingError, IndexCorruptError):
+            continue
+    return manifests
+
+
+def rollback(index_dir: Path, version: str | None = None) -> str:
+    """Switch the version in use to `version` (default: the newest kept version older than the current one),
+    after checking it is whole; one atomic rename, as a build's switch. Returns the version now in use."""
+    with build_lock(index_dir):
+        current = current_version(index_dir)
+        kept = [m.version for m in list_versions(index_dir)]
+        if version is None:
+            older = [v for v in kept if current is None or v < current]
+            if not older:
+                raise IndexMissingError(f"{index_dir}: no earlier version is kept to roll back to")
+            version = older[-1]
+        if version not in kept:
+            raise IndexMissingError(f"{index_dir}: no version '{version}' (kept: {', '.join(kept) or 'none'})")
+        open_folder(version_dir(index_dir, version))  # format and checksums: never switch to a damaged version
+        pointer = Path(index_dir) / "CURRENT.tmp"
+        pointer.write_text(version + "\n")
+        _fsync_file(pointer)
+        os.replace(pointer, Path(index_dir) / "CURRENT")
+        _fsync_dir(Path(index_dir))
+    return version
