@@ -23,7 +23,8 @@ from .lexical import BM25_SETTINGS, LexicalIndex, analyse, lexical_document
 from .query import GLOSSARY_FILE, Glossary
 from .text import sha256_text
 from .types import BuildReport, Manifest, Page, Passage
-from .vectors import build_vector_index, index_type_for, load_vector_index, save_vector_index
+from .vectors import (all_vectors, build_vector_index, index_type_for, load_vector_index, save_vector_index,
+                      vector_count)
 
 ProgressFn = Callable[[int, int], None]
 StageFn = Callable[[str], None]
@@ -134,7 +135,7 @@ def _reusable_passages(index_dir: Path, previous: Manifest | None, config: dict)
     for row, (passage, terms, tokens) in enumerate(store.read_passages_with_terms(folder / store.PASSAGES_DB)):
         by_doc.setdefault(passage.doc_id, []).append((passage, terms, tokens, row))
     index = load_vector_index(folder / store.VECTORS_FILE)
-    vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else None
+    vectors = all_vectors(index) if vector_count(index) else None
     return _Reusable({doc: (previous.files.get(doc, ""), items) for doc, items in by_doc.items()}, vectors)
 
 
@@ -361,11 +362,11 @@ def _calibrator(corpus: Path, index_dir: Path, settings: BuildSettings, encoder)
 
 def _verify(folder: Path, manifest: Manifest) -> None:
     """Read the staged version back before it may answer queries (its checksums were just taken from the files)."""
-    count = load_vector_index(folder / store.VECTORS_FILE).ntotal
+    count = vector_count(load_vector_index(folder / store.VECTORS_FILE))
     rows = store.count_passages(folder / store.PASSAGES_DB)
     if not count == rows == manifest.passages:
         raise NetsSearchError(f"{folder}: built index is inconsistent ({count} vectors, {rows} passages)")
-    sentence_count = load_vector_index(folder / store.SENTENCE_VECTORS_FILE).ntotal
+    sentence_count = vector_count(load_vector_index(folder / store.SENTENCE_VECTORS_FILE))
     if sentence_count != len(store.read_sentences(folder / store.PASSAGES_DB)):
         raise NetsSearchError(f"{folder}: built index is inconsistent ({sentence_count} sentence vectors)")
 

@@ -19,7 +19,7 @@ from .lexical import LexicalIndex, analyse, is_stopword
 from .query import Glossary, QueryNormaliser
 from .text import normalise_unicode, words
 from .types import Manifest, Passage, Result, SearchResponse
-from .vectors import all_vectors, load_vector_index, search_vectors, tune_for_single_queries
+from .vectors import all_vectors, load_vector_index, search_vectors, tune_for_single_queries, vector_count
 
 log = logging.getLogger(__name__)
 
@@ -156,9 +156,11 @@ class Searcher:
         self._sentence_index = load_vector_index(folder / store.SENTENCE_VECTORS_FILE)
         self._sentences = store.read_sentences(folder / store.PASSAGES_DB)
         self._lexical = LexicalIndex.load(folder / store.LEXICAL_DIR, len(self.passages))
-        if self._vectors.ntotal != len(self.passages) or self._sentence_index.ntotal != len(self._sentences):
+        vectors, sentences = vector_count(self._vectors), vector_count(self._sentence_index)
+        if vectors != len(self.passages) or sentences != len(self._sentences):
             raise store.IndexCorruptError(
-                f"{folder}: {self._vectors.ntotal} vectors for {len(self.passages)} passages; {store.REBUILD_HINT}"
+                f"{folder}: {vectors} vectors for {len(self.passages)} passages and {sentences} for "
+                f"{len(self._sentences)} sentences; {store.REBUILD_HINT}"
             )
         self._glossary = _load_glossary(folder)
         return manifest, folder

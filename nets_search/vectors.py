@@ -48,6 +48,10 @@ def load_vector_index(path: Path) -> faiss.Index:
     return index
 
 
+def vector_count(index: faiss.Index) -> int:
+    return int(index.ntotal)
+
+
 def all_vectors(index: faiss.Index) -> np.ndarray:
     """Every stored vector as one (n, dimensions) matrix, for exact scoring of a few candidates."""
     if index.ntotal == 0:
