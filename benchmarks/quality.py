@@ -61,6 +61,7 @@ def open_searchers(encoder: Encoder, work: Path) -> dict[str, Searcher]:
 
 
 def golden_figures(searcher: Searcher, questions, mode: str = "hybrid") -> dict:
+    """hit@1/3, MRR@5, best sentence and flags for one part, and its misses (for reading, not tuning)."""
     report = evaluate.evaluate_golden(lambda text: searcher.search(text, k=evaluate.GOLDEN_DEPTH, mode=mode), questions)
     out = report.to_dict()
     out.pop("questions")
@@ -82,11 +83,24 @@ def tune_objective(searchers, sets) -> float:
     """Mean over the corpora of MRR@5 on the tune part (and MedQuAD nDCG@10 on its tune part, if built)."""
     values = []
     for name in CORPORA:
-        tune = evaluate.split_parts(sets[name], key=lambda q: q.id)["tune"]
-        values.append(golden_figures(searchers[name], tune)["mrr@5"])
+        tune = [q for q in evaluate.split_parts(sets[name], key=lambda q: q.id)["tune"] if not q.out_of_scope]
+        if tune:
+            values.append(golden_figures(searchers[name], tune)["mrr@5"])
     if "medquad" in searchers:
-        values.append(medquad_ndcg(searchers["medquad"], "tune")["ndcg@10"])
+        values.append(_medquad_tune(searchers["medquad"]))
     return sum(values) / len(values)
+
+
+_MEDQUAD_TUNE: dict[tuple, float] = {}
+
+
+def _medquad_tune(searcher: Searcher) -> float:
+    """MedQuAD has no glossary: its figure depends only on the fusion and sentence weights, so it is measured once
+    for each of their combinations."""
+    key = (searcher.fusion.sentence_weight, searcher.fusion.dense_weight)
+    if key not in _MEDQUAD_TUNE:
+        _MEDQUAD_TUNE[key] = medquad_ndcg(searcher, "tune")["ndcg@10"]
+    return _MEDQUAD_TUNE[key]
 
 
 def grid_search(searchers, sets) -> tuple[FusionSettings, list]:
@@ -138,7 +152,7 @@ def main() -> None:
         parts = evaluate.split_parts(sets[name], key=lambda q: q.id)
         report["sets"][name] = {
             part: {mode: golden_figures(searchers[name], qs, mode) for mode in ("hybrid", "dense", "lexical")}
-            for part, qs in parts.items()
+            for part, qs in parts.items() if qs
         }
     if "medquad" in searchers:
         report["sets"]["medquad"] = {part: {mode: medquad_ndcg(searchers["medquad"], part, mode)
