@@ -127,6 +127,38 @@ def fit_default_calibration(searchers, sets):
     return fit_calibration(evidence, labels)
 
 
+def markdown_summary(report: dict) -> str:
+    """The README's quality figures as a table, each row naming its set and part."""
+    f = report["fusion"]
+    lines = [
+        "# Answer quality: the latest run of benchmarks/quality.py",
+        "",
+        f"Created {report['created']}; split seed `{report['split_seed']}`. Chosen on the tune parts: dense weight "
+        f"{f['dense_weight']}, lexical {round(f['lexical_weight'], 2)}, sentence weight {f['sentence_weight']}, "
+        f"expansion weight {f['expansion_weight']}. Every figure below is on a **test** part unless it says tune.",
+        "",
+        "| set | part | mode | hit@1 | hit@3 | MRR@5 | best sentence | out of scope caught | in scope flagged |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, parts in report["sets"].items():
+        if name == "medquad":
+            continue
+        for part in ("test", "tune"):
+            for mode, g in parts.get(part, {}).items():
+                lines.append(
+                    f"| {name} | {part} | {mode} | {g['hit@1']:.3f} | {g['hit@3']:.3f} | {g['mrr@5']:.3f} | "
+                    f"{g['best_sentence']} | {g['out_of_scope_flagged']}/{g['out_of_scope']} | "
+                    f"{g['in_scope_flagged']}/{g['in_scope']} |")
+    if "medquad" in report["sets"]:
+        lines += ["", "| MedQuAD dev (CC BY 4.0) | part | mode | nDCG@10 | MRR@10 | Recall@10 | Recall@100 | queries |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+        for part in ("test", "tune"):
+            for mode, m in report["sets"]["medquad"][part].items():
+                lines.append(f"| | {part} | {mode} | {m['ndcg@10']:.3f} | {m['mrr@10']:.3f} | {m['recall@10']:.3f} | "
+                             f"{m['recall@100']:.3f} | {m['queries']} |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--no-grid", action="store_true", help="report today's settings without a grid search")
@@ -159,6 +191,7 @@ def main() -> None:
                                             for mode in ("hybrid", "dense", "lexical")} for part in evaluate.PARTS}
     report["seconds"] = round(time.perf_counter() - started, 1)
     evaluate.write_json(args.out, report)
+    args.out.with_suffix(".md").write_text(markdown_summary(report), encoding="utf-8")
     calibration.save(DEFAULT_CALIBRATION) if not args.no_grid else None
     print(json.dumps({n: {p: {m: {k: v for k, v in f.items() if k not in ("misses",)} for m, f in parts.items()}
                           for p, parts in s.items()} for n, s in report["sets"].items()}, indent=1))

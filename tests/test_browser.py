@@ -61,12 +61,10 @@ def wait_until_healthy(url: str, process: subprocess.Popen) -> None:
     raise RuntimeError(f"streamlit did not answer on {url} within {STARTUP_LIMIT_SECONDS} s")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> str:
+def serve(root: Path, extra_env: dict[str, str]):
     """The page served by a real `streamlit run app.py` on a free localhost port, over a temporary index."""
     from nets_search.build import BuildSettings, build_index
 
-    root = tmp_path_factory.mktemp("browser")
     corpus = root / "corpus"
     corpus.mkdir()
     shutil.copy(SEED_PAGE, corpus / SEED_PAGE.name)
@@ -79,7 +77,9 @@ def server(tmp_path_factory) -> str:
         NETS_SEARCH_FEEDBACK_DB=str(root / "feedback.sqlite"),
         NETS_SEARCH_GOLDEN=str(root / "golden-questions.jsonl"),
     )
-    env.pop("NETS_SEARCH_EDITOR", None)
+    for name in ("NETS_SEARCH_EDITOR", "NETS_SEARCH_EDITOR_TOKEN"):
+        env.pop(name, None)
+    env.update(extra_env)
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
     log = (root / "streamlit.log").open("w")
@@ -95,6 +95,21 @@ def server(tmp_path_factory) -> str:
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> str:
+    yield from serve(tmp_path_factory.mktemp("browser"), {})
+
+
+EDITOR_TOKEN = "a long editor secret"
+
+
+@pytest.fixture(scope="module")
+def editor_server(tmp_path_factory) -> str:
+    """The page started in editor mode, with an editor token set on the server."""
+    yield from serve(tmp_path_factory.mktemp("editor"), {"NETS_SEARCH_EDITOR": "1",
+                                                          "NETS_SEARCH_EDITOR_TOKEN": EDITOR_TOKEN})
 
 
 @pytest.fixture(scope="module")
@@ -200,5 +215,35 @@ def test_the_results_page_has_no_wcag_a_or_aa_violations(browser, server, width)
             ".violations.map(v => `${v.id} (${v.impact}): ${v.nodes.map(n => n.target.join(' ')).slice(0, 3)}`)"
         )
         assert violations == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("query", ["", "?editor=1", "?editor=true&token=x", "?q=flushing&editor=1&admin=1"])
+def test_no_editor_control_without_the_token_whatever_the_url(browser, editor_server, query):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    try:
+        page.goto(editor_server + query)
+        page.get_by_role("textbox", name="Your question").wait_for()
+        expect(page.get_by_role("button", name="Unlock the editor panel")).to_be_visible()
+        for label in ("Rebuild index", "Build the index", "Add to golden questions"):
+            expect(page.get_by_role("button", name=label)).to_have_count(0)
+        expect(page.get_by_text("What is indexed")).to_have_count(0)
+    finally:
+        context.close()
+
+
+def test_the_editor_token_opens_the_panel(browser, editor_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    try:
+        page.goto(editor_server)
+        page.get_by_label("Editor token").fill(EDITOR_TOKEN)
+        page.get_by_role("button", name="Unlock the editor panel").click()
+        expect(page.get_by_role("button", name="Rebuild index")).to_be_visible()
+        expect(page.get_by_text("What is indexed")).to_be_visible()
     finally:
         context.close()
