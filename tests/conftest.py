@@ -76,3 +76,31 @@ def pytest_runtest_makereport(item, call):
         reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"
         report.longrepr = f"CI=true: a browser check cannot run here: {reason}"
+
+
+LIBRARY = REPO / "examples" / "nets-library"
+
+
+@pytest.fixture(scope="session")
+def library_index(tmp_path_factory, encoder) -> Path:
+    """examples/nets-library (31 pages, several hundred passages) built once, questions and glossary included."""
+    from nets_search.build import build_index
+
+    root = tmp_path_factory.mktemp("library")
+    shutil.copytree(LIBRARY, root / "corpus")
+    build_index(root / "corpus", root / "index", encoder=encoder)
+    return root / "index"
+
+
+@pytest.fixture(scope="session")
+def library_searcher(library_index, encoder):
+    from nets_search.search import Searcher
+
+    return Searcher(library_index, encoder=encoder)
+
+
+def library_pages_into(corpus: Path) -> None:
+    """Copy the library's pages and glossary (not its questions) into a corpus folder."""
+    for path in LIBRARY.iterdir():
+        if path.suffix in (".md", ".yaml"):
+            shutil.copy(path, corpus / path.name)

@@ -8,6 +8,7 @@ edition only, the edition of the version that answered, and as many as were aske
 
 from __future__ import annotations
 
+import shutil
 import statistics
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from nets_search import store
 from nets_search.build import build_index
 from nets_search.search import Searcher
 
-from .conftest import REPO, page
+from .conftest import REPO, library_pages_into, page
 
 THREADS = 8
 QUESTIONS_PER_THREAD = 250  # 2,000 in all
@@ -76,11 +77,18 @@ class QueryMemo:
         return getattr(self._encoder, name)
 
 
-@pytest.fixture
-def editions(tmp_path, encoder) -> tuple[dict[str, Path], Path]:
-    """Both corpora embedded once (so rebuilds read the cache), the index answering from 'alpha'."""
+@pytest.fixture(params=["small", "library"])
+def editions(request, tmp_path, encoder) -> tuple[dict[str, Path], Path]:
+    """Both corpora embedded once (so rebuilds read the cache), the index answering from 'alpha'. With "library",
+    each edition also holds the NETs library's 31 pages (their vectors from the session's library build)."""
     corpora = {e: edition_corpus(tmp_path / e, e) for e in ("alpha", "beta")}
     index = tmp_path / "index"
+    if request.param == "library":
+        library_index = request.getfixturevalue("library_index")
+        for folder in corpora.values():
+            library_pages_into(folder)
+        (index / "cache").mkdir(parents=True)
+        shutil.copy(library_index / "cache" / "embeddings.sqlite", index / "cache" / "embeddings.sqlite")
     build_index(corpora["beta"], index, encoder=encoder)
     build_index(corpora["alpha"], index, encoder=encoder)
     return corpora, index
@@ -150,7 +158,8 @@ def test_2000_questions_from_8_threads_during_rebuilds_all_come_from_one_complet
     assert len(answers) >= THREADS * QUESTIONS_PER_THREAD
     for version, ids, seen in answers:
         assert len(ids) == len(set(ids)) == K, "an answer from an incomplete index"
-        assert seen == (edition_of[version],), f"version {version} ({edition_of[version]}) answered with {seen}"
+        assert set(seen) <= {edition_of[version]}, f"version {version} ({edition_of[version]}) answered with {seen}"
+    assert sum(bool(seen) for _, _, seen in answers) > len(answers) / 2  # the edition pages do answer
     versions_seen = {version for version, _, _ in answers}
     assert len(versions_seen) >= 2, "no new version was switched in while the questions were answered"
     kept = sorted(p.name for p in (index / "versions").iterdir())
@@ -202,4 +211,5 @@ def test_two_builds_started_at_once_one_builds_the_other_refuses_cleanly(edition
     ), refused_err
     assert store.current_version(index) not in (None, before)
     answer = Searcher(index, encoder=encoder).search("can I fly abroad", k=K)
-    assert all("beta edition" in r.passage.text for r in answer.results) and len(answer.results) == K
+    assert "beta edition" in answer.results[0].passage.text and len(answer.results) == K
+    assert not any("alpha edition" in r.passage.text for r in answer.results)

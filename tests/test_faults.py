@@ -22,7 +22,7 @@ from nets_search import cli, store
 from nets_search.build import build_index
 from nets_search.search import Searcher
 
-from .conftest import REPO, page
+from .conftest import REPO, library_pages_into, page
 
 OLD_SLEEP = page("Sleep", ("Resting well", "Tiredness is common and short naps can help with fatigue. " * 4))
 NEW_SLEEP = page("Sleep", ("Resting well", "Melatonin is a hormone that helps the body sleep at night. " * 4))
@@ -48,6 +48,24 @@ def site(make_corpus, tmp_path, encoder, monkeypatch) -> tuple[Path, Path, str]:
 def site_embedded(site, encoder) -> tuple[Path, Path, str]:
     """As `site`, with NEW_SLEEP's passage already in the embedding cache, so a build needs no model."""
     corpus, index, _ = site
+    build_index(corpus, index, encoder=encoder)
+    (corpus / "sleep.md").write_text(OLD_SLEEP, encoding="utf-8")
+    version = build_index(corpus, index, encoder=encoder).version
+    (corpus / "sleep.md").write_text(NEW_SLEEP, encoding="utf-8")
+    return corpus, index, version
+
+
+@pytest.fixture
+def library_site_embedded(make_corpus, tmp_path, encoder, monkeypatch, library_index) -> tuple[Path, Path, str]:
+    """As `site_embedded`, with the NETs library's 31 pages beside the three small ones (its vectors taken from
+    the session's library build, so only the small pages are embedded here)."""
+    corpus = make_corpus(PAGES)
+    library_pages_into(corpus)
+    index = tmp_path / "index"
+    (index / "cache").mkdir(parents=True)
+    shutil.copy(library_index / "cache" / "embeddings.sqlite", index / "cache" / "embeddings.sqlite")
+    monkeypatch.setattr("nets_search.encode.Encoder", lambda *a, **k: encoder)
+    (corpus / "sleep.md").write_text(NEW_SLEEP, encoding="utf-8")
     build_index(corpus, index, encoder=encoder)
     (corpus / "sleep.md").write_text(OLD_SLEEP, encoding="utf-8")
     version = build_index(corpus, index, encoder=encoder).version
@@ -286,9 +304,10 @@ build.build_index(corpus, index, stage=lambda name: die() if name == where else 
 """
 
 
+@pytest.mark.parametrize("corpus_kind", ["site_embedded", "library_site_embedded"])
 @pytest.mark.parametrize("where", ["faiss-mid-write", "sqlite-mid-transaction", "between-renames", "published"])
-def test_a_build_killed_inside_a_write_or_the_switch_leaves_one_complete_version(site_embedded, encoder, where):
-    corpus, index, before = site_embedded
+def test_a_build_killed_inside_a_write_or_the_switch_leaves_one_complete_version(request, encoder, where, corpus_kind):
+    corpus, index, before = request.getfixturevalue(corpus_kind)
     killed = subprocess.run([sys.executable, "-c", KILL_SCRIPT, str(corpus), str(index), where], cwd=REPO)
     assert killed.returncode == -9
 

@@ -82,8 +82,10 @@ def ranking(response: SearchResponse) -> list[tuple[str, float]]:
     return [(r.passage.passage_id, r.score) for r in response.results]
 
 
+@pytest.mark.parametrize("corpus", ["seed_searcher", "library_searcher"])
 @pytest.mark.parametrize("name", HOSTILE)
-def test_a_hostile_question_is_answered_or_refused_cleanly(seed_searcher, name):
+def test_a_hostile_question_is_answered_or_refused_cleanly(request, name, corpus):
+    seed_searcher = request.getfixturevalue(corpus)  # the 8-passage seed page, and the 31-page NETs library
     question = HOSTILE[name]
     if name in REFUSED:
         with pytest.raises(QueryError, match="the question is empty"):
