@@ -195,9 +195,17 @@ def _config(settings: BuildSettings) -> dict:
         "model_hash": encode.model_hash(),
         "backend": encode.model_key(settings.backend).rsplit("/", 1)[-1],
         "splitter": settings.split.as_dict(),
-        "lexical": dict(BM25_SETTINGS),
+        "lexical": _retrieval_settings(),
         "format_version": store.FORMAT_VERSION,
     }
+
+
+def _retrieval_settings() -> dict:
+    """BM25's settings and the searcher's fusion settings: the version's calibration was fitted with both, so a
+    change of either (a new release) builds a new version, from the cache, with a calibration that matches."""
+    from .search import FusionSettings
+
+    return {**BM25_SETTINGS, "fusion": dataclasses.asdict(FusionSettings())}
 
 
 def _same_config(manifest: Manifest, config: dict) -> bool:
