@@ -20,7 +20,7 @@ if ! python -c "import torch" >/dev/null 2>&1; then
     python -m pip install "${pip_quiet[@]}" "$TORCH"
   fi
 fi
-if python -c "import torch, sys; sys.exit(0 if torch.version.cuda is None else 1)"; then :; else
+if python -c "import torch, sys; sys.exit(0 if torch.version.cuda is None else 1)" 2>/dev/null; then :; else
   echo "setup: warning: the installed PyTorch is a CUDA build; NETs Search needs only the CPU build" >&2
 fi
 echo "setup: installing nets-search${extras:+ [$extras]}"
