@@ -309,6 +309,9 @@ def _ask_example(question: str) -> None:
     st.query_params["q"] = question
 
 
+FEEDBACK_NOTICE = ("If you reply, we store your question (with numbers, e-mail addresses and dates masked), the "
+                   "passages shown and your reply, to improve our information. Please do not type your name or other "
+                   "personal details in a question.")
 REPLIES_PER_MINUTE = 5  # per browser session: more is a script, not a reader
 
 
@@ -490,7 +493,7 @@ def render_feedback(config: PageConfig, response: SearchResponse) -> None:
     with st.container(horizontal=True, gap="small"):
         st.button("Yes", key="reply-yes", on_click=_reply, args=(config.feedback_db, response.query, ids, True))
         st.button("No", key="reply-no", on_click=_reply, args=(config.feedback_db, response.query, ids, False))
-    show_small("We store only your question, the passages shown and your reply; nothing that identifies you.")
+    show_small(FEEDBACK_NOTICE)
 
 
 # --------------------------------------------------------------------------- editor panel
