@@ -378,4 +378,6 @@ def test_a_key_word_our_pages_never_mention_is_named_and_no_match_is_strong():
 def test_the_feedback_notice_does_not_promise_anonymity():
     at = ask(new_app().run(), FOODS)
     text = shown(at)
-    assert page.FEEDBACK_NOTICE in text and "nothing that identifies" not in text
+    from nets_search.highlight import escape_text
+
+    assert escape_text(page.FEEDBACK_NOTICE) in text and "nothing that identifies" not in text
