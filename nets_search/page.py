@@ -254,7 +254,7 @@ def card_html(result: Result, terms: frozenset[str], no_good_match: bool) -> str
     parts = [
         f'<div class="nets-card"><p class="nets-strength nets-{strength.css}">{strength.label}</p>',
         f'<h3 class="nets-crumb">{escape_text(p.breadcrumb)}</h3>',
-        f'<div class="nets-passage">{highlight(p.text, terms, best)}</div>',
+        f'<div class="nets-passage">{with_tables(highlight(p.text, terms, best))}</div>',
     ]
     link = safe_link(p.source)
     if link:
@@ -266,12 +266,52 @@ def card_html(result: Result, terms: frozenset[str], no_good_match: bool) -> str
     return "".join(parts)
 
 
+TABLE_CELL_SEPARATOR = escape_text(" | ")  # a table row's cells as the splitter writes them, once escaped
+LINE_BREAK = escape_text("\n")
+_BEST_OPEN, _BEST_CLOSE = '<strong class="best-sentence">', "</strong>"
+
+
+def with_tables(passage_html: str) -> str:
+    """Highlighted passage HTML with its table rows (lines of ' | '-separated cells) drawn as a real table: the
+    first row of a run as the header, the rest as data rows, in a wrapper that scrolls sideways on a phone.
+
+    The input is already escaped text with <mark> and the best-sentence <strong>: cells are split on the
+    separator, which escaped text cannot fake, and a row that is the best sentence keeps its emphasis on the row."""
+    out: list[str] = []
+    rows: list[str] = []
+    for line in passage_html.split(LINE_BREAK):
+        if TABLE_CELL_SEPARATOR in line:
+            rows.append(line)
+            continue
+        if rows:
+            out.append(_table(rows))
+            rows = []
+        out.append(line)
+    if rows:
+        out.append(_table(rows))
+    return LINE_BREAK.join(out).replace(f"</table></div>{LINE_BREAK}", "</table></div>")  # a table is a block already
+
+
+def _table(rows: list[str]) -> str:
+    if len(rows) < 2:
+        return rows[0]
+    html = []
+    for number, row in enumerate(rows):
+        best = row.startswith(_BEST_OPEN) and row.endswith(_BEST_CLOSE)
+        if best:
+            row = row[len(_BEST_OPEN) : -len(_BEST_CLOSE)]
+        tag = "th" if number == 0 else "td"
+        cells = "".join(f"<{tag}>{cell}</{tag}>" for cell in row.split(TABLE_CELL_SEPARATOR))
+        html.append(f'<tr class="best-sentence">{cells}</tr>' if best else f"<tr>{cells}</tr>")
+    return f'<div class="nets-table-wrap"><table>{"".join(html)}</table></div>'
+
+
 def section_html(neighbours: list[Passage], current_id: str, terms: frozenset[str]) -> str:
     """The passages around a result, in reading order; the result itself is marked as the one shown above."""
     blocks = []
     for p in neighbours:
         css = "nets-neighbour nets-current" if p.passage_id == current_id else "nets-neighbour"
-        blocks.append(f'<div class="{css}">{highlight(p.text, terms)}</div>')
+        blocks.append(f'<div class="{css}">{with_tables(highlight(p.text, terms))}</div>')
     return "".join(blocks)
 
 
@@ -642,6 +682,12 @@ PAGE_CSS = """
 .nets-passage, .nets-neighbour { line-height: 1.6; color: #1b2a33; overflow-wrap: anywhere; }
 .nets-passage mark, .nets-neighbour mark { background: #fde68a; color: #1b2a33; padding: 0 0.1em; border-radius: 2px; }
 .nets-passage strong.best-sentence { font-weight: 600; }
+.nets-table-wrap { overflow-x: auto; max-width: 100%; margin: 0.25rem 0 0.5rem; }
+.nets-table-wrap table { border-collapse: collapse; font-size: 0.95em; }
+.nets-table-wrap th, .nets-table-wrap td { border: 1px solid #c9d3d8; padding: 0.3rem 0.5rem; text-align: left;
+  vertical-align: top; overflow-wrap: normal; }
+.nets-table-wrap th { background: #eef3f5; }
+.nets-table-wrap tr.best-sentence td { font-weight: 600; }
 .nets-neighbour { padding: 0.4rem 0 0.4rem 0.75rem; border-left: 3px solid #d5dde1; margin-bottom: 0.5rem; }
 .nets-neighbour.nets-current { border-left-color: #1f5f66; }
 .nets-source { margin: 0.5rem 0 0 0; }

@@ -247,3 +247,22 @@ def test_the_editor_token_opens_the_panel(browser, editor_server):
         expect(page.get_by_text("What is indexed")).to_be_visible()
     finally:
         context.close()
+
+
+def test_a_table_passage_is_a_real_table_that_scrolls_inside_its_card_on_a_phone(browser, server):
+    context, page = open_page(browser, server, 360, 740)
+    try:
+        search(page, FOODS)
+        table = page.locator(".nets-card").first.locator("table")
+        expect(table).to_have_count(1, timeout=WAIT_MS)
+        expect(table.locator("th")).to_have_count(3)
+        expect(table.locator("th").first).to_contain_text("Primary tumour sites")
+        wider = page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
+        assert not wider, "the table made the page scroll sideways"
+        overflow = page.evaluate("getComputedStyle(document.querySelector('.nets-table-wrap')).overflowX")
+        assert overflow == "auto"
+        table.scroll_into_view_if_needed()
+        DOCS.mkdir(exist_ok=True)
+        page.screenshot(path=str(DOCS / "screenshot-table-360.png"))
+    finally:
+        context.close()

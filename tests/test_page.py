@@ -381,3 +381,19 @@ def test_the_feedback_notice_does_not_promise_anonymity():
     from nets_search.highlight import escape_text
 
     assert escape_text(page.FEEDBACK_NOTICE) in text and "nothing that identifies" not in text
+
+
+def test_a_table_passage_is_drawn_as_a_table_with_escaped_cells():
+    from nets_search.highlight import highlight
+
+    text = "Lead in\nA | B | C\n1 | 2 | <b>3</b>\nafter"
+    html = page.with_tables(highlight(text, frozenset({"c"}), best_sentence=(text.index("1"), text.index("\nafter"))))
+    assert html.count("<table>") == 1 and html.count("<th>") == 3 and html.count("<td>") == 3
+    assert '<tr class="best-sentence"><td>1</td>' in html and "<th><mark>C</mark></th>" in html
+    assert "<td>&lt;b&gt;3&lt;/b&gt;</td>" in html  # cell text stays escaped
+    assert html.startswith("Lead in<br>") and html.endswith("<br>after")
+    lone = highlight("one line with a | pipe", frozenset())
+    assert page.with_tables(lone) == lone  # a lone line is no table
+    at = ask(new_app().run(), FOODS)
+    card = cards(at)[0]
+    assert "<table>" in card and card.count("<th>") == 3  # the seed page's symptoms table, 3 columns
