@@ -391,7 +391,7 @@ def test_a_table_passage_is_drawn_as_a_table_with_escaped_cells():
     assert html.count("<table>") == 1 and html.count("<th>") == 3 and html.count("<td>") == 3
     assert '<tr class="best-sentence"><td>1</td>' in html and "<th><mark>C</mark></th>" in html
     assert "<td>&lt;b&gt;3&lt;/b&gt;</td>" in html  # cell text stays escaped
-    assert html.startswith("Lead in<br>") and html.endswith("<br>after")
+    assert html.startswith("Lead in<br>") and html.endswith("</table></div>after")  # no blank line after a table
     lone = highlight("one line with a | pipe", frozenset())
     assert page.with_tables(lone) == lone  # a lone line is no table
     at = ask(new_app().run(), FOODS)
