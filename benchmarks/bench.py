@@ -53,6 +53,7 @@ from typing import Callable
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("NETS_SEARCH_QUERY_CACHE", "0")  # time every question as a new one (see measure_latency)
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -68,7 +69,7 @@ from nets_search.build import BuildSettings, build_index  # noqa: E402
 from nets_search.search import CANDIDATES, Searcher  # noqa: E402
 from nets_search.vectors import HNSW_EF_SEARCH, HNSW_M, HNSW_THRESHOLD, build_vector_index  # noqa: E402
 
-SECTIONS = ("latency", "build", "rebuild", "cold", "ann", "backends")
+SECTIONS = ("latency", "throughput", "build", "rebuild", "cold", "ann", "backends")
 SHARED_MEDQUAD = REPO.parent / "shared" / "data" / "medquad"
 MEDQUAD_INDEX = REPO / "index-beir-medquad"
 SEED_CORPUS = REPO / "corpus"
@@ -197,6 +198,7 @@ class Models:
         self.load_seconds: dict[str, float] = {}
         self._encoders: dict[str, encode.Encoder] = {}
         self._baseline = None
+        self._peer = None
 
     def encoder(self, backend: str = encode.DEFAULT_BACKEND) -> encode.Encoder:
         backend = encode.base_backend(backend)
@@ -223,6 +225,22 @@ class Models:
         return self._baseline
 
 
+    def peer(self):
+        """The strong peer: sentence-transformers' own ONNX backend on the int8 export for this CPU (the file the
+        engine uses, made by `export_dynamic_quantized_onnx_model`), with ONNX Runtime's default session settings."""
+        if self._peer is None:
+            from sentence_transformers import SentenceTransformer
+
+            from nets_search.onnx_export import export_folder, onnx_file_name
+
+            folder = export_folder(str(encode.model_dir()), "onnx-int8", self.cache)
+            started = time.perf_counter()
+            self._peer = SentenceTransformer(str(folder), backend="onnx", device="cpu", local_files_only=True,
+                                             model_kwargs={"file_name": onnx_file_name("onnx-int8")})
+            self.load_seconds["peer:onnx-int8"] = time.perf_counter() - started
+        return self._peer
+
+
 def run(plan: Plan, notes: list[str]) -> dict:
     started = time.perf_counter()
     _seed_model_cache(plan.model_cache)
@@ -233,6 +251,7 @@ def run(plan: Plan, notes: list[str]) -> dict:
         "backends": context.backends,  # first: loads every encoder once (exports ONNX if needed)
         "build": context.build,
         "latency": context.latency,
+        "throughput": context.throughput,
         "rebuild": context.rebuild,
         "cold": context.cold,
         "ann": context.ann,
@@ -324,14 +343,29 @@ class _Context:
                 self._large_index = folder / "index"
         return out
 
+    def nets_questions(self) -> list[str]:
+        """Lay questions about the NETs pages (labelled files of corpus/ and examples/, in and out of scope): the
+        seed index is timed on the questions its readers ask, not on MedQuAD's."""
+        files = sorted(SEED_CORPUS.glob("*.jsonl")) + sorted((REPO / "examples").glob("*/*.jsonl"))
+        return workloads.labelled_questions(files) or self.questions()
+
     def latency(self) -> dict:
-        questions, warmup = self.questions(), self.warmup_questions()
-        out = {"question_source": self.question_source}
-        out["seed"] = measure_latency(self.seed_index(), questions, warmup, self.models)
+        out = {"question_source": {"seed": "lay NETs questions (corpus/ and examples/ labelled files)",
+                                   "medquad": self.question_source}}
+        out["seed"] = measure_latency(self.seed_index(), self.nets_questions(), self.warmup_questions(), self.models)
         if self.plan.medquad_index is not None:
-            out["medquad"] = measure_latency(self.plan.medquad_index, questions, warmup, self.models)
+            out["medquad"] = measure_latency(self.plan.medquad_index, self.questions(), self.warmup_questions(), self.models)
         else:
             out["medquad"] = {"skipped": "no finished MedQuAD index (see notes)"}
+        return out
+
+    def throughput(self) -> dict:
+        out = {}
+        indexes = {"seed": (self.seed_index(), self.nets_questions())}
+        if self.plan.medquad_index is not None:
+            indexes["medquad"] = (self.plan.medquad_index, self.questions())
+        for name, (index, questions) in indexes.items():
+            out[name] = measure_throughput(index, questions, self.warmup_questions(), self.models)
         return out
 
     def rebuild(self) -> dict:
@@ -397,35 +431,68 @@ class _Context:
 # --------------------------------------------------------------------------- measurements
 
 
-def measure_latency(index: Path, questions: list[str], warmup: list[str], models: Models) -> dict:
+def _systems(index: Path, models: Models) -> tuple[dict[str, Callable[[str], object]], Searcher]:
+    """One search of each system on the same passages: the project's full hybrid search, the ONNX-int8 peer's bare
+    dense search and the naive PyTorch baseline's (both encode the question and search a flat FAISS index)."""
     manifest, _ = store.open_current(index)
     searcher = Searcher(index, encoder=models.encoder(manifest.backend))
     vectors = read_vectors(index)
     flat = faiss.IndexFlatIP(vectors.shape[1])
     flat.add(vectors)
-    baseline = models.baseline()
+    baseline, peer = models.baseline(), models.peer()
 
-    def project(q: str) -> None:
-        searcher.search(q, k=K)
+    def dense_search(model):
+        def search(q: str) -> None:
+            vector = model.encode([q], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+            flat.search(np.asarray(vector, dtype=np.float32), K)
+        return search
 
-    def naive(q: str) -> None:
-        vector = baseline.encode([q], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
-        flat.search(np.asarray(vector, dtype=np.float32), K)
+    return {"project": lambda q: searcher.search(q, k=K), "peer": dense_search(peer),
+            "baseline": dense_search(baseline)}, searcher
 
+
+def measure_latency(index: Path, questions: list[str], warmup: list[str], models: Models) -> dict:
+    """Warm query latency of the three systems, order A B C over one half of the questions and C B A over the
+    other, so that a change in background load hits them alike. The project's cache of recent questions is off
+    (NETS_SEARCH_QUERY_CACHE=0): every question is encoded, as a new question is."""
+    systems, searcher = _systems(index, models)
     for q in warmup:
-        project(q)
-        naive(q)
+        for search in systems.values():
+            search(q)
     half = len(questions) // 2
-    first, second = questions[:half], questions[half:]
-    times = {"project": _time_each(project, first), "baseline": _time_each(naive, first)}
-    times["baseline"] += _time_each(naive, second)
-    times["project"] += _time_each(project, second)
-    out = {"passages": len(searcher.passages), "index_type": manifest.index_type, "backend": manifest.backend,
-           "questions": len(questions)}
+    times: dict[str, list[float]] = {name: [] for name in systems}
+    for part, order in ((questions[:half], list(systems)), (questions[half:], list(systems)[::-1])):
+        for name in order:
+            times[name] += _time_each(systems[name], part)
+    out = {"passages": len(searcher.passages), "index_type": searcher.manifest.index_type,
+           "backend": searcher.manifest.backend, "questions": len(questions)}
     for name, values in times.items():
         out[name] = _summary_ms(values)
     out["p50_speedup"] = out["baseline"]["p50_ms"] / out["project"]["p50_ms"]
     out["p95_speedup"] = out["baseline"]["p95_ms"] / out["project"]["p95_ms"]
+    out["p50_vs_peer"] = out["peer"]["p50_ms"] / out["project"]["p50_ms"]
+    out["p95_vs_peer"] = out["peer"]["p95_ms"] / out["project"]["p95_ms"]
+    return out
+
+
+def measure_throughput(index: Path, questions: list[str], warmup: list[str], models: Models) -> dict:
+    """Searches per second with 1 and 2 clients (threads of one process sharing one loaded system), the project
+    against the ONNX-int8 peer; every question is answered once per run."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    systems, _ = _systems(index, models)
+    systems.pop("baseline")
+    for q in warmup:
+        for search in systems.values():
+            search(q)
+    out: dict = {"questions": len(questions)}
+    for clients in (1, 2):
+        for name in (list(systems) if clients == 1 else list(systems)[::-1]):
+            started = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=clients) as pool:
+                list(pool.map(systems[name], questions))
+            out[f"{name}_{clients}_clients_per_s"] = len(questions) / (time.perf_counter() - started)
+        out[f"ratio_{clients}_clients"] = out[f"project_{clients}_clients_per_s"] / out[f"peer_{clients}_clients_per_s"]
     return out
 
 

@@ -41,6 +41,12 @@ def tables(results: dict) -> list[Table]:
         out.append(("Project vs naive baseline (ratio = baseline time / project time)",
                     ["figure", "project", "baseline", "ratio"], rows))
 
+    peer_rows = peer_table(results)
+    if peer_rows:
+        out.append(("Project (full hybrid search) vs the strong peer (sentence-transformers ONNX int8 + FAISS flat, "
+                    "bare dense search; ratio = peer / project, above 1 means the project is faster)",
+                    ["figure", "project", "peer", "ratio"], peer_rows))
+
     rebuild = results.get("rebuild")
     if rebuild:
         if "documents" in rebuild:
@@ -105,9 +111,26 @@ def tables(results: dict) -> list[Table]:
 
     targets_ = results.get("targets") or []
     if targets_:
-        out.append(("Targets (issue 5)", ["target", "measured", "met"],
+        out.append(("Targets (issues 5 and 13)", ["target", "measured", "met"],
                     [[t["target"], t["measured"], {True: "yes", False: "NO", None: "n/a"}[t["met"]]] for t in targets_]))
     return out
+
+
+def peer_table(results: dict) -> list[list[str]]:
+    rows = []
+    for name in ("seed", "medquad"):
+        figures = (results.get("latency") or {}).get(name) or {}
+        if "peer" in figures:
+            for stat in ("p50", "p95"):
+                rows.append([f"query ms, {name} index {stat}", _ms(figures["project"][f"{stat}_ms"]),
+                             _ms(figures["peer"][f"{stat}_ms"]), _x(figures[f"{stat}_vs_peer"])])
+        flow = (results.get("throughput") or {}).get(name) or {}
+        for clients in (1, 2):
+            if f"ratio_{clients}_clients" in flow:
+                rows.append([f"searches/s, {name} index, {clients} client{'s' if clients > 1 else ''}",
+                             f"{flow[f'project_{clients}_clients_per_s']:.0f}", f"{flow[f'peer_{clients}_clients_per_s']:.0f}",
+                             _x(flow[f"ratio_{clients}_clients"])])
+    return rows
 
 
 def targets(results: dict) -> list[dict]:
@@ -122,6 +145,15 @@ def targets(results: dict) -> list[dict]:
         figures = latency.get(name) or {}
         if "p50_speedup" in figures:
             add(f"query p50 ≥ 3× baseline ({name} index)", _x(figures["p50_speedup"]), figures["p50_speedup"] >= 3.0)
+    for name in ("seed", "medquad"):
+        figures = latency.get(name) or {}
+        if "p50_vs_peer" in figures:
+            add(f"hybrid p50 no slower than the ONNX-int8 peer's dense search ({name} index)",
+                _x(figures["p50_vs_peer"]), figures["p50_vs_peer"] >= 1.0)
+        flow = (results.get("throughput") or {}).get(name) or {}
+        if "ratio_2_clients" in flow:
+            add(f"ahead of the peer in throughput with 2 clients ({name} index)", _x(flow["ratio_2_clients"]),
+                flow["ratio_2_clients"] > 1.0)
     medquad = latency.get("medquad") or {}
     if "project" in medquad:
         p50 = medquad["project"]["p50_ms"]

@@ -41,6 +41,17 @@ def medquad_questions(path: Path) -> list[str]:
     return list(dict.fromkeys(q for q in out if q.strip()))
 
 
+def labelled_questions(files: list[Path]) -> list[str]:
+    """Distinct question texts of golden-question files (in scope and out of scope alike), in file order: the lay
+    questions people ask of the NETs pages, for timing searches of the seed index."""
+    out: list[str] = []
+    for path in files:
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                out.append(str(json.loads(line).get("question", "")))
+    return list(dict.fromkeys(q for q in out if q.strip()))
+
+
 def seed_questions(corpus: Path, count: int) -> list[str]:
     """`count` distinct questions about the seed corpus: its golden questions first (real lay wording), then
     questions made from its sentences and short word runs with a few templates."""

@@ -402,5 +402,12 @@ def pending_changes(corpus: Path, index_dir: Path) -> tuple[tuple[str, ...], tup
     Raises CorpusError if the corpus cannot be read.
     """
     previous = _previous_manifest(Path(index_dir))
-    pages = list(load_corpus(Path(corpus), skip_bad_files=True).pages)
-    return _diff(previous.files if previous else {}, _file_hashes(pages, _glossary(Path(corpus)), Path(corpus)))
+    loaded = load_corpus(Path(corpus), skip_bad_files=True)
+    before = previous.files if previous else {}
+    added, changed, removed = _diff(before, _file_hashes(list(loaded.pages), _glossary(Path(corpus)), Path(corpus)))
+    # A file that cannot be read is a change too: the next build will stop on it, and the editor must hear so now.
+    bad = {name.rsplit(".", 1)[0]: f"{name} (cannot be read)" for name in loaded.bad_files}
+    removed = tuple(r for r in removed if r not in bad)
+    added += tuple(label for doc_id, label in bad.items() if doc_id not in before)
+    changed += tuple(label for doc_id, label in bad.items() if doc_id in before)
+    return added, changed, removed

@@ -20,6 +20,7 @@ from .text import sentence_spans, sha256_text, word_count
 from .types import Page, Passage
 
 PAGE_SUFFIXES = (".md", ".markdown", ".txt")
+SETTINGS_SUFFIXES = (".yaml", ".yml", ".jsonl")  # the glossary, page settings and labelled questions, at the top
 MAX_FILE_BYTES = 5_000_000
 
 
@@ -67,6 +68,7 @@ class _Limits:
 class LoadReport:
     pages: tuple[Page, ...]
     warnings: tuple[str, ...] = ()
+    bad_files: tuple[str, ...] = ()  # pages that could not be read (only when skip_bad_files)
 
 
 # --------------------------------------------------------------------------- loading
@@ -80,14 +82,14 @@ def load_corpus(path: Path, skip_bad_files: bool = False) -> LoadReport:
     if path.is_file():
         if path.suffix != ".jsonl":
             raise CorpusError(f"{path}: a corpus is a folder of .md/.txt pages or a .jsonl file")
-        pages, warnings = list(_pages_from_jsonl(path)), []
+        pages, warnings, bad = list(_pages_from_jsonl(path)), [], []
     else:
-        pages, warnings = _pages_from_folder(path, skip_bad_files)
+        pages, warnings, bad = _pages_from_folder(path, skip_bad_files)
     pages = [p for p in pages if _has_content(p, warnings)]
     if not pages:
         raise CorpusError(f"{path}: the corpus has no pages with text (add .md or .txt files)")
     _check_unique_ids(pages, path)
-    return LoadReport(tuple(pages), tuple(warnings))
+    return LoadReport(tuple(pages), tuple(warnings), tuple(bad))
 
 
 def _walk(folder: Path) -> tuple[list[Path], list[str]]:
@@ -103,7 +105,12 @@ def _walk(folder: Path) -> tuple[list[Path], list[str]]:
             warnings.append(f"skipped {rel}: a link to a folder; links to folders are not followed")
         dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")) and not (Path(root) / d).is_symlink())
         for name in sorted(files):
-            if name.startswith((".", "_")) or not name.lower().endswith(PAGE_SUFFIXES):
+            if name.startswith((".", "_")):
+                continue
+            if not name.lower().endswith(PAGE_SUFFIXES):
+                if not (root == str(folder) and name.lower().endswith(SETTINGS_SUFFIXES)):
+                    rel = (Path(root) / name).relative_to(folder).as_posix()
+                    warnings.append(f"ignored {rel}: not a page (pages are {', '.join(PAGE_SUFFIXES)} files)")
                 continue
             file = Path(root) / name
             if not file.is_dir():
@@ -111,17 +118,25 @@ def _walk(folder: Path) -> tuple[list[Path], list[str]]:
     return found, warnings
 
 
-def _pages_from_folder(folder: Path, skip_bad_files: bool) -> tuple[list[Page], list[str]]:
+def _pages_from_folder(folder: Path, skip_bad_files: bool) -> tuple[list[Page], list[str], list[str]]:
+    """(pages, warnings, bad files). Every page is read before anything fails, so one build names every bad
+    file at once (an editor fixes them in one round, not one per build)."""
     pages: list[Page] = []
+    problems: list[CorpusError] = []
+    bad: list[str] = []
     files, warnings = _walk(folder)
     for file in files:
         try:
             pages.append(read_page(file, folder))
         except CorpusError as exc:
-            if not skip_bad_files:
-                raise
-            warnings.append(f"skipped {exc}")
-    return pages, warnings
+            problems.append(exc)
+            bad.append(file.relative_to(folder).as_posix())
+    if problems and not skip_bad_files:
+        if len(problems) == 1:
+            raise problems[0]
+        raise CorpusError(f"{len(problems)} files cannot be read: " + "; ".join(str(e) for e in problems))
+    warnings += [f"skipped {exc}" for exc in problems]
+    return pages, warnings, bad
 
 
 def read_page(file: Path, folder: Path) -> Page:
@@ -156,6 +171,7 @@ def read_page(file: Path, folder: Path) -> Page:
         source=str(meta.get("source") or ""),
         reviewed=str(meta.get("reviewed") or ""),
         path=rel,
+        publisher=str(meta.get("publisher") or ""),
     )
 
 

@@ -594,8 +594,16 @@ def golden_regressions(search_fn: SearchFn, questions: Sequence[GoldenQuestion],
     """Ask the golden questions of a fresh build and compare with the last build's answers (kept in `state`).
 
     Returns one line per question that used to be answered first and no longer is, or an out-of-scope question
-    no longer flagged; then records today's answers for the next build."""
-    report = evaluate_golden(search_fn, questions)
+    no longer flagged, in words an editor reads without looking anything up: "the question '…' is now answered
+    by '<page › section>' instead of '<page › section>'". Then records today's answers for the next build."""
+    answers: dict[str, str] = {}
+
+    def recording(text: str) -> SearchResponse:
+        response = search_fn(text)
+        answers[text] = response.results[0].passage.breadcrumb if response.results else "nothing"
+        return response
+
+    report = evaluate_golden(recording, questions)
     try:
         before = json.loads(state.read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError):
@@ -603,15 +611,21 @@ def golden_regressions(search_fn: SearchFn, questions: Sequence[GoldenQuestion],
     lines = []
     for q in questions:
         was = before.get(q.id)
+        was_rank, was_answer = (was.get("rank"), was.get("answer")) if isinstance(was, dict) else (was, None)
+        now = answers.get(q.question, "nothing")
         if q.out_of_scope:
-            if was == "flagged" and not report.flagged.get(q.id):
-                lines.append(f"golden question {q.id} ({q.question!r}) is no longer flagged as out of scope")
-        elif was == 1 and report.ranks.get(q.id) != 1:
-            now = report.ranks.get(q.id)
-            where = f"now at rank {now}" if now else f"now not in the top {GOLDEN_DEPTH}"
-            lines.append(f"golden question {q.id} ({q.question!r}) used to be answered first, {where}")
-    today = {q.id: ("flagged" if report.flagged.get(q.id) else "-") if q.out_of_scope else report.ranks.get(q.id)
-             for q in questions}
+            if was_rank == "flagged" and not report.flagged.get(q.id):
+                lines.append(f"the question '{q.question}' was recognised as not covered; it is now answered by "
+                             f"'{now}'")
+        elif was_rank == 1 and report.ranks.get(q.id) != 1:
+            if was_answer == now:  # the same section answers, but its text no longer holds the answer
+                lines.append(f"the question '{q.question}' is still answered by '{now}', but that passage no "
+                             "longer holds the expected answer")
+            else:
+                instead = f" instead of '{was_answer}'" if was_answer else ""
+                lines.append(f"the question '{q.question}' is now answered by '{now}'{instead}")
+    today = {q.id: {"rank": ("flagged" if report.flagged.get(q.id) else "-") if q.out_of_scope else report.ranks.get(q.id),
+                    "answer": answers.get(q.question, "nothing")} for q in questions}
     state.write_text(json.dumps(today, indent=1, sort_keys=True), encoding="utf-8")
     return lines
 

@@ -214,3 +214,46 @@ def _golden_keys(path: Path) -> set[str]:
         if isinstance(record, dict) and isinstance(record.get("question"), str):
             keys.add(question_key(record["question"]))
     return keys
+
+
+def unfinished_golden_questions(path: Path) -> list[tuple[str, str]]:
+    """(id, question) of the golden questions still waiting for an editor (an empty `expect` and a `todo`)."""
+    if not Path(path).is_file():
+        return []
+    out = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict) and "todo" in record and record.get("expect") == [] and not record.get("out_of_scope"):
+            out.append((str(record.get("id")), str(record.get("question", ""))))
+    return out
+
+
+def complete_golden_question(path: Path, question_id: str, phrase: str | None) -> bool:
+    """Finish a to-do golden question: the phrase its answer must contain (a sentence of the passage the editor
+    picked), or `None` for "our pages do not cover this" (out of scope). The file is rewritten beside and renamed
+    over, so a build reading it never sees half a file; other lines are kept byte for byte. False if the question
+    is no longer waiting."""
+    path = Path(path)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    for number, line in enumerate(lines):
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if not (isinstance(record, dict) and record.get("id") == question_id and "todo" in record):
+            continue
+        record.pop("todo")
+        if phrase is None:
+            record.pop("expect", None)
+            record["out_of_scope"] = True
+        else:
+            record["expect"] = [[" ".join(phrase.split())]]
+        lines[number] = json.dumps(record, ensure_ascii=False) + "\n"
+        partial = path.with_name(path.name + ".tmp")
+        partial.write_text("".join(lines), encoding="utf-8")
+        os.replace(partial, path)
+        return True
+    return False

@@ -85,11 +85,15 @@ def _export(model_folder: str, backend: str, target: Path) -> None:
 
 def _session_options():
     """ONNX Runtime's worker threads spin after each run by default; on two cores that spinning steals the CPU
-    FAISS and BM25 need for the same query (measured: 2.4 ms encodes became 5 ms). Let them sleep instead."""
+    FAISS and BM25 need for the same query (measured: 2.4 ms encodes became 5 ms). Let them sleep instead, unless
+    NETS_SEARCH_ORT_SPINNING=1; NETS_SEARCH_ORT_THREADS sets the threads per encode (default: one per core)."""
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.add_session_config_entry("session.intra_op.allow_spinning", os.environ.get("NETS_SEARCH_ORT_SPINNING", "0"))
+    threads = os.environ.get("NETS_SEARCH_ORT_THREADS", "")
+    if threads.isdigit():
+        options.intra_op_num_threads = int(threads)
     return options
 
 

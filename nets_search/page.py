@@ -20,18 +20,22 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 import streamlit as st
+import yaml
 
 from . import store
 from .encode import base_backend
 from .errors import IndexMissingError, NetsSearchError, QueryError
-from .feedback import FeedbackStore, add_golden_question, question_key
+from .feedback import (FeedbackStore, add_golden_question, complete_golden_question, question_key,
+                       unfinished_golden_questions)
 from .highlight import escape_attribute, escape_text, highlight, query_terms
 from .search import Searcher, prepare_question
-from .types import Passage, Result, SearchResponse
+from .text import sentence_spans
+from .types import PageInfo, Passage, Result, SearchResponse
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +88,50 @@ def load_config(argv: Sequence[str], environ: Mapping[str, str]) -> PageConfig:
         editor=_flag(environ.get("NETS_SEARCH_EDITOR")) or "--editor" in argv,
         editor_token=environ.get("NETS_SEARCH_EDITOR_TOKEN", ""),
     )
+
+
+# --------------------------------------------------------------------------- the editors' page settings
+
+PAGE_SETTINGS_FILE = "page.yaml"  # in the corpus folder, beside the glossary
+DEFAULT_NEXT_STEP = (
+    "Please ask your care team (your specialist nurse or doctor): they know your situation. If you feel unwell "
+    "and it is not an emergency, call NHS 111. In an emergency, call 999."
+)
+
+
+@dataclass(frozen=True)
+class PageSettings:
+    """What editors set for the page in `corpus/page.yaml`: the next step offered to a reader whose question was
+    not answered (`next_step`: a sentence, e.g. a helpline and its hours; `next_step_link`: a web address)."""
+
+    next_step: str = DEFAULT_NEXT_STEP
+    next_step_link: str = ""
+
+
+@st.cache_data(ttl=15, show_spinner=False)
+def load_page_settings(corpus_dir: str) -> PageSettings:
+    """The settings file if there is one and it reads; otherwise the defaults (a reader's page never fails over
+    it: a problem is logged for the editors)."""
+    path = Path(corpus_dir) / PAGE_SETTINGS_FILE
+    if not path.is_file():
+        return PageSettings()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(data, dict):
+            raise ValueError("write 'next_step: ...' and 'next_step_link: ...' lines")
+        return PageSettings(str(data.get("next_step") or DEFAULT_NEXT_STEP).strip(),
+                            str(data.get("next_step_link") or "").strip())
+    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+        log.warning("%s: not used (%s)", path, str(exc).splitlines()[0])
+        return PageSettings()
+
+
+def next_step_html(settings: PageSettings) -> str:
+    link = safe_link(settings.next_step_link)
+    more = (f' <a href="{escape_attribute(link)}" target="_blank" rel="noopener noreferrer">Where to get help</a>'
+            if link else "")
+    return (f'<div class="nets-next" role="note"><strong>Sorry this did not answer your question.</strong> '
+            f"{escape_text(settings.next_step)}{more}</div>")
 
 
 # --------------------------------------------------------------------------- the editor token
@@ -244,26 +292,47 @@ def safe_link(url: str) -> str | None:
     return url if url.lower().startswith(("https://", "http://")) and " " not in url else None
 
 
-def card_html(result: Result, terms: frozenset[str], no_good_match: bool) -> str:
-    """One result card: strength label, page › section heading, highlighted passage, source link."""
+def card_html(result: Result, terms: frozenset[str], no_good_match: bool, page: PageInfo | None = None,
+              section: Sequence[Passage] = ()) -> str:
+    """One result card: strength label, page › section heading, where it comes from (title, publisher, review
+    date, link), then the highlighted passage. The source line comes before the text so that, on a phone, the
+    first answer and where it comes from are on the first screen together."""
     p = result.passage
     strength = strength_of(result, no_good_match)
     # The best sentence is emphasised only in a strong match: in a weaker passage the "best" sentence is merely
     # the least bad one, and bold type would present it as an answer.
     best = result.best_sentence if strength.css == "strong" else None
-    parts = [
+    return "".join([
         f'<div class="nets-card"><p class="nets-strength nets-{strength.css}">{strength.label}</p>',
         f'<h3 class="nets-crumb">{escape_text(p.breadcrumb)}</h3>',
+        source_html(page or PageInfo(title=p.title, source=p.source)),
         f'<div class="nets-passage">{with_tables(highlight(p.text, terms, best))}</div>',
-    ]
-    link = safe_link(p.source)
+        (f'<details class="nets-section"><summary>Read the rest of this section</summary>'
+         f"{section_html(list(section), p.passage_id, terms)}</details>" if len(section) > 1 else ""),
+        "</div>",
+    ])
+
+
+def source_html(page: PageInfo) -> str:
+    """'From <title> · <publisher> · reviewed <month year> · Read the full page' (the parts that are known)."""
+    parts = [f"From <cite>{escape_text(page.title)}</cite>"]
+    if page.publisher:
+        parts.append(escape_text(page.publisher))
+    if page.reviewed:
+        parts.append(f"reviewed {escape_text(reviewed_words(page.reviewed))}")
+    link = safe_link(page.source)
     if link:
-        parts.append(
-            f'<p class="nets-source"><a href="{escape_attribute(link)}" target="_blank" rel="noopener noreferrer">'
-            f"Read the full page: {escape_text(p.title)}</a></p>"
-        )
-    parts.append("</div>")
-    return "".join(parts)
+        parts.append(f'<a href="{escape_attribute(link)}" target="_blank" rel="noopener noreferrer">'
+                     "Read the full page</a>")
+    return f'<p class="nets-source">{" · ".join(parts)}</p>'
+
+
+def reviewed_words(value: str) -> str:
+    """'2018-09' → 'September 2018'; anything else as the editor wrote it."""
+    try:
+        return datetime.strptime(value.strip()[:7], "%Y-%m").strftime("%B %Y")
+    except ValueError:
+        return value.strip()
 
 
 TABLE_CELL_SEPARATOR = escape_text(" | ")  # a table row's cells as the splitter writes them, once escaped
@@ -307,11 +376,14 @@ def _table(rows: list[str]) -> str:
 
 
 def section_html(neighbours: list[Passage], current_id: str, terms: frozenset[str]) -> str:
-    """The passages around a result, in reading order; the result itself is marked as the one shown above."""
+    """The rest of a result's section, in reading order, without the passage already shown in the card: a
+    marker stands where it sits, so the reader sees what comes before and after it."""
     blocks = []
     for p in neighbours:
-        css = "nets-neighbour nets-current" if p.passage_id == current_id else "nets-neighbour"
-        blocks.append(f'<div class="{css}">{with_tables(highlight(p.text, terms))}</div>')
+        if p.passage_id == current_id:
+            blocks.append('<p class="nets-here">(the passage shown above)</p>')
+        else:
+            blocks.append(f'<div class="nets-neighbour">{with_tables(highlight(p.text, terms))}</div>')
     return "".join(blocks)
 
 
@@ -407,8 +479,11 @@ def main(argv: Sequence[str] = ()) -> None:
 def render_question_box() -> str:
     """The form; returns the question to search (from the URL), or '' when there is none."""
     url_question = (st.query_params.get("q") or "").strip()
-    if QUESTION not in st.session_state:
-        st.session_state[QUESTION] = url_question
+    if st.session_state.get("url_question") != url_question:
+        # A new URL (first visit, a shared link, Back or Forward): the box shows the question being answered.
+        st.session_state["url_question"] = url_question
+        if url_question != st.session_state.get("long_question"):  # a long pasted text stays whole in the box
+            st.session_state[QUESTION] = url_question
     with st.form("search", clear_on_submit=False, border=False):
         st.text_input(
             "Your question",
@@ -433,8 +508,7 @@ def render_examples() -> None:
 
 
 def render_search(config: PageConfig, question: str) -> None:
-    with st.expander("Search options"):
-        count = st.select_slider("Number of passages to show", RESULT_COUNTS, value=DEFAULT_RESULT_COUNT)
+    count = st.session_state.get("result_count", DEFAULT_RESULT_COUNT)
     try:
         with st.spinner("Getting the search ready…"):
             searcher = get_searcher(config.index_dir)
@@ -450,8 +524,11 @@ def render_search(config: PageConfig, question: str) -> None:
             ),
             unsafe_allow_html=True,
         )
-    render_results(response, searcher.neighbours)
-    render_feedback(config, response)
+    render_results(response, searcher)
+    with st.container(key="nets-feedback"):
+        render_feedback(config, response)
+    with st.container(key="nets-options"), st.expander("Search options"):
+        st.select_slider("Number of passages to show", RESULT_COUNTS, key="result_count", value=DEFAULT_RESULT_COUNT)
 
 
 UNAVAILABLE = "Search is not available right now; please try again later."
@@ -472,29 +549,33 @@ def render_unavailable(config: PageConfig, exc: NetsSearchError) -> None:
     st.code(BUILD_COMMAND, language="bash")
 
 
-NeighboursFn = Callable[[str], list[Passage]]
-
-
-def render_results(response: SearchResponse, neighbours: NeighboursFn) -> None:
-    """The result cards, or the plain 'not covered' message with the nearest passages under a weaker heading."""
+def render_results(response: SearchResponse, searcher: Searcher) -> None:
+    """Readers first: the best passage in full, the others folded under "More passages". When nothing answers
+    well, a plain 'not covered' message, with the nearest passages folded away under a weaker heading."""
     terms = query_terms(" ".join((response.searched_text or response.query, *response.expansions)))
     weak = response.no_good_match or not response.results
     if weak:
         st.header("Our NETs information does not seem to cover this", anchor=False)
+        st.markdown(searched_for_html(response), unsafe_allow_html=True)
         st.markdown(
             note_html(
                 "Try asking in different words, or ask your care team: they know your situation. "
-                "The passages below are the nearest we found, and may not answer your question."
+                "The nearest passages we found may not answer your question."
             ),
             unsafe_allow_html=True,
         )
-        if response.results:
-            st.subheader("Nearest passages (weak matches)", anchor=False)
+        shown, folded, label = [], list(response.results), "Nearest passages (weak matches)"
     else:
-        st.header("Passages that may answer your question", anchor=False)
-    st.markdown(searched_for_html(response), unsafe_allow_html=True)
-    for result in response.results:
-        render_card(result, terms, weak, neighbours(result.passage.passage_id))
+        st.header("Best answer from our information", anchor=False)
+        st.markdown(searched_for_html(response), unsafe_allow_html=True)
+        shown, folded = list(response.results[:1]), list(response.results[1:])
+        label = f"More passages ({len(folded)})"
+    for result in shown:
+        render_card(result, terms, weak, searcher)
+    if folded:
+        with st.expander(label):
+            for result in folded:
+                render_card(result, terms, weak, searcher)
 
 
 def searched_for_html(response: SearchResponse) -> str:
@@ -513,12 +594,12 @@ def searched_for_html(response: SearchResponse) -> str:
     return "".join(parts)
 
 
-def render_card(result: Result, terms: frozenset[str], weak: bool, section: list[Passage]) -> None:
-    with st.container(border=True):
-        st.markdown(card_html(result, terms, weak), unsafe_allow_html=True)
-        if len(section) > 1:
-            with st.expander("Read the whole section"):
-                st.markdown(section_html(section, result.passage.passage_id, terms), unsafe_allow_html=True)
+def render_card(result: Result, terms: frozenset[str], weak: bool, searcher: Searcher) -> None:
+    """One element per card (the rest of the section folds in HTML, not in a widget): quick to draw, and it can sit
+    inside the "More passages" expander, where Streamlit allows no expander."""
+    passage = result.passage
+    section = searcher.neighbours(passage.passage_id)
+    st.markdown(card_html(result, terms, weak, searcher.page_info(passage.doc_id), section), unsafe_allow_html=True)
 
 
 def render_feedback(config: PageConfig, response: SearchResponse) -> None:
@@ -528,6 +609,8 @@ def render_feedback(config: PageConfig, response: SearchResponse) -> None:
     st.header("Did this answer your question?", anchor=False)
     if replied is not None:
         st.markdown(note_html("Thank you: your reply helps us improve our information."), unsafe_allow_html=True)
+        if replied is False:
+            st.markdown(next_step_html(load_page_settings(str(config.corpus_dir))), unsafe_allow_html=True)
         return
     ids = tuple(r.passage.passage_id for r in response.results)
     with st.container(horizontal=True, gap="small"):
@@ -544,6 +627,7 @@ def render_editor_panel(config: PageConfig) -> None:
         st.header("Editor panel", anchor=False)
         render_index_status(config)
         render_rebuild(config)
+        render_unfinished_golden(config)
         render_gaps(config)
 
 
@@ -582,9 +666,20 @@ def render_index_status(config: PageConfig) -> None:
 
 
 def render_rebuild(config: PageConfig) -> None:
+    """The Rebuild button. A finished build reruns the page, so the panel above shows the new version and counts
+    at once; the build's report is kept for that run and shown under the button."""
+    done = st.session_state.pop("build_outcome", None)
     missing = store.current_version(config.index_dir) is None
     label = "Build the index" if missing else "Rebuild index"
-    if not st.button(label, type="primary", key="rebuild") or not editor_unlocked(config):
+    clicked = st.button(label, type="primary", key="rebuild")
+    if done:
+        ok, text = done
+        if ok:
+            st.markdown(note_html("Done: the new index is in use.", "nets-note", "status"), unsafe_allow_html=True)
+            st.code(text, language=None, wrap_lines=True)
+        else:
+            st.markdown(note_html(text, "nets-problem", "alert"), unsafe_allow_html=True)
+    if not clicked or not editor_unlocked(config):
         return
     guard = _guard()
     wait = guard.last_rebuild + MIN_REBUILD_INTERVAL - time.monotonic()
@@ -594,12 +689,15 @@ def render_rebuild(config: PageConfig) -> None:
         return
     try:
         guard.last_rebuild = time.monotonic()
-        _rebuild(config)
+        st.session_state["build_outcome"] = _rebuild(config)
     finally:
         guard.rebuild_lock.release()
+    pending_changes_cached.clear()
+    st.rerun()
 
 
-def _rebuild(config: PageConfig) -> None:
+def _rebuild(config: PageConfig) -> tuple[bool, str]:
+    """(succeeded, the build report or the reason it failed), with a progress bar while it runs."""
     from .build import BuildSettings, build_index
     from .cli import format_build_report
     from .evaluate import check_golden_questions
@@ -615,12 +713,55 @@ def _rebuild(config: PageConfig) -> None:
         report = build_index(config.corpus_dir, config.index_dir, settings, encoder=encoder, progress=progress)
         regressions = [] if report.nothing_changed else check_golden_questions(config.corpus_dir, config.index_dir, encoder)
     except NetsSearchError as exc:
+        return False, f"The build failed: {exc}"
+    finally:
         bar.empty()
-        st.markdown(note_html(f"The build failed: {exc}", "nets-problem", "alert"), unsafe_allow_html=True)
+    return True, "\n".join([format_build_report(report), *(f"  warning: {line}" for line in regressions)])
+
+
+def render_unfinished_golden(config: PageConfig) -> None:
+    """Golden questions added from readers' replies, finished here: the editor picks the passage that answers
+    (its best sentence becomes the phrase the answer must contain) or says our pages do not cover it."""
+    waiting = unfinished_golden_questions(config.golden_path)
+    if not waiting:
         return
-    bar.progress(1.0, text="Done: the new index is in use.")
-    pending_changes_cached.clear()
-    st.code("\n".join([format_build_report(report), *(f"  warning: {line}" for line in regressions)]), language=None)
+    st.subheader("Golden questions to finish", anchor=False)
+    try:
+        searcher = get_searcher(config.index_dir)
+    except NetsSearchError:
+        show_small("Build the index first: the passages to choose from come from it.")
+        return
+    for number, (question_id, question) in enumerate(waiting[:MAX_UNFINISHED_SHOWN]):
+        st.markdown(f'<p class="nets-gap">“{escape_text(question)}”</p>', unsafe_allow_html=True)
+        for rank, result in enumerate(searcher.search(question, k=3).results, 1):
+            phrase = answer_sentence(result)
+            st.markdown(f'<p class="nets-small"><strong>{escape_text(result.passage.breadcrumb)}</strong>: '
+                        f"{escape_text(phrase)}</p>", unsafe_allow_html=True)
+            st.button(f"This answers it ({rank})", key=f"finish-{number}-{rank}", on_click=_finish_golden,
+                      args=(config.golden_path, question_id, phrase))
+        st.button("Our pages do not cover it", key=f"finish-{number}-none", on_click=_finish_golden,
+                  args=(config.golden_path, question_id, None))
+
+
+MAX_UNFINISHED_SHOWN = 5
+
+
+def answer_sentence(result: Result) -> str:
+    """The sentence of a result that answers: its best sentence, else its first."""
+    text = result.passage.text
+    start, end = result.best_sentence or (sentence_spans(text) or [(0, len(text))])[0]
+    return text[start:end].strip()
+
+
+def _finish_golden(path: Path, question_id: str, phrase: str | None) -> None:
+    if not st.session_state.get("editor_proof"):
+        return
+    try:
+        done = complete_golden_question(path, question_id, phrase)
+    except OSError as exc:
+        st.session_state["golden_message"] = ("error", f"Could not write {path}: {exc}")
+        return
+    st.session_state["golden_message"] = ("ok", f"Saved in {path.name}." if done else f"Already finished in {path.name}.")
 
 
 def render_gaps(config: PageConfig) -> None:
@@ -659,10 +800,10 @@ PAGE_CSS = """
 [data-testid="stHeading"] h2 { font-size: 1.4rem; line-height: 1.3; padding-top: 1.25rem; }
 [data-testid="stHeading"] h3 { font-size: 1.15rem; line-height: 1.3; }
 @media (max-width: 640px) {
-  [data-testid="stMainBlockContainer"] { padding: 4rem 1rem 2rem 1rem; }
-  [data-testid="stHeading"] h1 { font-size: 1.65rem; }
-  [data-testid="stHeading"] h2 { font-size: 1.25rem; }
-  .nets-safety { font-size: 0.9rem; }
+  [data-testid="stMainBlockContainer"] { padding: 3rem 1rem 2rem 1rem; }
+  [data-testid="stHeading"] h1 { font-size: 1.4rem; padding-bottom: 0.25rem; }
+  [data-testid="stHeading"] h2 { font-size: 1.15rem; padding-top: 0.5rem; }
+  .nets-safety { font-size: 0.85rem; padding: 0.5rem 0.75rem; line-height: 1.4; }
 }
 .nets-safety { background: #eef6f7; border-left: 4px solid #1f5f66; padding: 0.75rem 1rem; border-radius: 4px;
   color: #1b2a33; font-size: 0.95rem; line-height: 1.5; margin-bottom: 0.5rem; }
@@ -671,6 +812,9 @@ PAGE_CSS = """
 .nets-problem { background: #fdf1f0; border-left: 4px solid #a1322b; color: #1b2a33; padding: 0.5rem 0.75rem;
   border-radius: 4px; margin: 0.25rem 0 0.75rem 0; }
 .nets-asked { color: #4a5a63; margin: 0 0 0.5rem 0; overflow-wrap: anywhere; }
+.nets-card { border: 1px solid #d5dde1; border-radius: 0.5rem; padding: 0.75rem 1rem; margin-bottom: 0.75rem; }
+.nets-section summary { color: #1f5f66; cursor: pointer; margin-top: 0.5rem; font-weight: 500; }
+.nets-section[open] summary { margin-bottom: 0.5rem; }
 .nets-card h3.nets-crumb { font-size: 1.05rem; font-weight: 600; color: #1b2a33; margin: 0.1rem 0 0.5rem 0;
   padding: 0; line-height: 1.35; }
 .nets-strength { display: inline-block; font-size: 0.8rem; font-weight: 600; letter-spacing: 0.02em;
@@ -690,8 +834,23 @@ PAGE_CSS = """
 .nets-table-wrap tr.best-sentence td { font-weight: 600; }
 .nets-neighbour { padding: 0.4rem 0 0.4rem 0.75rem; border-left: 3px solid #d5dde1; margin-bottom: 0.5rem; }
 .nets-neighbour.nets-current { border-left-color: #1f5f66; }
-.nets-source { margin: 0.5rem 0 0 0; }
+.nets-source { margin: 0 0 0.5rem 0; color: #4a5a63; font-size: 0.9rem; line-height: 1.4; }
+.nets-source cite { font-style: normal; font-weight: 600; }
 .nets-source a { color: #1f5f66; }
+.nets-here { color: #4a5a63; font-style: italic; margin: 0.25rem 0 0.5rem 0.75rem; }
+.nets-next { background: #eef6f7; border-left: 4px solid #1f5f66; padding: 0.75rem 1rem; border-radius: 4px;
+  color: #1b2a33; line-height: 1.5; margin: 0.5rem 0; }
+.nets-next a { color: #1f5f66; }
+@media print {
+  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stForm"],
+  [data-testid="stBottom"], .st-key-nets-feedback, .st-key-nets-options, .nets-section {
+    display: none !important; }
+  [data-testid="stMainBlockContainer"] { padding: 0 !important; max-width: 100% !important; }
+  details::details-content { content-visibility: visible; display: block; }
+  details > summary { font-weight: 600; }
+  .nets-card { break-inside: avoid; }
+  .nets-passage mark { background: none; font-weight: 600; }
+}
 .nets-small, [data-testid="InputInstructions"] { color: #4a5a63; font-size: 0.85rem; margin: 0.25rem 0; }
 .nets-facts { padding-left: 1rem; margin: 0; }
 .nets-gap { margin: 0.5rem 0 0.25rem 0; overflow-wrap: anywhere; }

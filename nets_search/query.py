@@ -23,6 +23,7 @@ from .text import normalise_unicode, stem, words
 GLOSSARY_FILE = "glossary.yaml"
 TYPO_CUTOFF = 80  # rapidfuzz ratio (0-100) a correction must reach
 MIN_TYPO_LENGTH = 4
+EVERYDAY_WORDS = 1000  # this many of the most frequent English words never carry a question's topic on their own
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,16 @@ def english_words() -> frozenset[str]:
     return frozenset(SpellChecker(distance=1).word_frequency.dictionary)
 
 
+@lru_cache(maxsize=1)
+def everyday_words() -> frozenset[str]:
+    """The most frequent words of that list ("mean", "help", "told", "husband"): a question's wording, not its
+    topic, so a missing one is not weighed as a key word our pages lack."""
+    from spellchecker import SpellChecker
+
+    counts = SpellChecker(distance=1).word_frequency.dictionary
+    return frozenset(sorted(counts, key=lambda w: (-counts[w], w))[:EVERYDAY_WORDS])
+
+
 class QueryNormaliser:
     """Holds the corpus's own words (to repair typos against) and the glossary."""
 
@@ -98,6 +109,7 @@ class QueryNormaliser:
         self._known = known_words
         self.glossary = glossary
         self._corpus_words: Counter = Counter()
+        self._everyday: frozenset[str] = frozenset()
         self._choices: list[str] = []
         self._ready = threading.Event()
         # Counting a large corpus's words takes a second or two: do it beside the first page render, not before.
@@ -109,6 +121,7 @@ class QueryNormaliser:
             self._corpus_words = Counter({w: n for w, n in counts.items() if w.isalpha()})
             self._choices = [w for w, _ in self._corpus_words.most_common() if len(w) >= MIN_TYPO_LENGTH]
             self._known = self._known | english_words()
+            self._everyday = everyday_words()
         finally:
             self._ready.set()
 
@@ -121,6 +134,10 @@ class QueryNormaliser:
             text = re.sub(rf"\b{re.escape(wrong)}\b", right, text, flags=re.IGNORECASE)
         expansions = tuple(dict.fromkeys(self.glossary.expansions(text)))
         return NormalisedQuery(text, corrections, expansions)
+
+    def is_everyday(self, word: str) -> bool:
+        self._ready.wait()
+        return word in self._everyday
 
     def _corrections(self, question: str) -> tuple[tuple[str, str], ...]:
         self._ready.wait()

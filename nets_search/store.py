@@ -27,11 +27,11 @@ from typing import Iterator
 import numpy as np
 
 from .errors import BuildLockedError, IndexCorruptError, IndexMismatchError, IndexMissingError, IndexWriteError
-from .types import Manifest, Page, Passage
+from .types import Manifest, Page, PageInfo, Passage
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3  # 2: passages carry their analysed BM25 terms; 3: sentence vectors and spans
+FORMAT_VERSION = 4  # 2: passages carry their analysed BM25 terms; 3: sentence vectors and spans; 4: page publisher
 KEEP_VERSIONS = 2
 REBUILD_HINT = "run: nets-search build"
 
@@ -204,7 +204,7 @@ def _fsync_dir(path: Path) -> None:
 
 _SCHEMA = """
 CREATE TABLE pages (
-    doc_id TEXT PRIMARY KEY, path TEXT, title TEXT, source TEXT, reviewed TEXT, content_hash TEXT
+    doc_id TEXT PRIMARY KEY, path TEXT, title TEXT, source TEXT, reviewed TEXT, content_hash TEXT, publisher TEXT
 );
 CREATE TABLE passages (
     row INTEGER PRIMARY KEY, passage_id TEXT UNIQUE NOT NULL, doc_id TEXT NOT NULL, title TEXT,
@@ -229,8 +229,8 @@ def write_passage_store(
     with sqlite3.connect(path) as db:
         db.executescript(_SCHEMA)
         db.executemany(
-            "INSERT INTO pages VALUES (?, ?, ?, ?, ?, ?)",
-            [(p.doc_id, p.path, p.title, p.source, p.reviewed, p.content_hash) for p in pages],
+            "INSERT INTO pages VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(p.doc_id, p.path, p.title, p.source, p.reviewed, p.content_hash, p.publisher) for p in pages],
         )
         db.executemany(
             "INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -254,6 +254,13 @@ def _rows(path: Path, sql: str) -> list[tuple]:
 
 
 _PASSAGE_COLUMNS = "passage_id, doc_id, title, section, text, position, section_index, source"
+
+
+def read_pages(path: Path) -> dict[str, PageInfo]:
+    """Each page's title, source link, publisher and review date, by page id."""
+    rows = _rows(path, "SELECT doc_id, title, source, publisher, reviewed FROM pages")
+    return {doc_id: PageInfo(title or "", source or "", publisher or "", reviewed or "")
+            for doc_id, title, source, publisher, reviewed in rows}
 
 
 def read_passages(path: Path) -> list[Passage]:

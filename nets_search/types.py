@@ -17,6 +17,17 @@ class Page:
     source: str = ""
     reviewed: str = ""
     path: str = ""
+    publisher: str = ""
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """What a reader is told about a passage's page: where it comes from and how current it is."""
+
+    title: str
+    source: str = ""
+    publisher: str = ""
+    reviewed: str = ""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import pytest
 pytestmark = pytest.mark.slow  # about a minute: a fresh page process, a CLI process, 200 questions x 2
 
 REPO = Path(__file__).resolve().parents[1]
-SECTIONS = ("build", "latency", "rebuild", "cold", "ann")  # "backends" loads three encoders: left to real runs
+SECTIONS = ("build", "latency", "throughput", "rebuild", "cold", "ann")  # "backends" loads three encoders: left to real runs
 
 
 def test_quick_benchmark_writes_expected_json(tmp_path: Path) -> None:
@@ -36,10 +36,14 @@ def test_quick_benchmark_writes_expected_json(tmp_path: Path) -> None:
         assert "error" not in results[section], results[section]
 
     latency = results["latency"]
-    assert latency["question_source"] == "generated from the seed corpus"
-    assert latency["seed"]["questions"] >= 200
-    assert {"p50_ms", "p95_ms"} <= set(latency["seed"]["project"]) <= set(latency["seed"]["baseline"])
-    assert "p50_speedup" in latency["seed"] and "skipped" in latency["medquad"]
+    assert latency["question_source"]["seed"].startswith("lay NETs questions")
+    assert latency["seed"]["questions"] >= 100
+    for system in ("baseline", "peer"):
+        assert {"p50_ms", "p95_ms"} <= set(latency["seed"]["project"]) <= set(latency["seed"][system])
+    assert {"p50_speedup", "p50_vs_peer"} <= set(latency["seed"]) and "skipped" in latency["medquad"]
+    throughput = results["throughput"]["seed"]
+    assert all(throughput[f"{s}_{c}_clients_per_s"] > 0 for s in ("project", "peer") for c in (1, 2))
+    assert "medquad" not in results["throughput"]
 
     for corpus in ("seed", "large"):
         build = results["build"][corpus]
@@ -65,4 +69,4 @@ def test_quick_benchmark_writes_expected_json(tmp_path: Path) -> None:
     assert {"build_s", "p50_ms"} <= set(ann["synthetic"]["runs"][0]["hnsw"])
 
     assert all({"target", "measured", "met"} <= set(t) for t in results["targets"])
-    assert "Targets" in done.stdout  # the table was printed
+    assert "Targets" in done.stdout and "strong peer" in done.stdout  # the tables were printed

@@ -113,11 +113,20 @@ def test_build_warns_when_a_golden_question_stops_being_answered(capsys, tmp_pat
     )
     index = tmp_path / "index"
     code, out, _ = run(capsys, "build", "--corpus", corpus, "--index", index, "--quiet")
-    assert code == 0 and "golden question" not in out
+    assert code == 0 and "now answered by" not in out
     (corpus / "diet.md").write_text(page("Diet", ("Foods", "Eat regular small meals and drink water. " * 3)))
     code, out, _ = run(capsys, "build", "--corpus", corpus, "--index", index, "--quiet")
     assert code == 0
-    assert "warning: golden question g1 ('which foods contain tryptophan') used to be answered first" in out
+    assert ("warning: the question 'which foods contain tryptophan' is still answered by 'Diet › Foods', but that "
+            "passage no longer holds the expected answer") in out
+    (corpus / "diet.md").unlink()
+    (corpus / "sleep.md").write_text(page("Sleep", ("Rest", "Short naps help with tiredness. " * 3)))
+    (corpus / "food.md").write_text(page("Food", ("Tryptophan", "Foods rich in tryptophan such as cheese. " * 3)))
+    run(capsys, "build", "--corpus", corpus, "--index", index, "--quiet")  # answered first again
+    (corpus / "food.md").unlink()
+    code, out, _ = run(capsys, "build", "--corpus", corpus, "--index", index, "--quiet")
+    assert ("warning: the question 'which foods contain tryptophan' is now answered by 'Sleep › Rest' instead of "
+            "'Food › Tryptophan'") in out
 
 
 def test_an_unknown_backend_is_refused_by_the_parser(capsys):

@@ -126,10 +126,12 @@ def test_txt_pages_are_indexed_with_a_title_from_the_file_name(make_corpus):
     assert (pg.title, pg.kind, pg.doc_id) == ("Living with nets", "text", "living-with-nets")
 
 
-def test_front_matter_gives_title_source_and_review_date(make_corpus):
-    folder = make_corpus({"sub/p.md": "---\ntitle: My page\nsource: https://a.org/p\nreviewed: 2024-05-01\n---\nBody."})
+def test_front_matter_gives_title_source_publisher_and_review_date(make_corpus):
+    folder = make_corpus({"sub/p.md": "---\ntitle: My page\nsource: https://a.org/p\npublisher: A Charity\n"
+                                      "reviewed: 2024-05-01\n---\nBody."})
     (pg,) = _pages(folder)
-    assert (pg.doc_id, pg.title, pg.source, pg.reviewed) == ("sub/p", "My page", "https://a.org/p", "2024-05-01")
+    assert (pg.doc_id, pg.title, pg.source, pg.publisher, pg.reviewed) == (
+        "sub/p", "My page", "https://a.org/p", "A Charity", "2024-05-01")
 
 
 def test_jsonl_corpus_uses_ids_and_titles(tmp_path):
@@ -168,6 +170,31 @@ def test_skip_bad_files_keeps_the_good_pages_and_warns(tmp_path):
     report = load_corpus(folder, skip_bad_files=True)
     assert [p.doc_id for p in report.pages] == ["good"]
     assert any("bad.md" in w for w in report.warnings)
+
+
+def test_every_bad_file_is_named_in_one_pass(tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "good.md").write_text("Good text.")
+    (folder / "bad.md").write_bytes(b"\xff\xfe bad")
+    (folder / "worse.md").write_bytes(b"---\ntitle: [unclosed\n---\nBody")
+    with pytest.raises(CorpusError) as caught:
+        load_corpus(folder)
+    message = str(caught.value)
+    assert message.startswith("2 files cannot be read: ") and "\n" not in message
+    assert "bad.md: not valid UTF-8" in message and "worse.md: malformed front matter" in message
+    assert load_corpus(folder, skip_bad_files=True).bad_files == ("bad.md", "worse.md")
+
+
+def test_files_that_are_not_pages_are_named_not_silently_dropped(tmp_path):
+    folder = tmp_path / "corpus"
+    (folder / "leaflets").mkdir(parents=True)
+    (folder / "good.md").write_text("Good text.")
+    (folder / "leaflets" / "diet.pdf").write_bytes(b"%PDF-1.7")
+    for settings in ("glossary.yaml", "page.yaml", "golden-questions.jsonl"):
+        (folder / settings).write_text("")
+    warnings = load_corpus(folder).warnings
+    assert warnings == ("ignored leaflets/diet.pdf: not a page (pages are .md, .markdown, .txt files)",)
 
 
 def test_missing_corpus_is_reported(tmp_path):

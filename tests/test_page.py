@@ -93,7 +93,7 @@ def shown(at: AppTest, container=None) -> str:
     return "\n".join(parts)
 
 
-def cards(at: AppTest) -> list[str]:
+def cards(at) -> list[str]:
     return [m.value for m in at.markdown if m.value.startswith('<div class="nets-card">')]
 
 
@@ -107,8 +107,12 @@ def test_a_question_returns_the_tryptophan_passage_first_with_matched_words_mark
     assert len(found) == page.DEFAULT_RESULT_COUNT
     assert "tryptophan" in found[0]
     assert "<mark>foods</mark>" in found[0] and "<mark>Avoiding</mark>" in found[0]
-    assert "Passages that may answer your question" in [h.value for h in at.header]
+    assert "Best answer from our information" in [h.value for h in at.header]
     assert "Strong match" in found[0]
+    # Readers first: one answer in full, with where it comes from; the others folded away.
+    assert "From <cite>NETs&#58; key facts</cite> · Ipsen Ltd · reviewed September 2018" in found[0]
+    folded = [e for e in at.expander if e.label == f"More passages ({page.DEFAULT_RESULT_COUNT - 1})"]
+    assert len(folded) == 1 and len(cards(folded[0])) == page.DEFAULT_RESULT_COUNT - 1
 
 
 def test_the_question_in_the_url_is_searched_on_load_and_fills_the_box():
@@ -170,18 +174,26 @@ def test_a_very_long_question_is_searched_on_a_prefix_with_a_note():
 def test_no_good_match_says_so_plainly_and_offers_the_nearest_passages_under_a_weaker_heading():
     def script():
         from nets_search import page
-        from nets_search.types import Passage, Result, SearchResponse
+        from nets_search.types import PageInfo, Passage, Result, SearchResponse
+
+        class Pages:
+            def neighbours(self, passage_id):
+                return []
+
+            def page_info(self, doc_id):
+                return PageInfo("NETs: key facts", "javascript:alert(1)")
 
         passage = Passage("p1", "d1", "NETs: key facts", "Diet", "Avoid tryptophan.", 0, 0, "javascript:alert(1)")
         result = Result(rank=1, score=0.01, passage=passage, dense_rank=1, lexical_rank=1)
         response = SearchResponse("how do I renew my passport?", (result,), no_good_match=True)
-        page.render_results(response, lambda passage_id: [])
+        page.render_results(response, Pages())
 
     at = AppTest.from_function(script, default_timeout=30).run()
     assert not at.exception
     assert "Our NETs information does not seem to cover this" in [h.value for h in at.header]
-    assert "Nearest passages (weak matches)" in [h.value for h in at.subheader]
+    folded = [e for e in at.expander if e.label == "Nearest passages (weak matches)"]
     assert "care team" in shown(at)
+    assert len(folded) == 1 and len(cards(folded[0])) == 1  # weak matches are folded away, not shown as answers
     card = cards(at)[0]
     assert "Weak match" in card and "Strong match" not in card
     assert "javascript" not in card  # a source that is not an http(s) link is not linked
@@ -331,12 +343,15 @@ def test_rebuild_in_editor_mode_swaps_the_new_index_in_without_a_restart(monkeyp
     button(at, "Rebuild index", at.sidebar).click()
     at.run()
     assert not at.exception
-    assert store.current_version(index) != old_version
-    # The panel rebuilds before the search runs, so this same run already searched the new version.
+    new_version = store.current_version(index)
+    assert new_version != old_version
+    # The rebuild reruns the page: the panel shows the new state at once, the search already uses the new version.
+    panel = shown(at, at.sidebar)
+    assert new_version in panel and old_version not in panel
+    assert "up to date" in panel and "corpus has changed" not in panel
+    assert "Done&#58; the new index is in use." in panel and "added: travel" in panel
     assert "<mark>insurance</mark> company" in cards(at)[0]
     assert "Travelling with NETs" in cards(at)[0]
-    at.run()
-    assert "up to date" in shown(at, at.sidebar)
 
 
 @pytest.mark.parametrize(
@@ -397,3 +412,82 @@ def test_a_table_passage_is_drawn_as_a_table_with_escaped_cells():
     at = ask(new_app().run(), FOODS)
     card = cards(at)[0]
     assert "<table>" in card and card.count("<th>") == 3  # the seed page's symptoms table, 3 columns
+
+
+def test_the_rest_of_the_section_leaves_out_the_passage_already_shown():
+    section = [Passage(f"p{n}", "d", "T", "S", f"Passage number {n}.", n, 0) for n in range(3)]
+    html = page.section_html(section, "p1", frozenset())
+    assert "Passage number 0." in html and "Passage number 2." in html
+    assert "Passage number 1." not in html and "the passage shown above" in html
+    result = Result(rank=1, score=1.0, passage=section[1], dense_rank=1, lexical_rank=1)
+    card = page.card_html(result, frozenset(), False, None, section)
+    assert card.count("Passage number 1.") == 1 and "<details" in card
+
+
+@pytest.mark.parametrize(("written", "shown_as"), [("2018-09", "September 2018"), ("2024-01-15", "January 2024"),
+                                                   ("spring 2020", "spring 2020")])
+def test_the_review_date_is_written_in_words(written, shown_as):
+    assert page.reviewed_words(written) == shown_as
+
+
+@pytest.mark.parametrize(("settings", "expected"), [
+    (None, "call NHS 111"),
+    ("next_step: 'Call the NETs nurse helpline on 0800 000 000 (weekdays 9 to 5).'\n"
+     "next_step_link: https://example.org/help\n", "0800 000 000"),
+    ("next_step: [unclosed\n", "call NHS 111"),  # a broken settings file never breaks the page
+])
+def test_after_no_the_page_offers_the_next_step_an_editor_set(monkeypatch, tmp_path, seed_index, settings, expected):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(seed_index[0], corpus)
+    if settings is not None:
+        (corpus / page.PAGE_SETTINGS_FILE).write_text(settings)
+    monkeypatch.setenv("NETS_SEARCH_CORPUS", str(corpus))
+    at = new_app().run()
+    ask(at, FOODS)
+    assert "Sorry this did not answer" not in shown(at)
+    button(at, "No").click()
+    at.run()
+    assert not at.exception
+    text = shown(at)
+    assert "Sorry this did not answer your question" in text and expected in text
+    assert ("example.org/help" in text) == ("example.org" in (settings or ""))
+
+
+def test_back_and_forward_keep_the_question_box_in_step_with_the_results():
+    at = new_app().run()
+    ask(at, FOODS)
+    ask(at, "what is carcinoid syndrome?")
+    at.query_params["q"] = FOODS  # what the browser's Back button does: the URL changes, the page reruns
+    at.run()
+    assert at.text_input(key=page.QUESTION).value == FOODS
+    assert "tryptophan" in cards(at)[0]
+
+
+def test_a_file_that_cannot_be_read_counts_as_a_change_in_the_panel(monkeypatch, tmp_path, seed_index):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(seed_index[0], corpus)
+    (corpus / "broken.md").write_bytes(b"\xff\xfe not utf-8 \x00")
+    monkeypatch.setenv("NETS_SEARCH_CORPUS", str(corpus))
+    at = editor_app(monkeypatch).run()
+    panel = shown(at, at.sidebar)
+    assert "corpus has changed" in panel and "broken.md &#40;cannot be read&#41;" in panel
+
+
+def test_a_golden_question_is_finished_in_the_panel_by_picking_the_passage(monkeypatch, tmp_path):
+    golden = tmp_path / "golden-questions.jsonl"
+    golden.write_text('{"id": "g0", "question": "is it cancer", "expect": [["malignant"]]}\n'
+                      '{"id": "f1", "question": "which foods make flushing worse", "expect": [], "todo": "fill in"}\n'
+                      '{"id": "f2", "question": "can I renew my passport", "expect": [], "todo": "fill in"}\n')
+    at = editor_app(monkeypatch).run()
+    assert "Golden questions to finish" in shown(at, at.sidebar)
+    button(at, "This answers it (1)", at.sidebar).click()
+    at.run()
+    button(at, "Our pages do not cover it", at.sidebar).click()
+    at.run()
+    assert not at.exception
+    records = [json.loads(line) for line in golden.read_text().splitlines()]
+    assert records[0] == {"id": "g0", "question": "is it cancer", "expect": [["malignant"]]}
+    phrase = records[1]["expect"][0][0]
+    assert "todo" not in records[1] and "tryptophan" in phrase.lower()
+    assert records[2] == {"id": "f2", "question": "can I renew my passport", "out_of_scope": True}
+    assert "Golden questions to finish" not in shown(at, at.sidebar)
