@@ -58,6 +58,8 @@ SAFETY_NOTE = (
     "your care team. In an emergency, call 999."
 )
 
+SAFETY_SHORT = "Not medical advice: for your own health, ask your care team. In an emergency, call 999."
+
 
 # --------------------------------------------------------------------------- settings
 
@@ -138,7 +140,14 @@ def next_step_html(settings: PageSettings) -> str:
 
 MAX_TOKEN_TRIES = 5  # wrong tries (in this page process) before a pause
 TOKEN_PAUSE_SECONDS = 60
-MIN_REBUILD_INTERVAL = 60.0  # seconds between two rebuilds started from the page
+MIN_REBUILD_INTERVAL = 60.0  # seconds between two rebuilds started from the page (NETS_SEARCH_REBUILD_INTERVAL)
+
+
+def rebuild_interval() -> float:
+    try:
+        return max(0.0, float(os.environ.get("NETS_SEARCH_REBUILD_INTERVAL", MIN_REBUILD_INTERVAL)))
+    except ValueError:
+        return MIN_REBUILD_INTERVAL
 
 
 @dataclass
@@ -468,12 +477,16 @@ def main(argv: Sequence[str] = ()) -> None:
     elif asked.editor:
         render_editor_gate(asked)
     st.title("Search our NETs information", anchor=False)
-    st.markdown(note_html(SAFETY_NOTE, "nets-safety"), unsafe_allow_html=True)
+    searching = bool((st.query_params.get("q") or "").strip())
+    # With results to show, one line of the safety note stays on top (the answer must fit a phone's first screen)
+    # and the whole note follows the results; before a search, the whole note is on top.
+    st.markdown(note_html(SAFETY_SHORT if searching else SAFETY_NOTE, "nets-safety"), unsafe_allow_html=True)
     question = render_question_box()
     if not question:
         render_examples()
         return
     render_search(config, question)
+    st.markdown(note_html(SAFETY_NOTE, "nets-safety"), unsafe_allow_html=True)
 
 
 def render_question_box() -> str:
@@ -682,7 +695,7 @@ def render_rebuild(config: PageConfig) -> None:
     if not clicked or not editor_unlocked(config):
         return
     guard = _guard()
-    wait = guard.last_rebuild + MIN_REBUILD_INTERVAL - time.monotonic()
+    wait = guard.last_rebuild + rebuild_interval() - time.monotonic()
     if wait > 0 or not guard.rebuild_lock.acquire(blocking=False):
         text = f"A rebuild ran moments ago: try again in {max(wait, 1):.0f} s." if wait > 0 else "A rebuild is running."
         st.markdown(note_html(text, "nets-problem", "status"), unsafe_allow_html=True)
@@ -812,6 +825,11 @@ PAGE_CSS = """
 .nets-problem { background: #fdf1f0; border-left: 4px solid #a1322b; color: #1b2a33; padding: 0.5rem 0.75rem;
   border-radius: 4px; margin: 0.25rem 0 0.75rem 0; }
 .nets-asked { color: #4a5a63; margin: 0 0 0.5rem 0; overflow-wrap: anywhere; }
+@media (max-width: 640px) {
+  [data-testid="stForm"] { margin-bottom: -0.5rem; }
+  .nets-card { padding: 0.5rem 0.75rem; }
+  .nets-card h3.nets-crumb { font-size: 1rem; margin-bottom: 0.25rem; }
+}
 .nets-card { border: 1px solid #d5dde1; border-radius: 0.5rem; padding: 0.75rem 1rem; margin-bottom: 0.75rem; }
 .nets-section summary { color: #1f5f66; cursor: pointer; margin-top: 0.5rem; font-weight: 500; }
 .nets-section[open] summary { margin-bottom: 0.5rem; }

@@ -61,6 +61,12 @@ def wait_until_healthy(url: str, process: subprocess.Popen) -> None:
     raise RuntimeError(f"streamlit did not answer on {url} within {STARTUP_LIMIT_SECONDS} s")
 
 
+class Served(str):
+    """The page's address, and the folder its corpus and index live in (`root`)."""
+
+    root: Path
+
+
 def serve(root: Path, extra_env: dict[str, str]):
     """The page served by a real `streamlit run app.py` on a free localhost port, over a temporary index."""
     from nets_search.build import BuildSettings, build_index
@@ -84,7 +90,8 @@ def serve(root: Path, extra_env: dict[str, str]):
                "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
     log = (root / "streamlit.log").open("w")
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    url = Served(f"http://127.0.0.1:{port}")
+    url.root = root
     try:
         wait_until_healthy(url, process)
         yield url
@@ -108,8 +115,8 @@ EDITOR_TOKEN = "a long editor secret"
 @pytest.fixture(scope="module")
 def editor_server(tmp_path_factory) -> str:
     """The page started in editor mode, with an editor token set on the server."""
-    yield from serve(tmp_path_factory.mktemp("editor"), {"NETS_SEARCH_EDITOR": "1",
-                                                          "NETS_SEARCH_EDITOR_TOKEN": EDITOR_TOKEN})
+    yield from serve(tmp_path_factory.mktemp("editor"), {"NETS_SEARCH_EDITOR": "1", "NETS_SEARCH_EDITOR_TOKEN": EDITOR_TOKEN,
+                                                          "NETS_SEARCH_REBUILD_INTERVAL": "0"})
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +161,7 @@ def test_typing_a_question_shows_the_answering_passage_and_puts_it_in_the_url(br
         first_card = page.locator(".nets-card").first
         expect(first_card).to_contain_text("tryptophan", timeout=WAIT_MS)
         expect(first_card.locator("mark").first).to_be_visible()
-        expect(page.get_by_role("heading", name="Passages that may answer your question")).to_be_visible()
+        expect(page.get_by_role("heading", name="Best answer from our information")).to_be_visible()
         assert parse_qs(urlparse(page.url).query).get("q") == [FOODS]
         expect(page.get_by_text("call 999", exact=False)).to_be_visible()
         screenshot(page, "screenshot-desktop.png")
@@ -188,6 +195,7 @@ def test_a_script_in_the_question_is_shown_as_text_and_never_runs(browser, serve
         asked = page.locator(".nets-asked")
         expect(asked).to_contain_text('<script>alert("x")</script>', timeout=WAIT_MS)
         expect(asked).to_contain_text("[x](javascript:alert(1)) **flushing**")
+        page.get_by_text("Nearest passages (weak matches)").click()  # folded: this question is not covered
         expect(page.locator(".nets-card").first).to_be_visible()
         page.wait_for_timeout(500)
         assert dialogs == []
@@ -264,5 +272,80 @@ def test_a_table_passage_is_a_real_table_that_scrolls_inside_its_card_on_a_phone
         table.scroll_into_view_if_needed()
         DOCS.mkdir(exist_ok=True)
         page.screenshot(path=str(DOCS / "screenshot-table-360.png"))
+    finally:
+        context.close()
+
+
+PHONE = {"width": 375, "height": 667}  # a small phone's first screen
+
+
+def test_on_a_phone_the_first_answer_and_its_source_are_on_the_first_screen(browser, server):
+    context = browser.new_context(viewport=PHONE, is_mobile=True, device_scale_factor=2)
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    try:
+        page.goto(f"{server}/?q=what+foods+should+I+avoid%3F")
+        card = page.locator(".nets-card").first
+        expect(card).to_contain_text("tryptophan", timeout=WAIT_MS)
+        expect(page.get_by_test_id("stStatusWidgetRunningIcon")).to_have_count(0, timeout=WAIT_MS)
+        source, text = card.locator(".nets-source").bounding_box(), card.locator(".nets-passage").bounding_box()
+        assert source["y"] + source["height"] <= PHONE["height"], f"the source line ends at {source}"
+        assert text["y"] + 40 <= PHONE["height"], f"the answer's text starts at {text['y']:.0f} px"
+        expect(card.locator(".nets-source")).to_contain_text("Ipsen Ltd")
+        expect(page.get_by_text("More passages (4)")).to_be_visible()
+        expect(page.locator(".nets-card").nth(1)).not_to_be_visible()  # folded until the reader asks for more
+    finally:
+        context.close()
+
+
+def test_back_and_forward_keep_the_box_and_the_results_in_step(browser, server):
+    context = browser.new_context(viewport=PHONE, is_mobile=True)
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    try:
+        page.goto(server)
+        search(page, FOODS)
+        expect(page.locator(".nets-card").first).to_contain_text("tryptophan", timeout=WAIT_MS)
+        search(page, "what is carcinoid syndrome")
+        expect(page.locator(".nets-asked").first).to_contain_text("carcinoid syndrome", timeout=WAIT_MS)
+        page.go_back()
+        expect(page.get_by_role("textbox", name="Your question")).to_have_value(FOODS, timeout=WAIT_MS)
+        expect(page.locator(".nets-asked").first).to_contain_text(FOODS, timeout=WAIT_MS)
+        page.go_forward()
+        expect(page.get_by_role("textbox", name="Your question")).to_have_value("what is carcinoid syndrome",
+                                                                                timeout=WAIT_MS)
+    finally:
+        context.close()
+
+
+def test_the_editor_panel_names_every_bad_file_and_shows_the_new_version_after_rebuild(browser, editor_server):
+    corpus = editor_server.root / "corpus"
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    try:
+        page.goto(editor_server)
+        page.get_by_label("Editor token").fill(EDITOR_TOKEN)
+        page.get_by_role("button", name="Unlock the editor panel").click()
+        sidebar = page.get_by_test_id("stSidebar")
+        expect(sidebar.get_by_text("up to date")).to_be_visible()
+        (corpus / "one.md").write_bytes(b"\xff\xfe not text")
+        (corpus / "two.md").write_text("---\ntitle: [unclosed\n---\nBody")
+        page.get_by_role("button", name="Rebuild index").click()
+        expect(sidebar.get_by_text("2 files cannot be read", exact=False)).to_be_visible(timeout=WAIT_MS)
+        expect(sidebar.get_by_text("one.md: not valid UTF-8", exact=False)).to_be_visible()
+        expect(sidebar.get_by_text("two.md: malformed front matter", exact=False)).to_be_visible()
+
+        (corpus / "one.md").unlink()
+        (corpus / "two.md").unlink()
+        (corpus / "travel.md").write_text("# Travelling with NETs\n\nTell your travel insurer about your NETs.\n")
+        page.get_by_role("button", name="Rebuild index").click()
+        expect(sidebar.get_by_text("Done: the new index is in use.")).to_be_visible(timeout=WAIT_MS)
+        from nets_search import store
+
+        version = store.current_version(editor_server.root / "index")
+        expect(sidebar.locator(".nets-facts")).to_contain_text(version)
+        expect(sidebar.locator(".nets-facts")).to_contain_text("Pages: 2")
+        expect(sidebar.get_by_text("corpus has changed", exact=False)).to_have_count(0)
     finally:
         context.close()
