@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
 
 from .errors import NetsSearchError, QueryError
-from .types import BuildReport, SearchResponse
+from .types import SearchResponse
 
 DEFAULT_CORPUS = Path("corpus")
 DEFAULT_INDEX = Path("index")
@@ -75,18 +74,14 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from .build import BuildSettings, build_index
+    from .build import BuildSettings
     from .encode import DEFAULT_BACKEND
+    from .rebuild import rebuild_and_check
 
     settings = BuildSettings(backend=args.backend or DEFAULT_BACKEND, skip_bad_files=args.skip_bad_files)
     with _progress_bar(disabled=args.quiet) as progress:
-        report = build_index(args.corpus, args.index, settings, progress=progress, force=args.force)
-    print(format_build_report(report))
-    if not report.nothing_changed:
-        from .evaluate import check_golden_questions
-
-        for line in check_golden_questions(args.corpus, args.index):
-            print(f"  warning: {line}")
+        done = rebuild_and_check(args.corpus, args.index, settings, progress=progress, force=args.force)
+    print(done.summary())
     return 0
 
 
@@ -113,54 +108,19 @@ class _progress_bar:
             self.bar.close()
 
 
-def _is_settings_file(name: str) -> bool:
-    return name.endswith((".yaml", ".jsonl"))
-
-
-def format_build_report(report: BuildReport) -> str:
-    if report.nothing_changed:
-        lines = [f"Nothing changed: index {report.version} is up to date ({report.passages} passages, {report.seconds:.2f} s)."]
-    else:
-        pages = [n for n in (*report.added, *report.changed, *report.removed) if not _is_settings_file(n)]
-        settings = sorted({n for n in (*report.added, *report.changed, *report.removed) if _is_settings_file(n)})
-        lines = [
-            f"Built index {report.version} in {report.seconds:.1f} s.",
-            f"  pages: {sum(not _is_settings_file(n) for n in report.added)} added, "
-            f"{sum(not _is_settings_file(n) for n in report.changed)} changed, "
-            f"{sum(not _is_settings_file(n) for n in report.removed)} removed, {report.unchanged} unchanged",
-            f"  passages: {report.passages} ({report.embedded} embedded, {report.reused} reused from the cache); "
-            f"{report.sentences} sentences",
-        ]
-        if settings:
-            lines.append(f"  changed: {', '.join(settings)} (glossary or labelled questions)")
-        for label, names in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
-            names = [n for n in names if n in pages]
-            if names:
-                shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
-                lines.append(f"  {label}: {shown}")
-        if report.calibration:
-            lines.append(f"  {report.calibration}")
-        if report.over_token_limit:
-            lines.append(
-                f"  warning: {len(report.over_token_limit)} passages are longer than the model reads "
-                f"(256 word pieces); their ends are not embedded"
-            )
-    lines.extend(f"  warning: {w}" for w in report.warnings)
-    return "\n".join(lines)
-
-
 # --------------------------------------------------------------------------- search
 
 
 def run_versions(args: argparse.Namespace) -> int:
     from . import store
+    from .rebuild import is_settings_file
 
     current = store.current_version(args.index)
     manifests = store.list_versions(args.index)
     if not manifests:
         raise NetsSearchError(f"no index versions in {args.index}; {store.REBUILD_HINT}")
     for m in manifests:
-        pages = sum(1 for name in m.files if not _is_settings_file(name))
+        pages = sum(1 for name in m.files if not is_settings_file(name))
         mark = "*" if m.version == current else " "
         print(f"{mark} {m.version}  built {m.built_at}  {pages} pages  {m.passages} passages")
     print("(* = in use)")
@@ -379,6 +339,7 @@ def _eval_searcher(index: Path, encoder: _LazyEncoder):
 def _beir_searcher(dataset, index: Path, encoder: _LazyEncoder, quiet: bool):
     """Bring the BEIR index up to date (a no-op when nothing changed), then open it."""
     from .build import BuildSettings, build_index
+    from .rebuild import format_build_report
 
     print(f"Updating the index of {dataset.corpus} in {index}/ (only new or changed passages are embedded) …", flush=True)
     with _progress_bar(disabled=quiet) as progress:

@@ -3,7 +3,6 @@
 import json
 import shutil
 
-import pytest
 
 from nets_search import cli, store
 from nets_search.build import build_index

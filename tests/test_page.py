@@ -12,7 +12,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from nets_search import page, store
+from nets_search import cards, editor, page, page_setup, store
 from nets_search.build import BuildSettings, build_index
 from nets_search.types import Passage, Result
 
@@ -50,10 +50,10 @@ def page_env(monkeypatch, tmp_path, seed_index):
     monkeypatch.setenv("NETS_SEARCH_GOLDEN", str(tmp_path / "golden-questions.jsonl"))
     monkeypatch.delenv("NETS_SEARCH_EDITOR", raising=False)
     monkeypatch.delenv("NETS_SEARCH_FEEDBACK", raising=False)
-    page.clear_caches(keep_model=True)
+    page_setup.clear_caches(keep_model=True)
     st.cache_data.clear()
     yield
-    page.clear_caches(keep_model=True)
+    page_setup.clear_caches(keep_model=True)
     st.cache_data.clear()
 
 
@@ -69,7 +69,7 @@ def editor_app(monkeypatch) -> AppTest:
     monkeypatch.setenv("NETS_SEARCH_EDITOR", "1")
     monkeypatch.setenv("NETS_SEARCH_EDITOR_TOKEN", TOKEN)
     at = new_app()
-    at.session_state["editor_proof"] = page.editor_proof(TOKEN)
+    at.session_state["editor_proof"] = editor.editor_proof(TOKEN)
     return at
 
 
@@ -93,7 +93,7 @@ def shown(at: AppTest, container=None) -> str:
     return "\n".join(parts)
 
 
-def cards(at) -> list[str]:
+def result_cards(at) -> list[str]:
     return [m.value for m in at.markdown if m.value.startswith('<div class="nets-card">')]
 
 
@@ -103,7 +103,7 @@ def test_a_question_returns_the_tryptophan_passage_first_with_matched_words_mark
     ask(at, FOODS)
     assert not at.exception
     assert at.query_params["q"] == FOODS
-    found = cards(at)
+    found = result_cards(at)
     assert len(found) == page.DEFAULT_RESULT_COUNT
     assert "tryptophan" in found[0]
     assert "<mark>foods</mark>" in found[0] and "<mark>Avoiding</mark>" in found[0]
@@ -112,7 +112,7 @@ def test_a_question_returns_the_tryptophan_passage_first_with_matched_words_mark
     # Readers first: one answer in full, with where it comes from; the others folded away.
     assert "From <cite>NETs&#58; key facts</cite> · Ipsen Ltd · reviewed September 2018" in found[0]
     folded = [e for e in at.expander if e.label == f"More passages ({page.DEFAULT_RESULT_COUNT - 1})"]
-    assert len(folded) == 1 and len(cards(folded[0])) == page.DEFAULT_RESULT_COUNT - 1
+    assert len(folded) == 1 and len(result_cards(folded[0])) == page.DEFAULT_RESULT_COUNT - 1
 
 
 def test_the_question_in_the_url_is_searched_on_load_and_fills_the_box():
@@ -120,7 +120,7 @@ def test_the_question_in_the_url_is_searched_on_load_and_fills_the_box():
     at.query_params["q"] = FOODS
     at.run()
     assert at.text_input(key=page.QUESTION).value == FOODS
-    assert "tryptophan" in cards(at)[0]
+    assert "tryptophan" in result_cards(at)[0]
 
 
 def test_an_example_question_can_be_clicked():
@@ -128,7 +128,7 @@ def test_an_example_question_can_be_clicked():
     button(at, page.EXAMPLE_QUESTIONS[0]).click()
     at.run()
     assert at.query_params["q"] == page.EXAMPLE_QUESTIONS[0]
-    assert cards(at)
+    assert result_cards(at)
 
 
 def test_the_safety_note_is_always_shown():
@@ -143,7 +143,7 @@ def test_an_empty_question_gets_a_gentle_prompt_and_no_search(question):
     at = new_app().run()
     ask(at, question)
     assert "Please type a question first" in shown(at)
-    assert not cards(at)
+    assert not result_cards(at)
     assert "q" not in at.query_params
 
 
@@ -168,7 +168,7 @@ def test_a_very_long_question_is_searched_on_a_prefix_with_a_note():
     assert not at.exception
     assert "Your question was very long" in shown(at)
     assert 0 < len(at.query_params["q"]) <= 1000
-    assert cards(at)
+    assert result_cards(at)
 
 
 def test_no_good_match_says_so_plainly_and_offers_the_nearest_passages_under_a_weaker_heading():
@@ -193,8 +193,8 @@ def test_no_good_match_says_so_plainly_and_offers_the_nearest_passages_under_a_w
     assert "Our NETs information does not seem to cover this" in [h.value for h in at.header]
     folded = [e for e in at.expander if e.label == "Nearest passages (weak matches)"]
     assert "care team" in shown(at)
-    assert len(folded) == 1 and len(cards(folded[0])) == 1  # weak matches are folded away, not shown as answers
-    card = cards(at)[0]
+    assert len(folded) == 1 and len(result_cards(folded[0])) == 1  # weak matches are folded away, not shown as answers
+    card = result_cards(at)[0]
     assert "Weak match" in card and "Strong match" not in card
     assert "javascript" not in card  # a source that is not an http(s) link is not linked
 
@@ -267,7 +267,7 @@ def test_the_right_token_unlocks_the_panel_and_wrong_ones_pause(monkeypatch):
     monkeypatch.setenv("NETS_SEARCH_EDITOR", "1")
     monkeypatch.setenv("NETS_SEARCH_EDITOR_TOKEN", TOKEN)
     at = new_app().run()
-    for _ in range(page.MAX_TOKEN_TRIES):
+    for _ in range(editor.MAX_TOKEN_TRIES):
         at.text_input(key="editor_token_input").input("guess")
         button(at, "Unlock the editor panel", at.sidebar).click()
         at.run()
@@ -275,7 +275,7 @@ def test_the_right_token_unlocks_the_panel_and_wrong_ones_pause(monkeypatch):
     button(at, "Unlock the editor panel", at.sidebar).click()
     at.run()
     assert "Too many wrong tries" in shown(at, at.sidebar)  # paused: even the right token waits
-    page._guard().paused_until = 0.0
+    editor._guard().paused_until = 0.0
     at.text_input(key="editor_token_input").input(TOKEN)
     button(at, "Unlock the editor panel", at.sidebar).click()
     at.run()
@@ -284,10 +284,10 @@ def test_the_right_token_unlocks_the_panel_and_wrong_ones_pause(monkeypatch):
 
 
 def test_editor_mode_from_the_command_line_flag():
-    assert page.load_config(["--editor"], {}).editor
-    assert not page.load_config([], {}).editor
-    assert page.load_config([], {"NETS_SEARCH_EDITOR": "1"}).editor
-    assert page.load_config([], {"NETS_SEARCH_FEEDBACK": "0"}).feedback_db is None
+    assert page_setup.load_config(["--editor"], {}).editor
+    assert not page_setup.load_config([], {}).editor
+    assert page_setup.load_config([], {"NETS_SEARCH_EDITOR": "1"}).editor
+    assert page_setup.load_config([], {"NETS_SEARCH_FEEDBACK": "0"}).feedback_db is None
 
 
 def test_a_feedback_reply_is_stored_and_listed_in_the_editor_panel(monkeypatch, tmp_path):
@@ -330,14 +330,14 @@ def test_rebuild_in_editor_mode_swaps_the_new_index_in_without_a_restart(monkeyp
     at = editor_app(monkeypatch)
     at.query_params["q"] = "travel insurance abroad"
     at.run()
-    assert not any("travel insurance" in c for c in cards(at))
+    assert not any("travel insurance" in c for c in result_cards(at))
     old_version = store.current_version(index)
 
     (corpus / "travel.md").write_text(
         "# Travelling with NETs\n\n## Insurance\n\n"
         "Tell your travel insurance company about your NETs before you go abroad.\n"
     )
-    page.pending_changes_cached.clear()
+    editor.pending_changes_cached.clear()
     at.run()
     assert "corpus has changed" in shown(at, at.sidebar)
     button(at, "Rebuild index", at.sidebar).click()
@@ -350,8 +350,8 @@ def test_rebuild_in_editor_mode_swaps_the_new_index_in_without_a_restart(monkeyp
     assert new_version in panel and old_version not in panel
     assert "up to date" in panel and "corpus has changed" not in panel
     assert "Done&#58; the new index is in use." in panel and "added: travel" in panel
-    assert "<mark>insurance</mark> company" in cards(at)[0]
-    assert "Travelling with NETs" in cards(at)[0]
+    assert "<mark>insurance</mark> company" in result_cards(at)[0]
+    assert "Travelling with NETs" in result_cards(at)[0]
 
 
 @pytest.mark.parametrize(
@@ -369,7 +369,7 @@ def test_rebuild_in_editor_mode_swaps_the_new_index_in_without_a_restart(monkeyp
 def test_strength_labels_come_from_retriever_agreement(dense, lexical, no_good_match, label):
     passage = Passage("p", "d", "T", "S", "text", 0, 0)
     result = Result(rank=1, score=0.03, passage=passage, dense_rank=dense, lexical_rank=lexical)
-    assert page.strength_of(result, no_good_match).label == label
+    assert cards.strength_of(result, no_good_match).label == label
 
 
 def test_a_repaired_typo_is_shown_with_a_way_back_to_the_readers_words():
@@ -402,32 +402,32 @@ def test_a_table_passage_is_drawn_as_a_table_with_escaped_cells():
     from nets_search.highlight import highlight
 
     text = "Lead in\nA | B | C\n1 | 2 | <b>3</b>\nafter"
-    html = page.with_tables(highlight(text, frozenset({"c"}), best_sentence=(text.index("1"), text.index("\nafter"))))
+    html = cards.with_tables(highlight(text, frozenset({"c"}), best_sentence=(text.index("1"), text.index("\nafter"))))
     assert html.count("<table>") == 1 and html.count("<th>") == 3 and html.count("<td>") == 3
     assert '<tr class="best-sentence"><td>1</td>' in html and "<th><mark>C</mark></th>" in html
     assert "<td>&lt;b&gt;3&lt;/b&gt;</td>" in html  # cell text stays escaped
     assert html.startswith("Lead in<br>") and html.endswith("</table></div>after")  # no blank line after a table
     lone = highlight("one line with a | pipe", frozenset())
-    assert page.with_tables(lone) == lone  # a lone line is no table
+    assert cards.with_tables(lone) == lone  # a lone line is no table
     at = ask(new_app().run(), FOODS)
-    card = cards(at)[0]
+    card = result_cards(at)[0]
     assert "<table>" in card and card.count("<th>") == 3  # the seed page's symptoms table, 3 columns
 
 
 def test_the_rest_of_the_section_leaves_out_the_passage_already_shown():
     section = [Passage(f"p{n}", "d", "T", "S", f"Passage number {n}.", n, 0) for n in range(3)]
-    html = page.section_html(section, "p1", frozenset())
+    html = cards.section_html(section, "p1", frozenset())
     assert "Passage number 0." in html and "Passage number 2." in html
     assert "Passage number 1." not in html and "the passage shown above" in html
     result = Result(rank=1, score=1.0, passage=section[1], dense_rank=1, lexical_rank=1)
-    card = page.card_html(result, frozenset(), False, None, section)
+    card = cards.card_html(result, frozenset(), False, None, section)
     assert card.count("Passage number 1.") == 1 and "<details" in card
 
 
 @pytest.mark.parametrize(("written", "shown_as"), [("2018-09", "September 2018"), ("2024-01-15", "January 2024"),
                                                    ("spring 2020", "spring 2020")])
 def test_the_review_date_is_written_in_words(written, shown_as):
-    assert page.reviewed_words(written) == shown_as
+    assert cards.reviewed_words(written) == shown_as
 
 
 @pytest.mark.parametrize(("settings", "expected"), [
@@ -440,7 +440,7 @@ def test_after_no_the_page_offers_the_next_step_an_editor_set(monkeypatch, tmp_p
     corpus = tmp_path / "corpus"
     shutil.copytree(seed_index[0], corpus)
     if settings is not None:
-        (corpus / page.PAGE_SETTINGS_FILE).write_text(settings)
+        (corpus / page_setup.PAGE_SETTINGS_FILE).write_text(settings)
     monkeypatch.setenv("NETS_SEARCH_CORPUS", str(corpus))
     at = new_app().run()
     ask(at, FOODS)
@@ -460,7 +460,7 @@ def test_back_and_forward_keep_the_question_box_in_step_with_the_results():
     at.query_params["q"] = FOODS  # what the browser's Back button does: the URL changes, the page reruns
     at.run()
     assert at.text_input(key=page.QUESTION).value == FOODS
-    assert "tryptophan" in cards(at)[0]
+    assert "tryptophan" in result_cards(at)[0]
 
 
 def test_a_file_that_cannot_be_read_counts_as_a_change_in_the_panel(monkeypatch, tmp_path, seed_index):

@@ -1,0 +1,160 @@
+#!/usr/bin/env python
+"""The page under load: a real `streamlit run app.py` on 127.0.0.1, driven through its own websocket protocol by a
+bounded number of concurrent sessions, each asking lay questions one after another.
+
+    python benchmarks/page_load.py                       # seed index (corpus/), 1, 2, 4 and 8 sessions
+    python benchmarks/page_load.py --sessions 1,4 --questions 60 --out docs/page-load.json
+
+For each search a session sends what a browser sends when the URL holds a question (a rerun with `q=...`) and
+waits for the server's "script finished": the time from question to rendered results, Streamlit's own rerun
+included (layout, widgets, the search, every card), over loopback. Reports p50/p95 of that time and searches per
+second for the whole page process at each number of sessions. Compare figures only within one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.asyncio.client import connect
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(HERE))
+
+import workloads  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_page(index: Path, corpus: Path, work: Path) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    env = dict(os.environ, NETS_SEARCH_INDEX=str(index), NETS_SEARCH_CORPUS=str(corpus),
+               NETS_SEARCH_FEEDBACK_DB=str(work / "feedback.sqlite"), NETS_SEARCH_QUERY_CACHE="0")
+    env.pop("NETS_SEARCH_EDITOR", None)
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
+               str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none"]
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=(work / "page.log").open("w"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return process, port
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise SystemExit(f"the page did not start; see {work / 'page.log'}")
+
+
+class Session:
+    """One browser tab, as the server sees it: a websocket that asks for reruns with a question in the URL."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.connection = None
+
+    async def open(self) -> None:
+        self.connection = await connect(f"ws://127.0.0.1:{self.port}/_stcore/stream", max_size=None)
+
+    async def ask(self, question: str) -> float:
+        """Seconds from sending the question to the server's "script finished" for that run."""
+        message = BackMsg()
+        message.rerun_script.query_string = urllib.parse.urlencode({"q": question})
+        message.rerun_script.page_script_hash = ""
+        started = time.perf_counter()
+        await self.connection.send(message.SerializeToString())
+        while True:
+            raw = await self.connection.recv()
+            forward = ForwardMsg()
+            forward.ParseFromString(raw)
+            if forward.WhichOneof("type") == "script_finished":
+                if forward.script_finished != ForwardMsg.FINISHED_SUCCESSFULLY:
+                    raise RuntimeError(f"the page's run ended with status {forward.script_finished}")
+                return time.perf_counter() - started
+
+    async def close(self) -> None:
+        if self.connection is not None:
+            await self.connection.close()
+
+
+async def run_sessions(port: int, count: int, questions: list[str], per_session: int) -> dict:
+    sessions = [Session(port) for _ in range(count)]
+    for session in sessions:
+        await session.open()
+        await session.ask(questions[0])  # the session's first run (its own state) is not timed
+    times: list[float] = []
+
+    async def drive(number: int, session: Session) -> None:
+        for step in range(per_session):
+            times.append(await session.ask(questions[(number * per_session + step) % len(questions)]))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(drive(n, s) for n, s in enumerate(sessions)))
+    wall = time.perf_counter() - started
+    for session in sessions:
+        await session.close()
+    ms = np.asarray(times) * 1000.0
+    return {"sessions": count, "searches": len(times), "p50_ms": float(np.percentile(ms, 50)),
+            "p95_ms": float(np.percentile(ms, 95)), "searches_per_s": len(times) / wall}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=REPO / "corpus")
+    parser.add_argument("--sessions", default="1,2,4,8", help="concurrent sessions, comma-separated")
+    parser.add_argument("--questions", type=int, default=100, help="searches per session")
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "page-load.json")
+    args = parser.parse_args()
+    from nets_search.build import BuildSettings, build_index
+
+    questions = workloads.labelled_questions(sorted(Path(args.corpus).glob("*.jsonl"))
+                                             + sorted((REPO / "examples").glob("*/*.jsonl")))
+    with tempfile.TemporaryDirectory(prefix="nets-page-load-") as folder:
+        work = Path(folder)
+        corpus = work / "corpus"
+        shutil.copytree(args.corpus, corpus)
+        exported = REPO / "index" / "cache" / "onnx"
+        if exported.is_dir():  # the model's ONNX export, made once per machine: reused, not made again
+            shutil.copytree(exported, work / "index" / "cache" / "onnx")
+        build_index(corpus, work / "index", BuildSettings())
+        process, port = start_page(work / "index", corpus, work)
+        try:
+            runs = [asyncio.run(run_sessions(port, int(n), questions, args.questions)) for n in args.sessions.split(",")]
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    result = {"created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "corpus": str(args.corpus.name),
+              "questions": len(questions), "cpu_count": os.cpu_count(), "machine": platform.machine(),
+              "load_average_at_end": os.getloadavg(), "runs": runs}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"{'sessions':>8} {'p50 ms':>8} {'p95 ms':>8} {'searches/s':>11}")
+    for run in runs:
+        print(f"{run['sessions']:>8} {run['p50_ms']:>8.1f} {run['p95_ms']:>8.1f} {run['searches_per_s']:>11.1f}")
+    print(f"JSON written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,283 @@
+"""The editor panel (sidebar, editor mode only): the token gate, what is indexed, Rebuild (a rebuild reruns the
+page, so the panel and the search below it already show the new version), golden questions to finish, and the
+questions readers said were not answered."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import streamlit as st
+
+from . import store
+from .cards import note_html
+from .errors import NetsSearchError
+from .feedback import FeedbackStore, add_golden_question, complete_golden_question, unfinished_golden_questions
+from .highlight import escape_text
+from .page_setup import PageConfig, get_searcher, load_encoder, show_small
+from .text import sentence_spans
+from .types import Result
+
+MAX_TOKEN_TRIES = 5  # wrong tries (in this page process) before a pause
+TOKEN_PAUSE_SECONDS = 60
+MIN_REBUILD_INTERVAL = 60.0  # seconds between two rebuilds started from the page (NETS_SEARCH_REBUILD_INTERVAL)
+
+
+def rebuild_interval() -> float:
+    try:
+        return max(0.0, float(os.environ.get("NETS_SEARCH_REBUILD_INTERVAL", MIN_REBUILD_INTERVAL)))
+    except ValueError:
+        return MIN_REBUILD_INTERVAL
+
+
+@dataclass
+class _Guard:
+    """Process-wide: wrong token tries (a new browser session does not reset them) and the last rebuild."""
+
+    failures: int = 0
+    paused_until: float = 0.0
+    last_rebuild: float = float("-inf")
+    rebuild_lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@st.cache_resource(show_spinner=False)
+def _guard() -> _Guard:
+    return _Guard()
+
+
+def editor_proof(token: str) -> str:
+    """What a browser session holds once it has entered the token: a keyed hash, never the token itself."""
+    return hmac.new(token.encode("utf-8"), b"nets-search editor", hashlib.sha256).hexdigest()
+
+
+def editor_unlocked(config: PageConfig) -> bool:
+    """True only in editor mode, with a token configured on the server, for a session that entered it."""
+    if not (config.editor and config.editor_token):
+        return False
+    proof = st.session_state.get("editor_proof")
+    return isinstance(proof, str) and hmac.compare_digest(proof, editor_proof(config.editor_token))
+
+
+def _try_token(config: PageConfig) -> None:
+    guard = _guard()
+    entered = st.session_state.pop("editor_token_input", "") or ""
+    if time.monotonic() < guard.paused_until:
+        st.session_state["editor_message"] = "Too many wrong tries: wait a minute, then try again."
+        return
+    if config.editor_token and hmac.compare_digest(entered.encode("utf-8"), config.editor_token.encode("utf-8")):
+        guard.failures = 0
+        st.session_state["editor_proof"] = editor_proof(config.editor_token)
+        st.session_state.pop("editor_message", None)
+        return
+    guard.failures += 1
+    if guard.failures >= MAX_TOKEN_TRIES:
+        guard.failures = 0
+        guard.paused_until = time.monotonic() + TOKEN_PAUSE_SECONDS
+    st.session_state["editor_message"] = "That is not the editor token."
+
+
+def render_editor_gate(config: PageConfig) -> None:
+    """In editor mode without the token: say why there is no panel, or ask for the token."""
+    with st.sidebar:
+        st.header("Editor panel", anchor=False)
+        if not config.editor_token:
+            st.markdown(note_html("Editor mode is on, but no editor token is set on the server "
+                                  "(NETS_SEARCH_EDITOR_TOKEN), so the editor panel stays off.", "nets-problem",
+                                  "alert"), unsafe_allow_html=True)
+            return
+        st.text_input("Editor token", type="password", key="editor_token_input")
+        st.button("Unlock the editor panel", key="editor-unlock", on_click=_try_token, args=(config,))
+        message = st.session_state.get("editor_message")
+        if message:
+            st.markdown(note_html(message, "nets-problem", "alert"), unsafe_allow_html=True)
+
+
+@st.cache_data(ttl=15, show_spinner=False)
+def pending_changes_cached(corpus_dir: str, index_dir: str, version: str | None) -> tuple[tuple[str, ...], ...]:
+    from .build import pending_changes
+
+    return pending_changes(Path(corpus_dir), Path(index_dir))
+
+
+def render_editor_panel(config: PageConfig) -> None:
+    with st.sidebar:
+        st.header("Editor panel", anchor=False)
+        render_index_status(config)
+        render_rebuild(config)
+        render_unfinished_golden(config)
+        render_gaps(config)
+
+
+def render_index_status(config: PageConfig) -> None:
+    st.subheader("What is indexed", anchor=False)
+    try:
+        manifest = store.current_manifest(config.index_dir)
+    except NetsSearchError as exc:
+        st.markdown(note_html(f"No usable index: {exc}", "nets-problem", "alert"), unsafe_allow_html=True)
+        return
+    rows = [
+        ("Pages", f"{len(manifest.files):,}"),
+        ("Passages", f"{manifest.passages:,}"),
+        ("Model", f"{manifest.model} ({manifest.backend})"),
+        ("Built", manifest.built_at.replace("T", " ").replace("Z", " UTC")),
+        ("Version", manifest.version),
+    ]
+    items = "".join(f"<li><strong>{escape_text(k)}:</strong> {escape_text(v)}</li>" for k, v in rows)
+    st.markdown(f'<ul class="nets-facts">{items}</ul>', unsafe_allow_html=True)
+    try:
+        added, changed, removed = pending_changes_cached(
+            str(config.corpus_dir), str(config.index_dir), manifest.version
+        )
+    except NetsSearchError as exc:
+        st.markdown(note_html(f"The corpus cannot be read: {exc}", "nets-problem", "alert"), unsafe_allow_html=True)
+        return
+    if added or changed or removed:
+        names = ", ".join((*added, *changed, *removed)[:8])
+        text = (
+            f"The corpus has changed since the last build: {len(added)} added, {len(changed)} changed, "
+            f"{len(removed)} removed ({names}). Rebuild to search the new content."
+        )
+        st.markdown(note_html(text, "nets-problem", "status"), unsafe_allow_html=True)
+    else:
+        show_small("The index is up to date with the corpus.")
+
+
+def render_rebuild(config: PageConfig) -> None:
+    """The Rebuild button. A finished build reruns the page, so the panel above shows the new version and counts
+    at once; the build's report is kept for that run and shown under the button."""
+    done = st.session_state.pop("build_outcome", None)
+    missing = store.current_version(config.index_dir) is None
+    label = "Build the index" if missing else "Rebuild index"
+    clicked = st.button(label, type="primary", key="rebuild")
+    if done:
+        ok, text = done
+        if ok:
+            st.markdown(note_html("Done: the new index is in use.", "nets-note", "status"), unsafe_allow_html=True)
+            st.code(text, language=None, wrap_lines=True)
+        else:
+            st.markdown(note_html(text, "nets-problem", "alert"), unsafe_allow_html=True)
+    if not clicked or not editor_unlocked(config):
+        return
+    guard = _guard()
+    wait = guard.last_rebuild + rebuild_interval() - time.monotonic()
+    if wait > 0 or not guard.rebuild_lock.acquire(blocking=False):
+        text = f"A rebuild ran moments ago: try again in {max(wait, 1):.0f} s." if wait > 0 else "A rebuild is running."
+        st.markdown(note_html(text, "nets-problem", "status"), unsafe_allow_html=True)
+        return
+    try:
+        guard.last_rebuild = time.monotonic()
+        st.session_state["build_outcome"] = _rebuild(config)
+    finally:
+        guard.rebuild_lock.release()
+    pending_changes_cached.clear()
+    st.rerun()
+
+
+def _rebuild(config: PageConfig) -> tuple[bool, str]:
+    """(succeeded, the build report or the reason it failed), with a progress bar while it runs."""
+    from .build import BuildSettings
+    from .rebuild import rebuild_and_check
+
+    settings = BuildSettings()
+    bar = st.progress(0.0, text="Reading the corpus…")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / total if total else 1.0, text=f"Embedding passages: {done} of {total}")
+
+    try:
+        encoder = load_encoder(settings.backend, str(Path(config.index_dir) / "cache"))
+        return True, rebuild_and_check(config.corpus_dir, config.index_dir, settings, encoder, progress).summary()
+    except NetsSearchError as exc:
+        return False, f"The build failed: {exc}"
+    finally:
+        bar.empty()
+
+
+def render_unfinished_golden(config: PageConfig) -> None:
+    """Golden questions added from readers' replies, finished here: the editor picks the passage that answers
+    (its best sentence becomes the phrase the answer must contain) or says our pages do not cover it."""
+    waiting = unfinished_golden_questions(config.golden_path)
+    if not waiting:
+        return
+    st.subheader("Golden questions to finish", anchor=False)
+    try:
+        searcher = get_searcher(config.index_dir)
+    except NetsSearchError:
+        show_small("Build the index first: the passages to choose from come from it.")
+        return
+    for number, (question_id, question) in enumerate(waiting[:MAX_UNFINISHED_SHOWN]):
+        st.markdown(f'<p class="nets-gap">“{escape_text(question)}”</p>', unsafe_allow_html=True)
+        for rank, result in enumerate(searcher.search(question, k=3).results, 1):
+            phrase = answer_sentence(result)
+            st.markdown(f'<p class="nets-small"><strong>{escape_text(result.passage.breadcrumb)}</strong>: '
+                        f"{escape_text(phrase)}</p>", unsafe_allow_html=True)
+            st.button(f"This answers it ({rank})", key=f"finish-{number}-{rank}", on_click=_finish_golden,
+                      args=(config.golden_path, question_id, phrase))
+        st.button("Our pages do not cover it", key=f"finish-{number}-none", on_click=_finish_golden,
+                  args=(config.golden_path, question_id, None))
+
+
+MAX_UNFINISHED_SHOWN = 5
+
+
+def answer_sentence(result: Result) -> str:
+    """The sentence of a result that answers: its best sentence, else its first."""
+    text = result.passage.text
+    start, end = result.best_sentence or (sentence_spans(text) or [(0, len(text))])[0]
+    return text[start:end].strip()
+
+
+def _finish_golden(path: Path, question_id: str, phrase: str | None) -> None:
+    if not st.session_state.get("editor_proof"):
+        return
+    try:
+        done = complete_golden_question(path, question_id, phrase)
+    except OSError as exc:
+        st.session_state["golden_message"] = ("error", f"Could not write {path}: {exc}")
+        return
+    st.session_state["golden_message"] = ("ok", f"Saved in {path.name}." if done else f"Already finished in {path.name}.")
+
+
+def render_gaps(config: PageConfig) -> None:
+    st.subheader("Questions readers said were not answered", anchor=False)
+    if config.feedback_db is None:
+        show_small("Feedback is switched off (NETS_SEARCH_FEEDBACK=0).")
+        return
+    message = st.session_state.pop("golden_message", None)
+    if message:
+        css, role = ("nets-note", "status") if message[0] == "ok" else ("nets-problem", "alert")
+        st.markdown(note_html(message[1], css, role), unsafe_allow_html=True)
+    gaps = FeedbackStore(config.feedback_db).unanswered()
+    if not gaps:
+        show_small("None yet.")
+        return
+    for number, gap in enumerate(gaps):
+        times = "once" if gap.count == 1 else f"{gap.count} times"
+        st.markdown(
+            f'<p class="nets-gap">“{escape_text(gap.question)}” <span>({times})</span></p>', unsafe_allow_html=True
+        )
+        st.button(
+            "Add to golden questions",
+            key=f"golden-{number}",
+            on_click=_add_golden,
+            args=(config.golden_path, gap.question),
+        )
+
+
+def _add_golden(path: Path, question: str) -> None:
+    if not st.session_state.get("editor_proof"):  # the button is only drawn for an unlocked panel; belt and braces
+        return
+    try:
+        added = add_golden_question(path, question)
+    except OSError as exc:
+        st.session_state["golden_message"] = ("error", f"Could not write {path}: {exc}")
+        return
+    message = f"Added to {path.name}: fill in the phrases the answer must contain." if added else (
+        f"Already in {path.name}."
+    )
+    st.session_state["golden_message"] = ("ok", message)

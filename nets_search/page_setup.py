@@ -1,0 +1,134 @@
+"""The page's settings and what it keeps loaded per process: read once per run from the environment (and the
+editors' `corpus/page.yaml`), the model and the searcher cached across browser sessions. Shared by the readers'
+page (page.py) and the editor panel (editor.py)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import streamlit as st
+import yaml
+
+from . import store
+from .encode import base_backend
+from .highlight import escape_text
+from .search import Searcher
+
+log = logging.getLogger(__name__)
+
+BUILD_COMMAND = "nets-search build"
+
+
+@dataclass(frozen=True)
+class PageConfig:
+    index_dir: Path
+    corpus_dir: Path
+    feedback_db: Path | None  # None: feedback switched off
+    golden_path: Path
+    editor: bool  # editor mode asked for; the panel still needs the editor token (see `editor_unlocked`)
+    editor_token: str = ""
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(argv: Sequence[str], environ: Mapping[str, str]) -> PageConfig:
+    """Settings from environment variables, plus `--editor` after `--` on the `streamlit run` line."""
+    corpus = Path(environ.get("NETS_SEARCH_CORPUS") or "corpus")
+    feedback_on = environ.get("NETS_SEARCH_FEEDBACK", "1").strip().lower() not in {"0", "false", "no", "off"}
+    return PageConfig(
+        index_dir=Path(environ.get("NETS_SEARCH_INDEX") or "index"),
+        corpus_dir=corpus,
+        feedback_db=Path(environ.get("NETS_SEARCH_FEEDBACK_DB") or "feedback.sqlite") if feedback_on else None,
+        golden_path=Path(environ.get("NETS_SEARCH_GOLDEN") or corpus / "golden-questions.jsonl"),
+        editor=_flag(environ.get("NETS_SEARCH_EDITOR")) or "--editor" in argv,
+        editor_token=environ.get("NETS_SEARCH_EDITOR_TOKEN", ""),
+    )
+
+
+PAGE_SETTINGS_FILE = "page.yaml"  # in the corpus folder, beside the glossary
+DEFAULT_NEXT_STEP = (
+    "Please ask your care team (your specialist nurse or doctor): they know your situation. If you feel unwell "
+    "and it is not an emergency, call NHS 111. In an emergency, call 999."
+)
+
+
+@dataclass(frozen=True)
+class PageSettings:
+    """What editors set for the page in `corpus/page.yaml`: the next step offered to a reader whose question was
+    not answered (`next_step`: a sentence, e.g. a helpline and its hours; `next_step_link`: a web address)."""
+
+    next_step: str = DEFAULT_NEXT_STEP
+    next_step_link: str = ""
+
+
+@st.cache_data(ttl=15, show_spinner=False)
+def load_page_settings(corpus_dir: str) -> PageSettings:
+    """The settings file if there is one and it reads; otherwise the defaults (a reader's page never fails over
+    it: a problem is logged for the editors)."""
+    path = Path(corpus_dir) / PAGE_SETTINGS_FILE
+    if not path.is_file():
+        return PageSettings()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(data, dict):
+            raise ValueError("write 'next_step: ...' and 'next_step_link: ...' lines")
+        return PageSettings(str(data.get("next_step") or DEFAULT_NEXT_STEP).strip(),
+                            str(data.get("next_step_link") or "").strip())
+    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+        log.warning("%s: not used (%s)", path, str(exc).splitlines()[0])
+        return PageSettings()
+
+
+# --------------------------------------------------------------------------- loading (cached per process)
+
+
+@st.cache_resource(show_spinner=False)
+def load_encoder(backend: str, cache_dir: str):
+    """The model, loaded once per process and backend (a few seconds). Shared by every searcher and rebuild,
+    so a new index version is picked up without loading the model again. `cache_dir` is where the engine
+    keeps its ONNX export (index/cache), as the CLI does."""
+    from .encode import Encoder
+
+    return Encoder(backend, cache_dir=Path(cache_dir))
+
+
+class _SearcherSlot:
+    """Holds the searcher of one index folder; replaced when a newer index version appears on disk."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.searcher: Searcher | None = None
+
+
+@st.cache_resource(show_spinner=False)
+def searcher_slot(index_dir: str) -> _SearcherSlot:
+    return _SearcherSlot()
+
+
+def get_searcher(index_dir: Path) -> Searcher:
+    """The cached searcher, reloaded (model kept) when `is_stale()` says a rebuild switched in a new version."""
+    slot = searcher_slot(str(Path(index_dir).resolve()))
+    with slot.lock:
+        if slot.searcher is None or slot.searcher.is_stale():
+            manifest = store.current_manifest(index_dir)  # fails fast, before the model loads, if there is no index
+            encoder = load_encoder(base_backend(manifest.backend), str(Path(index_dir) / "cache"))
+            slot.searcher = Searcher(index_dir, encoder=encoder)
+        return slot.searcher
+
+
+def clear_caches(keep_model: bool = True) -> None:
+    """Forget cached searchers (and the model too unless `keep_model`): for tests and after errors."""
+    searcher_slot.clear()
+    if not keep_model:
+        load_encoder.clear()
+
+
+def show_small(text: str) -> None:
+    """A quiet line of help text (st.caption's grey is too pale for WCAG AA)."""
+    st.markdown(f'<p class="nets-small">{escape_text(text)}</p>', unsafe_allow_html=True)
