@@ -79,19 +79,24 @@ class Session:
         self.connection = await connect(f"ws://127.0.0.1:{self.port}/_stcore/stream", max_size=None)
 
     async def ask(self, question: str) -> float:
-        """Seconds from sending the question to the server's "script finished" for that run."""
+        """Seconds from sending the question to the server's "script finished" for that run. A run that drew no
+        result card (an error on the page, say) fails the measurement: a fast wrong page is no figure."""
         message = BackMsg()
         message.rerun_script.query_string = urllib.parse.urlencode({"q": question})
         message.rerun_script.page_script_hash = ""
         started = time.perf_counter()
         await self.connection.send(message.SerializeToString())
+        answered = False
         while True:
             raw = await self.connection.recv()
             forward = ForwardMsg()
             forward.ParseFromString(raw)
-            if forward.WhichOneof("type") == "script_finished":
-                if forward.script_finished != ForwardMsg.FINISHED_SUCCESSFULLY:
-                    raise RuntimeError(f"the page's run ended with status {forward.script_finished}")
+            kind = forward.WhichOneof("type")
+            if kind == "delta":
+                answered = answered or 'class="nets-card"' in forward.delta.new_element.markdown.body
+            elif kind == "script_finished":
+                if forward.script_finished != ForwardMsg.FINISHED_SUCCESSFULLY or not answered:
+                    raise RuntimeError(f"the page did not answer {question!r} (run status {forward.script_finished})")
                 return time.perf_counter() - started
 
     async def close(self) -> None:

@@ -70,3 +70,15 @@ def test_quick_benchmark_writes_expected_json(tmp_path: Path) -> None:
 
     assert all({"target", "measured", "met"} <= set(t) for t in results["targets"])
     assert "Targets" in done.stdout and "strong peer" in done.stdout  # the tables were printed
+
+
+def test_the_page_load_test_drives_the_real_websocket(tmp_path: Path) -> None:
+    out = tmp_path / "page-load.json"
+    command = [sys.executable, str(REPO / "benchmarks" / "page_load.py"), "--sessions", "1,2", "--questions", "3",
+               "--out", str(out)]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert [run["sessions"] for run in results["runs"]] == [1, 2]
+    assert [run["searches"] for run in results["runs"]] == [3, 6]
+    assert all(run["searches_per_s"] > 0 and run["p50_ms"] > 0 for run in results["runs"])

@@ -188,3 +188,47 @@ def test_real_words_are_never_repaired(seed_searcher):
     assert response.corrections == () and response.searched_text == "runny poo"
     assert seed_searcher.search("diarea at night").corrections == (("diarea", "diarrhoea"),)
     assert seed_searcher.search("diarea at night", repair=False).searched_text == "diarea at night"
+
+
+class CountingEncoder:
+    """The real encoder, with a count of the texts it is asked to encode."""
+
+    def __init__(self, encoder) -> None:
+        self.encoder, self.texts = encoder, []
+        self.backend = encoder.backend
+
+    def encode_queries(self, texts):
+        self.texts.extend(texts)
+        return self.encoder.encode_queries(texts)
+
+
+def test_a_glossary_expansion_is_encoded_once_and_a_repeated_question_not_at_all(seed_index, encoder, monkeypatch):
+    monkeypatch.setenv("NETS_SEARCH_QUERY_CACHE", "8")
+    counting = CountingEncoder(encoder)
+    searcher = Searcher(seed_index, encoder=counting)
+    first = searcher.search("my face goes red")
+    expansions = list(first.expansions)
+    assert expansions, "the seed glossary expands 'face goes red'"
+    assert set(expansions) <= set(counting.texts)
+    counting.texts.clear()
+    searcher.search("my face goes red and hot")  # a new question, the same expansion
+    assert counting.texts == ["my face goes red and hot"]
+    counting.texts.clear()
+    again = searcher.search("my face goes red")
+    assert counting.texts == []
+    assert [r.passage.passage_id for r in again.results] == [r.passage.passage_id for r in first.results]
+
+
+def test_the_recent_question_cache_can_be_switched_off(seed_index, encoder, monkeypatch):
+    monkeypatch.setenv("NETS_SEARCH_QUERY_CACHE", "0")
+    counting = CountingEncoder(encoder)
+    searcher = Searcher(seed_index, encoder=counting)
+    for _ in range(2):
+        searcher.search("what is carcinoid syndrome")
+    assert counting.texts.count("what is carcinoid syndrome") == 2
+
+
+@pytest.mark.parametrize("question", ["what does benign mean", "does exercise help", "my husband was told it is a NET"])
+def test_everyday_words_are_not_weighed_as_missing_key_words(seed_searcher, question):
+    prepared = seed_searcher._prepare(question, repair=True)
+    assert not set(prepared.missing) & {"mean", "help", "husband", "told"}
