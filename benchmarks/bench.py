@@ -350,6 +350,7 @@ class _Context:
         return workloads.labelled_questions(files) or self.questions()
 
     def latency(self) -> dict:
+        self.questions()  # sets question_source
         out = {"question_source": {"seed": "lay NETs questions (corpus/ and examples/ labelled files)",
                                    "medquad": self.question_source}}
         out["seed"] = measure_latency(self.seed_index(), self.nets_questions(), self.warmup_questions(), self.models)

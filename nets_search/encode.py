@@ -6,6 +6,7 @@ so a build with nothing to embed never pays for them.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import os
@@ -107,7 +108,9 @@ class Encoder:
         self.model, self.backend = _load(backend, cache_dir)
         self.model.max_seq_length = MAX_SEQ_LENGTH
         self.key = model_key(self.backend)
-        self._lock = threading.Lock()  # one encode at a time: searches, a rebuild and checks share one Encoder
+        # PyTorch: one encode at a time (searches, a rebuild and checks share one Encoder). An ONNX Runtime session
+        # runs calls from several threads at once, each on its own thread (see onnx_export.session_options).
+        self._lock = threading.Lock() if self.backend == "torch" else contextlib.nullcontext()
 
     @property
     def tokenizer(self):

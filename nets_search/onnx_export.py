@@ -83,17 +83,29 @@ def _export(model_folder: str, backend: str, target: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _session_options():
-    """ONNX Runtime's worker threads spin after each run by default; on two cores that spinning steals the CPU
-    FAISS and BM25 need for the same query (measured: 2.4 ms encodes became 5 ms). Let them sleep instead, unless
-    NETS_SEARCH_ORT_SPINNING=1; NETS_SEARCH_ORT_THREADS sets the threads per encode (default: one per core)."""
+def session_options():
+    """One thread per encode, no spinning (NETS_SEARCH_ORT_THREADS and NETS_SEARCH_ORT_SPINNING=1 override).
+
+    Measured on 2 cores (benchmarks/bench.py, MedQuAD questions): a question of ~15 word pieces encodes as fast on
+    one thread as on two (1.7 against 1.9 ms), and concurrent searches then run side by side instead of fighting
+    over both cores; spinning worker threads make the encode itself faster but steal the core that the vector
+    search, BM25 and a second reader need."""
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
     options.add_session_config_entry("session.intra_op.allow_spinning", os.environ.get("NETS_SEARCH_ORT_SPINNING", "0"))
-    threads = os.environ.get("NETS_SEARCH_ORT_THREADS", "")
-    if threads.isdigit():
-        options.intra_op_num_threads = int(threads)
+    threads = os.environ.get("NETS_SEARCH_ORT_THREADS", "1")
+    options.intra_op_num_threads = int(threads) if threads.isdigit() else 1
+    options.inter_op_num_threads = 1
+    return options
+
+
+def batch_session_options():
+    """For a build's batches of passages: every core, threads asleep between batches."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return options
 
 
@@ -111,7 +123,8 @@ def load_onnx_model(model_folder: str, backend: str, cache_dir: Path | None):
     cache_dir = Path(cache_dir) if cache_dir else Path.home() / ".cache" / "nets-search"
     try:
         folder = export_folder(model_folder, backend, cache_dir)
-        return OrtSentenceModel(folder, onnx_file_name(backend), _session_options()), resolved_backend(backend)
+        return (OrtSentenceModel(folder, onnx_file_name(backend), session_options(), batch_session_options),
+                resolved_backend(backend))
     except Exception as exc:  # any failure of the optional fast path falls back to the reference backend
         print(f"nets-search: ONNX backend unavailable ({type(exc).__name__}: {exc}); using PyTorch", file=sys.stderr)
         from sentence_transformers import SentenceTransformer

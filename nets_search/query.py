@@ -93,12 +93,18 @@ def english_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def word_counts() -> dict[str, int]:
+    """How often each word of that list occurs in its source texts."""
+    from spellchecker import SpellChecker
+
+    return dict(SpellChecker(distance=1).word_frequency.dictionary)
+
+
+@lru_cache(maxsize=1)
 def everyday_words() -> frozenset[str]:
     """The most frequent words of that list ("mean", "help", "told", "husband"): a question's wording, not its
     topic, so a missing one is not weighed as a key word our pages lack."""
-    from spellchecker import SpellChecker
-
-    counts = SpellChecker(distance=1).word_frequency.dictionary
+    counts = word_counts()
     return frozenset(sorted(counts, key=lambda w: (-counts[w], w))[:EVERYDAY_WORDS])
 
 
@@ -138,6 +144,12 @@ class QueryNormaliser:
     def is_everyday(self, word: str) -> bool:
         self._ready.wait()
         return word in self._everyday
+
+    def rarest_first(self, words: list[str]) -> list[str]:
+        """Words in order of how rare they are in English (words in no list first): the likeliest topics first."""
+        self._ready.wait()
+        counts = word_counts()
+        return sorted(words, key=lambda w: counts.get(w, 0))
 
     def _corrections(self, question: str) -> tuple[tuple[str, str], ...]:
         self._ready.wait()

@@ -22,7 +22,8 @@ from .lexical import LexicalIndex, analyse, is_stopword
 from .query import Glossary, QueryNormaliser
 from .text import normalise_unicode, words
 from .types import Manifest, PageInfo, Passage, Result, SearchResponse
-from .vectors import all_vectors, load_vector_index, search_vectors, tune_for_single_queries, vector_count
+from .vectors import (all_vectors, candidate_index, load_vector_index, search_vectors, tune_for_single_queries,
+                      vector_count)
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ MAX_QUESTION_CHARS = 1000
 CANDIDATES = 100
 BEST_SENTENCE_DEPTH = 10  # results past this rank are not read by people; they carry no best sentence
 COMMON_TERM_SHARE = 0.5  # an expansion word found in more than this share of passages says nothing: dropped
-MAX_SALIENCE_WORDS = 4  # missing words weighed per question (each costs a short encode); the first ones typed
+MAX_SALIENCE_WORDS = 1  # missing words weighed per question (each costs an encode): the rarest in English; 1, 2 and 4 catch the same on tune
 QUERY_CACHE_SIZE = 2048  # recent questions' vectors kept: a page reruns the same search on every click
 
 
@@ -184,6 +185,12 @@ class Searcher:
         self._sentences_of: list[list[int]] = [[] for _ in self.passages]
         for sentence_row, (row, _, _) in enumerate(self._sentences):
             self._sentences_of[row].append(sentence_row)
+        self._sentence_count = np.array([len(s) for s in self._sentences_of], dtype=np.int64)
+        self._sentence_start = np.array([s[0] if s else 0 for s in self._sentences_of], dtype=np.int64)
+        if any(s and s != list(range(s[0], s[0] + len(s))) for s in self._sentences_of):
+            raise store.IndexCorruptError(f"{self.index_dir}: sentences out of passage order; {store.REBUILD_HINT}")
+        self._candidate_index = candidate_index(self._vectors, self._passage_matrix)
+        self._vectors = None  # the flat index's vectors live on in the two matrices above
         self._expansion_vectors: dict[str, np.ndarray] = {}  # one per glossary expansion at most
         self._query_vectors = _RecentVectors(int(os.environ.get("NETS_SEARCH_QUERY_CACHE", QUERY_CACHE_SIZE)))
         self._terms_cache: dict[int, frozenset[str]] = {}  # analysed sentences, filled as they are first read
@@ -221,7 +228,8 @@ class Searcher:
             )
             for rank, (row, score) in enumerate(fused[:k], 1)
         )
-        missing = tuple(word for word, weight in zip(query.missing, salience) if weight >= self.calibration.key_salience)
+        weighed = self._normaliser.rarest_first(query.missing)[:MAX_SALIENCE_WORDS]
+        missing = tuple(word for word, weight in zip(weighed, salience) if weight >= self.calibration.key_salience)
         evidence = self._evidence(query, dense, max(salience, default=0.0))
         return SearchResponse(
             query=question,
@@ -244,7 +252,7 @@ class Searcher:
         kept = [e for e in normalised.expansions if any(t not in self._common for t in analyse(e))]
         expansion_terms = [t for t in dict.fromkeys(analyse(" ".join(kept))) if t not in own and t not in self._common]
         glossed = set(analyse(" ".join(term for term, _ in self._glossary.matches(normalised.text))))
-        covered = own.intersection(self._idf) | glossed
+        covered = {t for t in own if t in self._idf} | glossed  # (not own & dict: that walks the whole vocabulary)
         missing = [w for w in dict.fromkeys(words(normalised.text.lower().replace("'", "")))
                    if len(w) > 2 and not is_stopword(w) and analyse(w) and analyse(w)[0] not in covered
                    and not self._normaliser.is_everyday(w)]
@@ -253,38 +261,40 @@ class Searcher:
 
     def _encode(self, query: _Query) -> tuple[np.ndarray, list[float]]:
         """The question's vector (its expansions mixed in below its own words), and for each missing word how
-        much the question's meaning rests on it: 1 - cosine(question, question without that word).
+        much the question's meaning rests on it.
 
-        One encoder call in the common case: a glossary expansion's vector is encoded once and kept (there are as
-        many as glossary entries), and the question with an expansion is approximated by the sum of the two vectors
+        One encoder call per question: a glossary expansion's vector is encoded once and kept (there are as many as
+        glossary entries), and the question with an expansion is approximated by the sum of the two vectors
         (measured against encoding "question (expansion)" on the tune parts: the same hit@1 and MRR@5)."""
-        variants = [_without(query.text, word) for word in query.missing[:MAX_SALIENCE_WORDS]]
+        words = self._normaliser.rarest_first(query.missing)[:MAX_SALIENCE_WORDS]
         expansions = query.expansion_text.split("; ") if query.expansion_text else []
-        vectors = self._vectors_for([query.text, *variants], expansions)
-        own = vectors[query.text]
+        own, salience = self._question_vector(query.text, words)
         vector = own
         if expansions:
+            vectors = self._expansion_vectors_for(expansions)
             joint = own + np.mean([vectors[e] for e in expansions], axis=0)
             joint /= np.linalg.norm(joint) or 1.0
             weight = self.fusion.expansion_weight
             vector = (1 - weight) * own + weight * joint
             vector = vector / (np.linalg.norm(vector) or 1.0)
-        salience = [float(1.0 - own @ vectors[v]) for v in variants]
         return np.ascontiguousarray(vector, dtype=np.float32), salience
 
-    def _vectors_for(self, texts: list[str], expansions: list[str]) -> dict[str, np.ndarray]:
-        """Vectors by text, from the caches where they are there, the rest in one encoder call."""
-        found = {t: v for t in expansions if (v := self._expansion_vectors.get(t)) is not None}
-        found.update(self._query_vectors.get_many(texts))
-        wanted = list(dict.fromkeys(t for t in [*texts, *expansions] if t not in found))
+    def _question_vector(self, text: str, words: list[str]) -> tuple[np.ndarray, list[float]]:
+        """The question's vector and each missing word's salience: 1 - cosine(question, question without the
+        word), the variants encoded in the same call. Kept for recent questions (a page reruns the same search)."""
+        key = "\x1f".join([text, *words])
+        cached = self._query_vectors.get_many([key]).get(key)
+        if cached is None:
+            vectors = _one_by_one(self._encoder, [text, *(_without(text, word) for word in words)])
+            cached = self._query_vectors.put(key, (vectors[0], tuple(float(1.0 - vectors[0] @ v) for v in vectors[1:])))
+        return cached[0], list(cached[1])
+
+    def _expansion_vectors_for(self, expansions: list[str]) -> dict[str, np.ndarray]:
+        """Glossary expansions' vectors: encoded on first use (together), then kept for the version's life."""
+        wanted = [e for e in dict.fromkeys(expansions) if e not in self._expansion_vectors]
         if wanted:
-            encoded = self._encoder.encode_queries(wanted)
-            encoded.flags.writeable = False  # shared through the caches: nobody may change one in place
-            fresh = dict(zip(wanted, encoded))
-            self._expansion_vectors.update((t, fresh[t]) for t in expansions if t in fresh)
-            self._query_vectors.put_many({t: fresh[t] for t in texts if t in fresh})
-            found.update(fresh)
-        return found
+            self._expansion_vectors.update(zip(wanted, _one_by_one(self._encoder, wanted)))
+        return {e: self._expansion_vectors[e] for e in expansions}
 
     def _lexical_scores(self, query: _Query) -> list[tuple[int, float]]:
         own = dict(self._lexical.search(query.terms, CANDIDATES))
@@ -297,41 +307,49 @@ class Searcher:
         """Passages worth scoring exactly, sentence by sentence: the nearest passages and the lexical hits. (The
         sentences are not searched across the whole index: on MedQuAD's 184,000 sentences that costs ~10 ms a
         question, and the two candidate lists already hold the passages whose sentences answer.)"""
-        rows = [row for row, _ in search_vectors(self._vectors, vector, CANDIDATES)]
+        rows = [row for row, _ in search_vectors(self._candidate_index, vector, CANDIDATES)]
         rows += [row for row, _ in lexical]
         return list(dict.fromkeys(rows))
 
-    def _dense_scores(self, vector: np.ndarray, rows: list[int]) -> tuple[list[tuple[int, float]], dict[int, float]]:
-        """(row, dense score) best first, and the cosine of every sentence of those rows (by sentence row)."""
+    def _dense_scores(self, vector: np.ndarray, rows: list[int]) -> tuple[list[tuple[int, float]], dict[int, np.ndarray]]:
+        """(row, dense score) best first, and the cosines of each of those rows' sentences (by row), computed in
+        one gather: a passage's sentences are consecutive rows of the sentence matrix."""
         if not rows:
             return [], {}
-        passage_cos = self._passage_matrix[rows] @ vector
-        sentence_rows = [s for row in rows for s in self._sentences_of[row]]
-        sentence_cos = dict(zip(sentence_rows, (self._sentence_matrix[sentence_rows] @ vector).tolist())) if sentence_rows else {}
+        picked = np.asarray(rows)
+        passage_cos = self._passage_matrix[picked] @ vector
+        counts, starts = self._sentence_count[picked], self._sentence_start[picked]
+        best, by_row = passage_cos.copy(), {}
+        total = int(counts.sum())
+        if total:
+            offsets = np.cumsum(counts) - counts
+            sims = self._sentence_matrix[np.repeat(starts - offsets, counts) + np.arange(total)] @ vector
+            has = counts > 0
+            best[has] = np.maximum.reduceat(sims, offsets[has])
+            by_row = {row: sims[o : o + c] for row, o, c in zip(rows, offsets.tolist(), counts.tolist()) if c}
         weight = self.fusion.sentence_weight
-        scored = []
-        for row, cos in zip(rows, passage_cos.tolist()):
-            best = max((sentence_cos[s] for s in self._sentences_of[row]), default=cos)
-            scored.append((row, (1 - weight) * cos + weight * best))
-        scored.sort(key=lambda pair: (-pair[1], pair[0]))
-        return scored, sentence_cos
+        dense = (1 - weight) * passage_cos + weight * best
+        order = np.lexsort((picked, -dense))  # best first, ties by row: deterministic
+        return [(rows[i], float(dense[i])) for i in order.tolist()], by_row
 
-    def _best_sentence(self, row: int, sentence_cos: dict[int, float], query: _Query) -> tuple[int, int] | None:
+    def _best_sentence(self, row: int, sentence_cos: dict[int, np.ndarray], query: _Query) -> tuple[int, int] | None:
         """The sentence that answers: nearest the question in meaning, plus a share for the question's own words
         it holds (IDF-weighted, glossary words counted at the expansion weight)."""
         sentences = self._sentences_of[row]
-        if not sentences or not all(s in sentence_cos for s in sentences):
+        if not sentences or row not in sentence_cos:
             return best_sentence(self.passages[row].text, set(query.terms), self._idf, analyse)
         wanted = {t: self._idf.get(t, 0.0) for t in query.terms}
         for t in query.expansion_terms:
             wanted.setdefault(t, self.fusion.expansion_weight * self._idf.get(t, 0.0))
         total = sum(wanted.values()) or 1.0
+        cosines = sentence_cos[row].tolist()
 
-        def score(s: int) -> float:
-            overlap = sum(w for t, w in wanted.items() if t in self._sentence_terms(s)) / total
-            return sentence_cos[s] + self.fusion.sentence_words_weight * overlap
+        def score(number: int) -> float:
+            terms = self._sentence_terms(sentences[number])
+            overlap = sum(w for t, w in wanted.items() if t in terms) / total
+            return cosines[number] + self.fusion.sentence_words_weight * overlap
 
-        _, start, end = self._sentences[max(sentences, key=score)]
+        _, start, end = self._sentences[sentences[max(range(len(sentences)), key=score)]]
         return (start, end)
 
     def _sentence_terms(self, sentence_row: int) -> frozenset[str]:
@@ -377,27 +395,38 @@ class Searcher:
 
 
 class _RecentVectors:
-    """The vectors of the most recently searched texts (least recently used out first); size 0 keeps none."""
+    """What was encoded for the most recently searched questions (least recently used out first); size 0 keeps
+    none."""
 
     def __init__(self, size: int) -> None:
         self._size = max(0, size)
-        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._items: OrderedDict[str, object] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get_many(self, texts: list[str]) -> dict[str, np.ndarray]:
+    def get_many(self, texts: list[str]) -> dict[str, object]:
         with self._lock:
             found = {t: self._items[t] for t in texts if t in self._items}
             for text in found:
                 self._items.move_to_end(text)
         return found
 
-    def put_many(self, vectors: dict[str, np.ndarray]) -> None:
-        if not self._size:
-            return
-        with self._lock:
-            self._items.update(vectors)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+    def put(self, key: str, value: object) -> object:
+        if self._size:
+            with self._lock:
+                self._items[key] = value
+                while len(self._items) > self._size:
+                    self._items.popitem(last=False)
+        return value
+
+
+def _one_by_one(encoder, texts: list[str]) -> np.ndarray:
+    """Each text encoded on its own: an int8 model quantises each call's activations together, so a text encoded
+    in a batch comes out slightly different from the same text alone; alone, a question always gets one vector
+    (and the salience of a missing word does not depend on what else was encoded with it). Read-only: the
+    vectors are shared through the caches."""
+    vectors = np.stack([encoder.encode_queries([text])[0] for text in texts])
+    vectors.flags.writeable = False
+    return vectors
 
 
 def _without(text: str, word: str) -> str:

@@ -131,14 +131,15 @@ def test_a_built_index_holds_no_pickle(seed_index):
 # --------------------------------------------------------------------------- the public page
 
 PAGE = REPO / "nets_search" / "page.py"
-EDITOR_ACTIONS = {"build_index", "add_golden_question"}
+PAGE_MODULES = (PAGE, REPO / "nets_search" / "editor.py")  # the readers' page and the editor panel it may draw
+EDITOR_ACTIONS = {"rebuild_and_check", "add_golden_question", "complete_golden_question"}
 
 
 def _page_graph() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
-    """For each module-level function of page.py: the names it uses outside editor-only branches, and all of them.
+    """For each module-level function of the page's modules: the names it uses outside editor-only branches, and
+    all of them.
 
     An editor-only branch is an `if` whose test reads `.editor` (e.g. `if config.editor:`)."""
-    tree = ast.parse(PAGE.read_text(encoding="utf-8"))
     public: dict[str, set[str]] = {}
     every: dict[str, set[str]] = {}
 
@@ -159,10 +160,11 @@ def _page_graph() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
             stack.extend(ast.iter_child_nodes(current))
         return out
 
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef):
-            public[node.name] = names(node, skip_editor=True)
-            every[node.name] = names(node, skip_editor=False)
+    for module in PAGE_MODULES:
+        for node in ast.parse(module.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.FunctionDef):
+                public[node.name] = names(node, skip_editor=True)
+                every[node.name] = names(node, skip_editor=False)
     return public, every
 
 
