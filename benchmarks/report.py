@@ -124,6 +124,10 @@ def peer_table(results: dict) -> list[list[str]]:
             for stat in ("p50", "p95"):
                 rows.append([f"query ms, {name} index {stat}", _ms(figures["project"][f"{stat}_ms"]),
                              _ms(figures["peer"][f"{stat}_ms"]), _x(figures[f"{stat}_vs_peer"])])
+        build = (results.get("build") or {}).get("large" if name == "medquad" else name) or {}
+        if "peer" in build:
+            rows.append([f"full build, {build.get('corpus', name)}: documents/s", f"{build['project']['documents_per_s']:.1f}",
+                         f"{build['peer']['documents_per_s']:.1f}", _x(build["speedup_vs_peer"])])
         flow = (results.get("throughput") or {}).get(name) or {}
         for clients in (1, 2):
             if f"ratio_{clients}_clients" in flow:

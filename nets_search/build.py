@@ -23,8 +23,7 @@ from .lexical import BM25_SETTINGS, LexicalIndex, analyse, lexical_document
 from .query import GLOSSARY_FILE, Glossary
 from .text import sha256_text
 from .types import BuildReport, Manifest, Page, Passage
-from .vectors import (all_vectors, build_vector_index, index_type_for, load_vector_index, save_vector_index,
-                      vector_count)
+from .vectors import build_vectors, index_type_for, open_vectors
 
 ProgressFn = Callable[[int, int], None]
 StageFn = Callable[[str], None]
@@ -134,8 +133,8 @@ def _reusable_passages(index_dir: Path, previous: Manifest | None, config: dict)
     by_doc: dict[str, list] = {}
     for row, (passage, terms, tokens) in enumerate(store.read_passages_with_terms(folder / store.PASSAGES_DB)):
         by_doc.setdefault(passage.doc_id, []).append((passage, terms, tokens, row))
-    index = load_vector_index(folder / store.VECTORS_FILE)
-    vectors = all_vectors(index) if vector_count(index) else None
+    index = open_vectors(folder / store.VECTORS_FILE)
+    vectors = index.vectors() if index.count() else None
     return _Reusable({doc: (previous.files.get(doc, ""), items) for doc, items in by_doc.items()}, vectors)
 
 
@@ -319,8 +318,8 @@ def _writes_to(index_dir: Path, version: str | None = None) -> Iterator[None]:
 def _write_version(index_dir, version, content: _Content, config, backend, started, stage, calibrate) -> tuple[Manifest, str]:
     staged = store.staging_dir(index_dir, version)
     passages, vectors = content.passages, content.vectors
-    save_vector_index(build_vector_index(vectors), staged / store.VECTORS_FILE)
-    save_vector_index(build_vector_index(content.sentence_vectors, "flat"), staged / store.SENTENCE_VECTORS_FILE)
+    build_vectors(vectors).save(staged / store.VECTORS_FILE)
+    build_vectors(content.sentence_vectors, "flat").save(staged / store.SENTENCE_VECTORS_FILE)
     stage("vectors-written")
     store.write_passage_store(staged / store.PASSAGES_DB, content.pages, passages, content.tokens, content.terms,
                               content.sentences)
@@ -370,11 +369,11 @@ def _calibrator(corpus: Path, index_dir: Path, settings: BuildSettings, encoder)
 
 def _verify(folder: Path, manifest: Manifest) -> None:
     """Read the staged version back before it may answer queries (its checksums were just taken from the files)."""
-    count = vector_count(load_vector_index(folder / store.VECTORS_FILE))
+    count = open_vectors(folder / store.VECTORS_FILE).count()
     rows = store.count_passages(folder / store.PASSAGES_DB)
     if not count == rows == manifest.passages:
         raise NetsSearchError(f"{folder}: built index is inconsistent ({count} vectors, {rows} passages)")
-    sentence_count = vector_count(load_vector_index(folder / store.SENTENCE_VECTORS_FILE))
+    sentence_count = open_vectors(folder / store.SENTENCE_VECTORS_FILE).count()
     if sentence_count != len(store.read_sentences(folder / store.PASSAGES_DB)):
         raise NetsSearchError(f"{folder}: built index is inconsistent ({sentence_count} sentence vectors)")
 

@@ -3,11 +3,13 @@ Searcher that holds a loaded index version. The page, the CLI and the evaluation
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -22,8 +24,7 @@ from .lexical import LexicalIndex, analyse, is_stopword
 from .query import Glossary, QueryNormaliser
 from .text import normalise_unicode, words
 from .types import Manifest, PageInfo, Passage, Result, SearchResponse
-from .vectors import (all_vectors, candidate_index, load_vector_index, search_vectors, tune_for_single_queries,
-                      vector_count)
+from .vectors import open_vectors, tune_for_single_queries
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class FusionSettings:
     rrf_k: int = 60
     dense_weight: float = 0.8
     lexical_weight: float = 0.2
-    sentence_weight: float = 0.5
+    sentence_weight: float = 0.3
     expansion_weight: float = 0.6
     sentence_words_weight: float = 0.3  # best sentence: cosine + this * share of the question's words it holds
 
@@ -159,17 +160,17 @@ class Searcher:
         self.version = manifest.version
         self.passages: list[Passage] = store.read_passages(folder / store.PASSAGES_DB)
         self._pages: dict[str, PageInfo] = store.read_pages(folder / store.PASSAGES_DB)
-        self._vectors = load_vector_index(folder / store.VECTORS_FILE)
-        sentence_index = load_vector_index(folder / store.SENTENCE_VECTORS_FILE)
+        self._vectors = open_vectors(folder / store.VECTORS_FILE)
+        sentence_index = open_vectors(folder / store.SENTENCE_VECTORS_FILE)
         self._sentences = store.read_sentences(folder / store.PASSAGES_DB)
         self._lexical = LexicalIndex.load(folder / store.LEXICAL_DIR, len(self.passages))
-        vectors, sentences = vector_count(self._vectors), vector_count(sentence_index)
+        vectors, sentences = self._vectors.count(), sentence_index.count()
         if vectors != len(self.passages) or sentences != len(self._sentences):
             raise store.IndexCorruptError(
                 f"{folder}: {vectors} vectors for {len(self.passages)} passages and {sentences} for "
                 f"{len(self._sentences)} sentences; {store.REBUILD_HINT}"
             )
-        self._sentence_matrix = all_vectors(sentence_index)  # scored exactly per candidate; the index itself is let go
+        self._sentence_matrix = sentence_index.vectors()  # scored exactly per candidate; the index itself is let go
         self._glossary = _load_glossary(folder)
         return manifest, folder
 
@@ -181,7 +182,7 @@ class Searcher:
         for row in sorted(range(len(self.passages)), key=lambda r: self.passages[r].position):
             p = self.passages[row]
             self._section_rows.setdefault((p.doc_id, p.section_index), []).append(row)
-        self._passage_matrix = all_vectors(self._vectors)
+        self._passage_matrix = self._vectors.vectors()
         self._sentences_of: list[list[int]] = [[] for _ in self.passages]
         for sentence_row, (row, _, _) in enumerate(self._sentences):
             self._sentences_of[row].append(sentence_row)
@@ -189,7 +190,7 @@ class Searcher:
         self._sentence_start = np.array([s[0] if s else 0 for s in self._sentences_of], dtype=np.int64)
         if any(s and s != list(range(s[0], s[0] + len(s))) for s in self._sentences_of):
             raise store.IndexCorruptError(f"{self.index_dir}: sentences out of passage order; {store.REBUILD_HINT}")
-        self._candidate_index = candidate_index(self._vectors, self._passage_matrix)
+        self._candidate_index = self._vectors.for_candidates()
         self._vectors = None  # the flat index's vectors live on in the two matrices above
         self._expansion_vectors: dict[str, np.ndarray] = {}  # one per glossary expansion at most
         self._query_vectors = _RecentVectors(int(os.environ.get("NETS_SEARCH_QUERY_CACHE", QUERY_CACHE_SIZE)))
@@ -281,7 +282,7 @@ class Searcher:
 
     def _question_vector(self, text: str, words: list[str]) -> tuple[np.ndarray, list[float]]:
         """The question's vector and each missing word's salience: 1 - cosine(question, question without the
-        word), the variants encoded in the same call. Kept for recent questions (a page reruns the same search)."""
+        word). Kept for recent questions (a page reruns the same search)."""
         key = "\x1f".join([text, *words])
         cached = self._query_vectors.get_many([key]).get(key)
         if cached is None:
@@ -290,7 +291,7 @@ class Searcher:
         return cached[0], list(cached[1])
 
     def _expansion_vectors_for(self, expansions: list[str]) -> dict[str, np.ndarray]:
-        """Glossary expansions' vectors: encoded on first use (together), then kept for the version's life."""
+        """Glossary expansions' vectors: encoded on first use, then kept for the version's life."""
         wanted = [e for e in dict.fromkeys(expansions) if e not in self._expansion_vectors]
         if wanted:
             self._expansion_vectors.update(zip(wanted, _one_by_one(self._encoder, wanted)))
@@ -307,7 +308,7 @@ class Searcher:
         """Passages worth scoring exactly, sentence by sentence: the nearest passages and the lexical hits. (The
         sentences are not searched across the whole index: on MedQuAD's 184,000 sentences that costs ~10 ms a
         question, and the two candidate lists already hold the passages whose sentences answer.)"""
-        rows = [row for row, _ in search_vectors(self._candidate_index, vector, CANDIDATES)]
+        rows = [row for row, _ in self._candidate_index.search(vector, CANDIDATES)]
         rows += [row for row, _ in lexical]
         return list(dict.fromkeys(rows))
 
@@ -422,11 +423,19 @@ class _RecentVectors:
 def _one_by_one(encoder, texts: list[str]) -> np.ndarray:
     """Each text encoded on its own: an int8 model quantises each call's activations together, so a text encoded
     in a batch comes out slightly different from the same text alone; alone, a question always gets one vector
-    (and the salience of a missing word does not depend on what else was encoded with it). Read-only: the
-    vectors are shared through the caches."""
-    vectors = np.stack([encoder.encode_queries([text])[0] for text in texts])
+    (and the salience of a missing word does not depend on what else was encoded with it). The first text is
+    encoded here while the others go to a helper thread, so on two cores a question with a variant costs about
+    one encode of time, not two. Read-only: the vectors are shared through the caches."""
+    others = [_encode_pool().submit(encoder.encode_queries, [text]) for text in texts[1:]]
+    first = encoder.encode_queries(texts[:1])[0]
+    vectors = np.stack([first, *(job.result()[0] for job in others)])
     vectors.flags.writeable = False
     return vectors
+
+
+@functools.lru_cache(maxsize=1)
+def _encode_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="nets-search-encode")
 
 
 def _without(text: str, word: str) -> str:

@@ -3,7 +3,7 @@ and the embedding cache.
 
     index/
       CURRENT                 name of the version that answers queries (replaced atomically)
-      versions/<version>/     manifest.json, passages.sqlite, vectors.faiss, lexical/
+      versions/<version>/     manifest.json, passages.sqlite, passage-vectors, sentence-vectors, lexical/
       cache/embeddings.sqlite vectors by (model key, hash of the embedded text)
       build.lock              held (flock) by the one running build
 """
@@ -36,8 +36,8 @@ KEEP_VERSIONS = 2
 REBUILD_HINT = "run: nets-search build"
 
 PASSAGES_DB = "passages.sqlite"
-VECTORS_FILE = "vectors.faiss"
-SENTENCE_VECTORS_FILE = "sentences.faiss"
+VECTORS_FILE = "passage-vectors"  # written and read by vectors.py (a FAISS index today)
+SENTENCE_VECTORS_FILE = "sentence-vectors"
 CALIBRATION_FILE = "calibration.json"
 LEXICAL_DIR = "lexical"
 MANIFEST_FILE = "manifest.json"

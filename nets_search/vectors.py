@@ -1,4 +1,5 @@
-"""The dense vector index (FAISS). The one module to change to move vectors to another engine.
+"""The dense vector index: the `VectorIndex` protocol the engine uses, and its FAISS implementation. Nothing outside
+this module touches FAISS; another engine is another class with the same five methods.
 
 Exact inner-product search (`IndexFlatIP`) while it is fast enough; HNSW beyond `HNSW_THRESHOLD` vectors,
 a size chosen from the benchmark in benchmarks/ (see README, "Scale").
@@ -7,6 +8,7 @@ a size chosen from the benchmark in benchmarks/ (see README, "Scale").
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
 import faiss
 import numpy as np
@@ -16,60 +18,94 @@ HNSW_M = 32
 HNSW_EF_SEARCH = 400  # >= the 100 candidates fusion asks for; measured on MedQuAD: nDCG@10 -0.4 pt vs exact (128: -0.8)
 
 
+class VectorIndex(Protocol):
+    """Normalised vectors, row i being passage (or sentence) i of the version: what the build writes and the
+    searcher reads."""
+
+    def count(self) -> int: ...
+
+    def vectors(self) -> np.ndarray:
+        """Every stored vector as one (n, dimensions) float32 matrix, for exact scoring of a few candidates."""
+
+    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """(row, inner product) best first for one normalised query vector."""
+
+    def save(self, path: Path) -> None: ...
+
+    def for_candidates(self) -> "VectorIndex":
+        """The index to ask for a question's candidates (which the searcher then scores exactly)."""
+
+
 def index_type_for(count: int) -> str:
     return "hnsw" if count >= HNSW_THRESHOLD else "flat"
 
 
-def build_vector_index(vectors: np.ndarray, index_type: str | None = None) -> faiss.Index:
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    dim = vectors.shape[1]
-    kind = index_type or index_type_for(len(vectors))
-    if kind == "hnsw":
-        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = HNSW_EF_SEARCH
-    else:
-        index = faiss.IndexFlatIP(dim)
-    if len(vectors):
-        index.add(vectors)
-    return index
+class FaissVectors:
+    """A FAISS index behind the VectorIndex protocol."""
+
+    def __init__(self, index: faiss.Index) -> None:
+        self._index = index
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, index_type: str | None = None) -> "FaissVectors":
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        dim = vectors.shape[1]
+        if (index_type or index_type_for(len(vectors))) == "hnsw":
+            index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = 80
+            index.hnsw.efSearch = HNSW_EF_SEARCH
+        else:
+            index = faiss.IndexFlatIP(dim)
+        if len(vectors):
+            index.add(vectors)
+        return cls(index)
+
+    @classmethod
+    def open(cls, path: Path) -> "FaissVectors":
+        index = faiss.read_index(str(path))
+        if isinstance(index, faiss.IndexHNSW):
+            index.hnsw.efSearch = HNSW_EF_SEARCH
+        return cls(index)
+
+    def save(self, path: Path) -> None:
+        """Serialised by faiss, written by Python: a failed write (a full disk) keeps its OSError and errno, which
+        faiss's own writer would turn into a bare RuntimeError."""
+        Path(path).write_bytes(faiss.serialize_index(self._index).tobytes())
+
+    def count(self) -> int:
+        return int(self._index.ntotal)
+
+    def vectors(self) -> np.ndarray:
+        if self._index.ntotal == 0:
+            return np.zeros((0, self._index.d), dtype=np.float32)
+        return np.ascontiguousarray(self._index.reconstruct_n(0, self._index.ntotal), dtype=np.float32)
+
+    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        if self._index.ntotal == 0:
+            return []
+        scores, rows = self._index.search(query.reshape(1, -1).astype(np.float32), min(k, self._index.ntotal))
+        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
+
+    def for_candidates(self) -> "FaissVectors":
+        """An exact (flat) index is replaced in memory by an 8-bit scalar-quantised copy of the same vectors: a
+        quarter of the memory to scan, so ~2x faster on 31k passages (1.2 against 2.2 ms), with every exact top-10
+        inside its top 100 (measured on MedQuAD questions); the searcher scores its candidates exactly afterwards,
+        so rankings do not change. HNSW indexes are kept as they are."""
+        if not isinstance(self._index, faiss.IndexFlat) or self._index.ntotal == 0:
+            return self
+        vectors = self.vectors()
+        quantised = faiss.IndexScalarQuantizer(vectors.shape[1], faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
+        quantised.train(vectors)
+        quantised.add(vectors)
+        return FaissVectors(quantised)
 
 
-def save_vector_index(index: faiss.Index, path: Path) -> None:
-    """Serialised by faiss, written by Python: a failed write (a full disk) keeps its OSError and errno, which
-    faiss's own writer would turn into a bare RuntimeError."""
-    Path(path).write_bytes(faiss.serialize_index(index).tobytes())
+def build_vectors(vectors: np.ndarray, index_type: str | None = None) -> VectorIndex:
+    return FaissVectors.build(vectors, index_type)
 
 
-def load_vector_index(path: Path) -> faiss.Index:
-    index = faiss.read_index(str(path))
-    if isinstance(index, faiss.IndexHNSW):
-        index.hnsw.efSearch = HNSW_EF_SEARCH
-    return index
-
-
-def candidate_index(index: faiss.Index, vectors: np.ndarray) -> faiss.Index:
-    """The index a searcher asks for its candidates. An exact (flat) index is replaced in memory by an 8-bit
-    scalar-quantised copy of the same vectors: a quarter of the memory to scan, so ~2.5x faster on 31k passages
-    (1.0 against 2.5 ms), with every exact top-10 inside its top 100 (measured on MedQuAD questions); the searcher
-    scores its candidates exactly afterwards, so rankings do not change. HNSW indexes are kept as they are."""
-    if not isinstance(index, faiss.IndexFlat) or len(vectors) == 0:
-        return index
-    quantised = faiss.IndexScalarQuantizer(vectors.shape[1], faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
-    quantised.train(vectors)
-    quantised.add(vectors)
-    return quantised
-
-
-def vector_count(index: faiss.Index) -> int:
-    return int(index.ntotal)
-
-
-def all_vectors(index: faiss.Index) -> np.ndarray:
-    """Every stored vector as one (n, dimensions) matrix, for exact scoring of a few candidates."""
-    if index.ntotal == 0:
-        return np.zeros((0, index.d), dtype=np.float32)
-    return np.ascontiguousarray(index.reconstruct_n(0, index.ntotal), dtype=np.float32)
+def open_vectors(path: Path) -> VectorIndex:
+    return FaissVectors.open(path)
 
 
 def tune_for_single_queries() -> None:
@@ -77,11 +113,3 @@ def tune_for_single_queries() -> None:
     (measured on 2 cores, 31k vectors: 1.7 ms on one thread, and far worse beside ONNX Runtime). A page process
     serves readers concurrently from its own threads instead."""
     faiss.omp_set_num_threads(1)
-
-
-def search_vectors(index: faiss.Index, query: np.ndarray, k: int) -> list[tuple[int, float]]:
-    """(row, cosine similarity) best first for one normalised query vector."""
-    if index.ntotal == 0:
-        return []
-    scores, rows = index.search(query.reshape(1, -1).astype(np.float32), min(k, index.ntotal))
-    return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]

@@ -118,10 +118,10 @@ def _fail_cache_put(self, *args, **kwargs):
     raise _sqlite_full()
 
 
-def _fail_faiss_write(index, path):
+def _fail_faiss_write(vectors, path):
     import faiss
 
-    data = bytes(faiss.serialize_index(index))
+    data = bytes(faiss.serialize_index(vectors._index))
     _half_then_fail(path, data, OSError(errno.ENOSPC, "No space left on device"))
 
 
@@ -153,7 +153,7 @@ def _fail_pointer(self, data, *args, **kwargs):
 
 FULL_DISK_AT = {
     "embedding-cache": ("nets_search.store.EmbeddingCache.put", _fail_cache_put, "database or disk is full"),
-    "vectors": ("nets_search.build.save_vector_index", _fail_faiss_write, "No space left on device"),
+    "vectors": ("nets_search.vectors.FaissVectors.save", _fail_faiss_write, "No space left on device"),
     "passage-store": ("nets_search.store.write_passage_store", _fail_passage_store, "database or disk is full"),
     "lexical": ("nets_search.lexical.LexicalIndex.save", _fail_lexical_save, "No space left on device"),
     "manifest": ("nets_search.store.write_manifest", _fail_manifest, "No space left on device"),
@@ -193,7 +193,7 @@ def test_a_damaged_index_is_reported_in_one_line_and_the_build_it_asks_for_repai
     code = cli.main(["search", "how can I sleep", "--index", str(index)])
     out, err = capsys.readouterr()
     assert code == 2 and out == "" and err.count("\n") == 1
-    assert "vectors.faiss: index file is corrupted (checksum mismatch); run: nets-search build" in err
+    assert "passage-vectors: index file is corrupted (checksum mismatch); run: nets-search build" in err
 
     code = cli.main(["build", "--corpus", str(corpus), "--index", str(index), "--quiet"])
     out, err = capsys.readouterr()
@@ -281,13 +281,14 @@ def die():
 
 if where == "faiss-mid-write":
     import faiss
-    def save(vector_index, path):
-        data = bytes(faiss.serialize_index(vector_index))
+    from nets_search import vectors
+    def save(self, path):
+        data = bytes(faiss.serialize_index(self._index))
         with open(path, "wb") as handle:
             handle.write(data[: len(data) // 2])
             handle.flush()
             die()
-    build.save_vector_index = save
+    vectors.FaissVectors.save = save
 elif where == "sqlite-mid-transaction":
     real_write, real_connect = store.write_passage_store, sqlite3.connect
     def connect(*args, **kwargs):
