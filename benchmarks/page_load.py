@@ -77,6 +77,8 @@ class Session:
 
     async def open(self) -> None:
         self.connection = await connect(f"ws://127.0.0.1:{self.port}/_stcore/stream", max_size=None)
+        # As browsers do: no Nagle delay on the client's small writes (else each rerun waits for a delayed ACK).
+        self.connection.transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     async def ask(self, question: str) -> float:
         """Seconds from sending the question to the server's "script finished" for that run. A run that drew no

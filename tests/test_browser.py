@@ -243,14 +243,20 @@ def test_no_editor_control_without_the_token_whatever_the_url(browser, editor_se
         context.close()
 
 
-def test_the_editor_token_opens_the_panel(browser, editor_server):
+def unlocked_editor(browser, editor_server):
+    """(context, page): the editor page in a fresh browser, the token entered."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
+    page.goto(editor_server)
+    page.get_by_label("Editor token").fill(EDITOR_TOKEN)
+    page.get_by_role("button", name="Unlock the editor panel").click()
+    return context, page
+
+
+def test_the_editor_token_opens_the_panel(browser, editor_server):
+    context, page = unlocked_editor(browser, editor_server)
     try:
-        page.goto(editor_server)
-        page.get_by_label("Editor token").fill(EDITOR_TOKEN)
-        page.get_by_role("button", name="Unlock the editor panel").click()
         expect(page.get_by_role("button", name="Rebuild index")).to_be_visible()
         expect(page.get_by_text("What is indexed")).to_be_visible()
     finally:
@@ -320,13 +326,8 @@ def test_back_and_forward_keep_the_box_and_the_results_in_step(browser, server):
 
 def test_the_editor_panel_names_every_bad_file_and_shows_the_new_version_after_rebuild(browser, editor_server):
     corpus = editor_server.root / "corpus"
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(WAIT_MS)
+    context, page = unlocked_editor(browser, editor_server)
     try:
-        page.goto(editor_server)
-        page.get_by_label("Editor token").fill(EDITOR_TOKEN)
-        page.get_by_role("button", name="Unlock the editor panel").click()
         sidebar = page.get_by_test_id("stSidebar")
         expect(sidebar.get_by_text("up to date")).to_be_visible()
         (corpus / "one.md").write_bytes(b"\xff\xfe not text")
