@@ -47,12 +47,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_page(index: Path, corpus: Path, work: Path) -> tuple[subprocess.Popen, int]:
+FLOOR_APP = """import streamlit as st
+st.title("Floor")
+st.markdown('<div class="nets-card">' + (st.query_params.get("q") or "") + "</div>", unsafe_allow_html=True)
+"""
+
+
+def start_page(index: Path, corpus: Path, work: Path, app: str = "app.py") -> tuple[subprocess.Popen, int]:
     port = free_port()
     env = dict(os.environ, NETS_SEARCH_INDEX=str(index), NETS_SEARCH_CORPUS=str(corpus),
                NETS_SEARCH_FEEDBACK_DB=str(work / "feedback.sqlite"), NETS_SEARCH_QUERY_CACHE="0")
     env.pop("NETS_SEARCH_EDITOR", None)
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
+    command = [sys.executable, "-m", "streamlit", "run", app, "--server.headless", "true", "--server.port",
                str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none"]
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=(work / "page.log").open("w"), stderr=subprocess.STDOUT)
@@ -152,14 +158,23 @@ def main() -> None:
         finally:
             process.terminate()
             process.wait(timeout=30)
+        # Streamlit's own floor in the same run: a two-element page, one session, the same client.
+        (work / "floor.py").write_text(FLOOR_APP, encoding="utf-8")
+        process, port = start_page(work / "index", corpus, work, str(work / "floor.py"))
+        try:
+            floor = asyncio.run(run_sessions(port, 1, questions, args.questions))
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
     result = {"created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "corpus": str(args.corpus.name),
               "questions": len(questions), "cpu_count": os.cpu_count(), "machine": platform.machine(),
-              "load_average_at_end": os.getloadavg(), "runs": runs}
+              "load_average_at_end": os.getloadavg(), "runs": runs, "streamlit_floor": floor}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"{'sessions':>8} {'p50 ms':>8} {'p95 ms':>8} {'searches/s':>11}")
     for run in runs:
         print(f"{run['sessions']:>8} {run['p50_ms']:>8.1f} {run['p95_ms']:>8.1f} {run['searches_per_s']:>11.1f}")
+    print(f"a two-element Streamlit page, 1 session: p50 {floor['p50_ms']:.1f} ms ({floor['searches_per_s']:.1f}/s)")
     print(f"JSON written to {args.out}")
 
 

@@ -82,3 +82,4 @@ def test_the_page_load_test_drives_the_real_websocket(tmp_path: Path) -> None:
     assert [run["sessions"] for run in results["runs"]] == [1, 2]
     assert [run["searches"] for run in results["runs"]] == [3, 6]
     assert all(run["searches_per_s"] > 0 and run["p50_ms"] > 0 for run in results["runs"])
+    assert results["streamlit_floor"]["searches"] == 3
