@@ -198,7 +198,7 @@ sys.exit(cli.main(["build", "--corpus", sys.argv[1], "--index", sys.argv[2], "--
 def test_two_builds_started_at_once_one_builds_the_other_refuses_cleanly(editions, encoder):
     corpora, index = editions
     before = store.current_version(index)
-    command = [sys.executable, "-c", SLOW_BUILD, str(corpora["beta"]), str(index), "2"]
+    command = [sys.executable, "-c", SLOW_BUILD, str(corpora["beta"]), str(index), "5"]
     first, second = (subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                      for _ in range(2))
     outcomes = sorted((p.wait(timeout=120), *p.communicate(), p.pid) for p in (first, second))
