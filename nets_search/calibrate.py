@@ -2,7 +2,7 @@
 
 A corpus folder's labelled questions are its top-level `*.jsonl` files in the golden-question format
 (`golden-questions.jsonl`, and any others such as `calibration-out-of-scope.jsonl`). Only their tune part is used
-(see `evaluate.part_of`); the test part stays unseen for the figures.
+(see `part_of`); the test part stays unseen for the figures.
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from . import evaluate
+from .errors import EvaluationError
+from .golden import GoldenQuestion, load_golden
+from .metrics import part_of
 from .confidence import VERSION_FILE, calibrate
 
 log = logging.getLogger(__name__)
@@ -18,17 +20,17 @@ log = logging.getLogger(__name__)
 MIN_EACH = 5  # in-scope and out-of-scope tune questions needed to fit a calibration of the corpus's own
 
 
-def labelled_questions(corpus: Path, part: str | None = "tune") -> list[evaluate.GoldenQuestion]:
+def labelled_questions(corpus: Path, part: str | None = "tune") -> list[GoldenQuestion]:
     """The corpus's labelled questions (of one part, or all with part=None); unreadable files are skipped."""
     if not Path(corpus).is_dir():
         return []
     questions = []
     for path in sorted(Path(corpus).glob("*.jsonl")):
         try:
-            questions += [q for q in evaluate.load_golden(path) if q.out_of_scope or q.expect]
-        except evaluate.EvaluationError as exc:
+            questions += [q for q in load_golden(path) if q.out_of_scope or q.expect]
+        except EvaluationError as exc:
             log.warning("labelled questions not used: %s", exc)
-    return [q for q in questions if part is None or evaluate.part_of(q.id) == part]
+    return [q for q in questions if part is None or part_of(q.id) == part]
 
 
 def calibrate_version(corpus: Path, staged: Path, index_dir: Path, encoder, backend: str) -> str:
@@ -48,7 +50,7 @@ def calibrate_version(corpus: Path, staged: Path, index_dir: Path, encoder, back
     return f"no good match: calibrated on the tune part of the corpus's questions ({fitted.fitted_on})"
 
 
-def recalibrate(index_dir: Path, questions: list[evaluate.GoldenQuestion], encoder=None, out: Path | None = None):
+def recalibrate(index_dir: Path, questions: list[GoldenQuestion], encoder=None, out: Path | None = None):
     """Refit the version in use on the tune part of `questions`. Written to `out` if given; otherwise into a new
     version that is the one in use plus the new calibration, switched in atomically like a build (versions are
     never changed in place: a page reading the old one keeps reading a consistent folder)."""
@@ -59,7 +61,7 @@ def recalibrate(index_dir: Path, questions: list[evaluate.GoldenQuestion], encod
     from . import store
     from .search import Searcher
 
-    tune = [q for q in questions if evaluate.part_of(q.id) == "tune" and (q.out_of_scope or q.expect)]
+    tune = [q for q in questions if part_of(q.id) == "tune" and (q.out_of_scope or q.expect)]
     searcher = Searcher(index_dir, encoder=encoder)
     fitted = calibrate(searcher.search, [(q.question, not q.out_of_scope) for q in tune])
     if out is not None:

@@ -31,3 +31,7 @@ class BuildLockedError(NetsSearchError):
 
 class QueryError(NetsSearchError):
     """The question cannot be searched (for example, it is empty)."""
+
+
+class EvaluationError(NetsSearchError):
+    """A golden-question file or a BEIR dataset cannot be read; the message names the file and line."""

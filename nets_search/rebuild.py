@@ -23,7 +23,7 @@ def rebuild_and_check(corpus: Path, index: Path, settings: BuildSettings = Build
                       progress: ProgressFn | None = None, force: bool = False) -> Rebuild:
     """Build `index` from `corpus` and check the golden questions against the new version (not when nothing
     changed: the answers are the ones already checked). Raises NetsSearchError as build_index does."""
-    from .evaluate import check_golden_questions
+    from .golden import check_golden_questions
 
     report = build_index(corpus, index, settings, encoder=encoder, progress=progress, force=force)
     regressions = () if report.nothing_changed else tuple(check_golden_questions(corpus, index, encoder))

@@ -8,7 +8,7 @@ from nets_search import cli, store
 from nets_search.build import build_index
 from nets_search.calibrate import labelled_questions
 from nets_search.confidence import DEFAULT_CALIBRATION, VERSION_FILE, Calibration
-from nets_search.evaluate import part_of
+from nets_search.metrics import part_of
 from nets_search.search import Searcher
 
 from .conftest import SEED_CORPUS

@@ -11,22 +11,10 @@ import pytest
 
 from nets_search import cli
 from nets_search.errors import NetsSearchError
-from nets_search.evaluate import (
-    EvaluationError,
-    GoldenQuestion,
-    doc_scores,
-    evaluate_golden,
-    fold,
-    load_beir,
-    load_golden,
-    mrr_at_k,
-    part_of,
-    split_parts,
-    ndcg_at_k,
-    passage_matches,
-    ranked_doc_ids,
-    recall_at_k,
-)
+from nets_search.beir import doc_scores, load_beir
+from nets_search.errors import EvaluationError
+from nets_search.golden import GoldenQuestion, evaluate_golden, fold, load_golden, passage_matches
+from nets_search.metrics import mrr_at_k, ndcg_at_k, part_of, ranked_doc_ids, recall_at_k, split_parts
 from nets_search.types import Passage, Result, SearchResponse
 
 from .conftest import SEED_CORPUS, SHARED

@@ -166,7 +166,7 @@ def test_add_golden_question_creates_the_file(tmp_path):
 
 
 def test_a_question_added_from_feedback_is_pending_until_an_editor_fills_it_in(tmp_path):
-    from nets_search.evaluate import load_golden
+    from nets_search.golden import load_golden
 
     golden = tmp_path / "golden-questions.jsonl"
     golden.write_text('{"id": "g1", "question": "what is a NET", "expect": [["neuroendocrine"]]}\n')
