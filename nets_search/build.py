@@ -17,7 +17,8 @@ from typing import Callable, Iterator
 import numpy as np
 
 from . import encode, store
-from .corpus import SplitSettings, load_corpus, sentence_units, split_page
+from .corpus import load_corpus
+from .passages import SplitSettings, sentence_units, split_page
 from .errors import IndexWriteError, NetsSearchError
 from .lexical import BM25_SETTINGS, LexicalIndex, analyse, lexical_document
 from .query import GLOSSARY_FILE, Glossary

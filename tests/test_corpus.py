@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from nets_search.corpus import SplitSettings, load_corpus, page_sections, split_page
+from nets_search.corpus import load_corpus
+from nets_search.passages import SplitSettings, page_sections, split_page
 from nets_search.errors import CorpusError
 from nets_search.text import word_count
 

@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nets_search import cli, store
-from nets_search.corpus import SplitSettings, read_page, split_page
+from nets_search.corpus import read_page
+from nets_search.passages import SplitSettings, split_page
 from nets_search.errors import CorpusError, QueryError
 from nets_search.search import MAX_QUESTION_CHARS, MODES, prepare_question
 from nets_search.types import Page, SearchResponse
