@@ -16,7 +16,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from . import encode, store
+from . import embedding_cache, encode, passage_store, store
 from .corpus import load_corpus
 from .passages import SplitSettings, sentence_units, split_page
 from .errors import IndexWriteError, NetsSearchError
@@ -132,7 +132,7 @@ def _reusable_passages(index_dir: Path, previous: Manifest | None, config: dict)
         return _Reusable()
     folder = store.version_dir(index_dir, previous.version)
     by_doc: dict[str, list] = {}
-    for row, (passage, terms, tokens) in enumerate(store.read_passages_with_terms(folder / store.PASSAGES_DB)):
+    for row, (passage, terms, tokens) in enumerate(passage_store.read_passages_with_terms(folder / store.PASSAGES_DB)):
         by_doc.setdefault(passage.doc_id, []).append((passage, terms, tokens, row))
     index = open_vectors(folder / store.VECTORS_FILE)
     vectors = index.vectors() if index.count() else None
@@ -259,7 +259,7 @@ def _embeddings(
     """Vectors and token counts for every text (passages, then sentences): reused, then from the cache,
     embedding only what both lack (whose keys are returned)."""
     keys = [text_key(t) for t in texts]
-    cache = store.EmbeddingCache(index_dir)
+    cache = embedding_cache.EmbeddingCache(index_dir)
     warnings.extend(cache.warnings)
     try:
         model_key = encoder.key if encoder else encode.model_key(settings.backend)
@@ -322,7 +322,7 @@ def _write_version(index_dir, version, content: _Content, config, backend, start
     build_vectors(vectors).save(staged / store.VECTORS_FILE)
     build_vectors(content.sentence_vectors, "flat").save(staged / store.SENTENCE_VECTORS_FILE)
     stage("vectors-written")
-    store.write_passage_store(staged / store.PASSAGES_DB, content.pages, passages, content.tokens, content.terms,
+    passage_store.write_passage_store(staged / store.PASSAGES_DB, content.pages, passages, content.tokens, content.terms,
                               content.sentences)
     stage("passages-written")
     (staged / store.LEXICAL_DIR).mkdir()
@@ -371,11 +371,11 @@ def _calibrator(corpus: Path, index_dir: Path, settings: BuildSettings, encoder)
 def _verify(folder: Path, manifest: Manifest) -> None:
     """Read the staged version back before it may answer queries (its checksums were just taken from the files)."""
     count = open_vectors(folder / store.VECTORS_FILE).count()
-    rows = store.count_passages(folder / store.PASSAGES_DB)
+    rows = passage_store.count_passages(folder / store.PASSAGES_DB)
     if not count == rows == manifest.passages:
         raise NetsSearchError(f"{folder}: built index is inconsistent ({count} vectors, {rows} passages)")
     sentence_count = open_vectors(folder / store.SENTENCE_VECTORS_FILE).count()
-    if sentence_count != len(store.read_sentences(folder / store.PASSAGES_DB)):
+    if sentence_count != len(passage_store.read_sentences(folder / store.PASSAGES_DB)):
         raise NetsSearchError(f"{folder}: built index is inconsistent ({sentence_count} sentence vectors)")
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import encode, store
+from . import encode, passage_store, store
 from .confidence import Calibration, Evidence, best_sentence
 from .errors import NetsSearchError, QueryError
 from .lexical import LexicalIndex, analyse, is_stopword
@@ -158,11 +158,11 @@ class Searcher:
             manifest, folder = store.open_folder(Path(version_folder), expect_model=expect)
         self.manifest: Manifest = manifest
         self.version = manifest.version
-        self.passages: list[Passage] = store.read_passages(folder / store.PASSAGES_DB)
-        self._pages: dict[str, PageInfo] = store.read_pages(folder / store.PASSAGES_DB)
+        self.passages: list[Passage] = passage_store.read_passages(folder / store.PASSAGES_DB)
+        self._pages: dict[str, PageInfo] = passage_store.read_pages(folder / store.PASSAGES_DB)
         self._vectors = open_vectors(folder / store.VECTORS_FILE)
         sentence_index = open_vectors(folder / store.SENTENCE_VECTORS_FILE)
-        self._sentences = store.read_sentences(folder / store.PASSAGES_DB)
+        self._sentences = passage_store.read_sentences(folder / store.PASSAGES_DB)
         self._lexical = LexicalIndex.load(folder / store.LEXICAL_DIR, len(self.passages))
         vectors, sentences = self._vectors.count(), sentence_index.count()
         if vectors != len(self.passages) or sentences != len(self._sentences):

@@ -1,5 +1,6 @@
-"""The index on disk: immutable version folders, a manifest with checksums, an atomic switch, a build lock,
-and the embedding cache.
+"""The index on disk: immutable version folders, a manifest with checksums, an atomic switch, a build lock, and
+the versions kept for rollback. (What is inside a version: passage_store.py, vectors.py, lexical.py; the embedding
+cache beside them: embedding_cache.py.)
 
     index/
       CURRENT                 name of the version that answers queries (replaced atomically)
@@ -17,17 +18,15 @@ import json
 import logging
 import os
 import shutil
-import sqlite3
 import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-import numpy as np
 
 from .errors import BuildLockedError, IndexCorruptError, IndexMismatchError, IndexMissingError, IndexWriteError
-from .types import Manifest, Page, PageInfo, Passage
+from .types import Manifest
 
 log = logging.getLogger(__name__)
 
@@ -200,90 +199,6 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-# --------------------------------------------------------------------------- passage store
-
-_SCHEMA = """
-CREATE TABLE pages (
-    doc_id TEXT PRIMARY KEY, path TEXT, title TEXT, source TEXT, reviewed TEXT, content_hash TEXT, publisher TEXT
-);
-CREATE TABLE passages (
-    row INTEGER PRIMARY KEY, passage_id TEXT UNIQUE NOT NULL, doc_id TEXT NOT NULL, title TEXT,
-    section TEXT, text TEXT NOT NULL, position INTEGER, section_index INTEGER, source TEXT, tokens INTEGER,
-    terms TEXT NOT NULL
-);
-CREATE INDEX passages_doc ON passages (doc_id, position);
-CREATE TABLE sentences (
-    row INTEGER PRIMARY KEY, passage_row INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL
-);
-"""
-
-
-def write_passage_store(
-    path: Path,
-    pages: list[Page],
-    passages: list[Passage],
-    tokens: list[int],
-    terms: list[list[str]],
-    sentences: list[tuple[int, int, int]] = (),
-) -> None:
-    with sqlite3.connect(path) as db:
-        db.executescript(_SCHEMA)
-        db.executemany(
-            "INSERT INTO pages VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(p.doc_id, p.path, p.title, p.source, p.reviewed, p.content_hash, p.publisher) for p in pages],
-        )
-        db.executemany(
-            "INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (row, p.passage_id, p.doc_id, p.title, p.section, p.text, p.position, p.section_index, p.source, t,
-                 " ".join(words))
-                for row, (p, t, words) in enumerate(zip(passages, tokens, terms))
-            ],
-        )
-        db.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?)",
-                       [(row, *sentence) for row, sentence in enumerate(sentences)])
-    db.close()
-
-
-def _rows(path: Path, sql: str) -> list[tuple]:
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return db.execute(sql).fetchall()
-    finally:
-        db.close()
-
-
-_PASSAGE_COLUMNS = "passage_id, doc_id, title, section, text, position, section_index, source"
-
-
-def read_pages(path: Path) -> dict[str, PageInfo]:
-    """Each page's title, source link, publisher and review date, by page id."""
-    rows = _rows(path, "SELECT doc_id, title, source, publisher, reviewed FROM pages")
-    return {doc_id: PageInfo(title or "", source or "", publisher or "", reviewed or "")
-            for doc_id, title, source, publisher, reviewed in rows}
-
-
-def read_passages(path: Path) -> list[Passage]:
-    """All passages in row order (row i is vector i and BM25 document i)."""
-    return [Passage(*row) for row in _rows(path, f"SELECT {_PASSAGE_COLUMNS} FROM passages ORDER BY row")]
-
-
-def read_passages_with_terms(path: Path) -> list[tuple[Passage, list[str], int]]:
-    """Passages in row order with their analysed BM25 terms and token counts, for a build to reuse those of
-    unchanged pages."""
-    rows = _rows(path, f"SELECT {_PASSAGE_COLUMNS}, terms, tokens FROM passages ORDER BY row")
-    return [(Passage(*row[:8]), row[8].split(), row[9]) for row in rows]
-
-
-def read_sentences(path: Path) -> list[tuple[int, int, int]]:
-    """(passage row, start, end) of every sentence in row order (row i is sentence vector i)."""
-    return [tuple(row) for row in _rows(path, "SELECT passage_row, start, end FROM sentences ORDER BY row")]
-
-
-def count_passages(path: Path) -> int:
-    return int(_rows(path, "SELECT count(*) FROM passages")[0][0])
-
-
 # --------------------------------------------------------------------------- build lock
 
 
@@ -310,82 +225,6 @@ def build_lock(index_dir: Path) -> Iterator[None]:
         yield
     finally:
         handle.close()
-
-
-# --------------------------------------------------------------------------- embedding cache
-
-
-def _is_damage(exc: sqlite3.DatabaseError) -> bool:
-    """Not a database, a malformed one, or another schema (our own check, no code): damage to set aside. A full
-    disk, a read-only folder or a lock is not damage, and moving the file aside would not help."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    return code is None or (code & 0xFF) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
-
-
-class EmbeddingCache:
-    """Vectors keyed by (model key, hash of the embedded text). Written batch by batch, so an interrupted
-    build keeps what it embedded."""
-
-    def __init__(self, index_dir: Path) -> None:
-        folder = Path(index_dir) / "cache"
-        folder.mkdir(parents=True, exist_ok=True)
-        self.path = folder / "embeddings.sqlite"
-        self.warnings: list[str] = []
-        try:
-            self._db = self._open()
-        except sqlite3.DatabaseError as exc:
-            if not _is_damage(exc):
-                raise
-            aside = self.path.with_name(f"embeddings.damaged-{time.strftime('%Y%m%dT%H%M%S')}.sqlite")
-            for suffix in ("", "-wal", "-shm"):
-                source = Path(f"{self.path}{suffix}")
-                if source.exists():
-                    os.replace(source, Path(f"{aside}{suffix}"))
-            self.warnings.append(f"the embedding cache was damaged ({exc}); moved aside to {aside.name} "
-                                 "and started anew (passages are embedded again)")
-            log.warning(self.warnings[-1])
-            self._db = self._open()
-
-    def _open(self) -> sqlite3.Connection:
-        """Open and check the cache: a file that is not SQLite, is truncated or has another schema raises."""
-        db = sqlite3.connect(self.path, timeout=30)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS embeddings ("
-                "model TEXT NOT NULL, key TEXT NOT NULL, tokens INTEGER, vector BLOB NOT NULL, PRIMARY KEY (model, key))"
-            )
-            columns = [row[1] for row in db.execute("PRAGMA table_info(embeddings)")]
-            if columns != ["model", "key", "tokens", "vector"]:
-                raise sqlite3.DatabaseError(f"unexpected columns {columns}")
-            if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                raise sqlite3.DatabaseError("integrity check failed")
-        except sqlite3.DatabaseError:
-            db.close()
-            raise
-        return db
-
-    def get(self, model: str, keys: list[str]) -> dict[str, tuple[np.ndarray, int]]:
-        found: dict[str, tuple[np.ndarray, int]] = {}
-        unique = list(dict.fromkeys(keys))
-        for start in range(0, len(unique), 900):
-            chunk = unique[start : start + 900]
-            marks = ",".join("?" * len(chunk))
-            for key, tokens, blob in self._db.execute(
-                f"SELECT key, tokens, vector FROM embeddings WHERE model = ? AND key IN ({marks})", [model, *chunk]
-            ):
-                found[key] = (np.frombuffer(blob, dtype=np.float32), tokens)
-        return found
-
-    def put(self, model: str, keys: list[str], vectors: np.ndarray, tokens: list[int]) -> None:
-        with self._db:
-            self._db.executemany(
-                "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?)",
-                [(model, k, t, np.asarray(v, dtype=np.float32).tobytes()) for k, v, t in zip(keys, vectors, tokens)],
-            )
-
-    def close(self) -> None:
-        self._db.close()
 
 
 # --------------------------------------------------------------------------- versions kept, and rollback

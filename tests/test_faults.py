@@ -152,9 +152,9 @@ def _fail_pointer(self, data, *args, **kwargs):
 
 
 FULL_DISK_AT = {
-    "embedding-cache": ("nets_search.store.EmbeddingCache.put", _fail_cache_put, "database or disk is full"),
+    "embedding-cache": ("nets_search.embedding_cache.EmbeddingCache.put", _fail_cache_put, "database or disk is full"),
     "vectors": ("nets_search.vectors.FaissVectors.save", _fail_faiss_write, "No space left on device"),
-    "passage-store": ("nets_search.store.write_passage_store", _fail_passage_store, "database or disk is full"),
+    "passage-store": ("nets_search.passage_store.write_passage_store", _fail_passage_store, "database or disk is full"),
     "lexical": ("nets_search.lexical.LexicalIndex.save", _fail_lexical_save, "No space left on device"),
     "manifest": ("nets_search.store.write_manifest", _fail_manifest, "No space left on device"),
     "switch": ("pathlib.Path.write_text", _fail_pointer, "No space left on device"),
@@ -272,7 +272,7 @@ def test_a_really_full_filesystem_keeps_the_old_index(site_embedded, encoder, tm
 KILL_SCRIPT = r"""
 import os, signal, sqlite3, sys
 from pathlib import Path
-from nets_search import build, store
+from nets_search import build, passage_store, store
 
 corpus, index, where = sys.argv[1:4]
 
@@ -290,15 +290,15 @@ if where == "faiss-mid-write":
             die()
     vectors.FaissVectors.save = save
 elif where == "sqlite-mid-transaction":
-    real_write, real_connect = store.write_passage_store, sqlite3.connect
+    real_write, real_connect = passage_store.write_passage_store, sqlite3.connect
     def connect(*args, **kwargs):
         db = real_connect(*args, **kwargs)
         db.set_progress_handler(die, 20)  # SIGKILL after a few SQLite steps, inside the writes
         return db
     def write(*args):
-        store.sqlite3 = type("patched", (), {"connect": staticmethod(connect)})
+        passage_store.sqlite3 = type("patched", (), {"connect": staticmethod(connect)})
         real_write(*args)
-    store.write_passage_store = write
+    passage_store.write_passage_store = write
 elif where == "between-renames":
     store._fsync_dir = lambda path: die()  # first called just after versions/.tmp-X became versions/X
 build.build_index(corpus, index, stage=lambda name: die() if name == where else None)

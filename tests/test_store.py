@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from nets_search import store
+from nets_search import embedding_cache, store
 from nets_search.build import build_index
 from nets_search.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from nets_search.search import Searcher
@@ -77,7 +77,7 @@ def test_the_switch_is_one_pointer_file_and_leftover_staging_is_cleaned(index):
 def test_embedding_cache_round_trips_vectors(tmp_path):
     import numpy as np
 
-    cache = store.EmbeddingCache(tmp_path)
+    cache = embedding_cache.EmbeddingCache(tmp_path)
     vectors = np.arange(6, dtype=np.float32).reshape(2, 3)
     cache.put("model-a", ["k1", "k2"], vectors, [5, 7])
     found = cache.get("model-a", ["k1", "k2", "k3"])
