@@ -29,7 +29,8 @@ from nets_search.build import BuildSettings, build_index  # noqa: E402
 from nets_search.calibrate import labelled_questions  # noqa: E402
 from nets_search.confidence import DEFAULT_CALIBRATION, fit_calibration  # noqa: E402
 from nets_search.encode import DEFAULT_BACKEND, Encoder  # noqa: E402
-from nets_search.search import FusionSettings, Searcher  # noqa: E402
+from nets_search.fusion import FusionSettings  # noqa: E402
+from nets_search.search import Searcher  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 # Written for the library by someone who read only its pages (no code, no glossary, no other questions), after every

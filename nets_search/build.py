@@ -203,7 +203,7 @@ def _config(settings: BuildSettings) -> dict:
 def _retrieval_settings() -> dict:
     """BM25's settings and the searcher's fusion settings: the version's calibration was fitted with both, so a
     change of either (a new release) builds a new version, from the cache, with a calibration that matches."""
-    from .search import FusionSettings
+    from .fusion import FusionSettings
 
     return {**BM25_SETTINGS, "fusion": dataclasses.asdict(FusionSettings())}
 

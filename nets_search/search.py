@@ -3,13 +3,9 @@ Searcher that holds a loaded index version. The page, the CLI and the evaluation
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import os
-import threading
-from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -20,6 +16,7 @@ import numpy as np
 from . import encode, passage_store, store
 from .confidence import Calibration, Evidence, best_sentence
 from .errors import NetsSearchError, QueryError
+from .fusion import FusionSettings, convex_fusion, reciprocal_rank_fusion, scaled_to_best
 from .lexical import LexicalIndex, analyse, is_stopword
 from .query import Glossary, QueryNormaliser
 from .text import normalise_unicode, words
@@ -35,54 +32,6 @@ BEST_SENTENCE_DEPTH = 10  # results past this rank are not read by people; they 
 COMMON_TERM_SHARE = 0.5  # an expansion word found in more than this share of passages says nothing: dropped
 MAX_SALIENCE_WORDS = 1  # missing words weighed per question (each costs an encode): the rarest in English; 1, 2 and 4 catch the same on tune
 QUERY_CACHE_SIZE = 2048  # recent questions' vectors kept: a page reruns the same search on every click
-
-
-@dataclass(frozen=True)
-class FusionSettings:
-    """How the rankings combine (chosen on the tune parts of the labelled sets: see docs/quality.md).
-
-    dense score = (1 - sentence_weight) * passage cosine + sentence_weight * best sentence cosine
-    "convex": dense_weight * dense score + lexical_weight * (BM25 / best BM25 of the question); both parts lie in
-    [0, 1], so the weights mean what they say whatever the question's length.
-    "rrf": weighted reciprocal-rank fusion, sum of weight / (k + rank).
-    Glossary expansions count `expansion_weight` as much as the reader's own words, on both sides.
-    """
-
-    method: str = "convex"
-    rrf_k: int = 60
-    dense_weight: float = 0.8
-    lexical_weight: float = 0.2
-    sentence_weight: float = 0.3
-    expansion_weight: float = 0.6
-    sentence_words_weight: float = 0.3  # best sentence: cosine + this * share of the question's words it holds
-
-
-def reciprocal_rank_fusion(
-    rankings: dict[str, list[int]], weights: dict[str, float], k: int = 60
-) -> list[tuple[int, float]]:
-    """Fuse ranked lists of ids into one list of (id, score), best first; ties broken by id for determinism."""
-    scores: dict[int, float] = {}
-    for name, ranking in rankings.items():
-        weight = weights.get(name, 1.0)
-        for rank, item in enumerate(ranking, 1):
-            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
-    return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
-
-
-def convex_fusion(scored: dict[str, list[tuple[int, float]]], weights: dict[str, float]) -> list[tuple[int, float]]:
-    """Weighted sum of already comparable scores; an item a retriever did not return scores 0 there."""
-    scores: dict[int, float] = {}
-    for name, items in scored.items():
-        weight = weights.get(name, 1.0)
-        for item, score in items:
-            scores[item] = scores.get(item, 0.0) + weight * score
-    total = sum(weights.get(name, 1.0) for name in scored) or 1.0
-    return sorted(((item, s / total) for item, s in scores.items()), key=lambda pair: (-pair[1], pair[0]))
-
-
-def _scaled_to_best(items: list[tuple[int, float]]) -> list[tuple[int, float]]:
-    best = items[0][1] if items else 0.0
-    return [(item, score / best) for item, score in items] if best > 0 else []
 
 
 def prepare_question(question: str) -> tuple[str, bool]:
@@ -193,7 +142,7 @@ class Searcher:
         self._candidate_index = self._vectors.for_candidates()
         self._vectors = None  # the flat index's vectors live on in the two matrices above
         self._expansion_vectors: dict[str, np.ndarray] = {}  # one per glossary expansion at most
-        self._query_vectors = _RecentVectors(int(os.environ.get("NETS_SEARCH_QUERY_CACHE", QUERY_CACHE_SIZE)))
+        self._query_vectors = encode.RecentVectors(int(os.environ.get("NETS_SEARCH_QUERY_CACHE", QUERY_CACHE_SIZE)))
         self._terms_cache: dict[int, frozenset[str]] = {}  # analysed sentences, filled as they are first read
         self._idf = self._lexical.idf()
         self._unknown_idf = max(self._idf.values(), default=1.0)
@@ -286,7 +235,7 @@ class Searcher:
         key = "\x1f".join([text, *words])
         cached = self._query_vectors.get_many([key]).get(key)
         if cached is None:
-            vectors = _one_by_one(self._encoder, [text, *(_without(text, word) for word in words)])
+            vectors = encode.encode_one_by_one(self._encoder, [text, *(_without(text, word) for word in words)])
             cached = self._query_vectors.put(key, (vectors[0], tuple(float(1.0 - vectors[0] @ v) for v in vectors[1:])))
         return cached[0], list(cached[1])
 
@@ -294,7 +243,7 @@ class Searcher:
         """Glossary expansions' vectors: encoded on first use, then kept for the version's life."""
         wanted = [e for e in dict.fromkeys(expansions) if e not in self._expansion_vectors]
         if wanted:
-            self._expansion_vectors.update(zip(wanted, _one_by_one(self._encoder, wanted)))
+            self._expansion_vectors.update(zip(wanted, encode.encode_one_by_one(self._encoder, wanted)))
         return {e: self._expansion_vectors[e] for e in expansions}
 
     def _lexical_scores(self, query: _Query) -> list[tuple[int, float]]:
@@ -390,56 +339,9 @@ class Searcher:
             return lexical
         weights = {"dense": self.fusion.dense_weight, "lexical": self.fusion.lexical_weight}
         if self.fusion.method == "convex":
-            return convex_fusion({"dense": dense, "lexical": _scaled_to_best(lexical)}, weights)
+            return convex_fusion({"dense": dense, "lexical": scaled_to_best(lexical)}, weights)
         rankings = {"dense": [r for r, _ in dense], "lexical": [r for r, _ in lexical]}
         return reciprocal_rank_fusion(rankings, weights, self.fusion.rrf_k)
-
-
-class _RecentVectors:
-    """What was encoded for the most recently searched questions (least recently used out first); size 0 keeps
-    none."""
-
-    def __init__(self, size: int) -> None:
-        self._size = max(0, size)
-        self._items: OrderedDict[str, object] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get_many(self, texts: list[str]) -> dict[str, object]:
-        with self._lock:
-            found = {t: self._items[t] for t in texts if t in self._items}
-            for text in found:
-                self._items.move_to_end(text)
-        return found
-
-    def put(self, key: str, value: object) -> object:
-        if self._size:
-            with self._lock:
-                self._items[key] = value
-                while len(self._items) > self._size:
-                    self._items.popitem(last=False)
-        return value
-
-
-def _one_by_one(encoder, texts: list[str]) -> np.ndarray:
-    """Each text encoded on its own: an int8 model quantises each call's activations together, so a text encoded
-    in a batch comes out slightly different from the same text alone; alone, a question always gets one vector
-    (and the salience of a missing word does not depend on what else was encoded with it). The first text is
-    encoded here while the others go to a helper thread, so on two cores a question with a variant costs about
-    one encode of time, not two. Read-only: the vectors are shared through the caches."""
-    others = [_helper_pool().submit(encoder.encode_queries, [text]) for text in texts[1:]]
-    first = encoder.encode_queries(texts[:1])[0]
-    vectors = np.stack([first, *(job.result()[0] for job in others)])
-    vectors.flags.writeable = False
-    return vectors
-
-
-@functools.lru_cache(maxsize=1)
-def _helper_pool() -> ThreadPoolExecutor:
-    """Threads for the encodes of questions' variants, each beside its question's own encode (ONNX Runtime
-    releases the GIL). Measured in one process, interleaved: seed-index p50 3.1 ms against 4.6 ms encoding both in
-    turn; the same move for BM25 lost time to the hand-over, so BM25 stays on the caller's thread. Jobs never
-    wait on one another, so a few threads serve any number of concurrent searches."""
-    return ThreadPoolExecutor(max_workers=4, thread_name_prefix="nets-search-helper")
 
 
 def _without(text: str, word: str) -> str:

@@ -2,7 +2,8 @@ import pytest
 
 from nets_search.build import build_index
 from nets_search.errors import QueryError
-from nets_search.search import MAX_QUESTION_CHARS, Searcher, prepare_question, reciprocal_rank_fusion
+from nets_search.fusion import reciprocal_rank_fusion
+from nets_search.search import MAX_QUESTION_CHARS, Searcher, prepare_question
 
 from .conftest import page
 
