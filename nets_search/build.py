@@ -17,11 +17,12 @@ from typing import Callable, Iterator
 import numpy as np
 
 from . import embedding_cache, encode, passage_store, store
+from .changes import compare, corpus_glossary, file_hashes, previous_manifest
 from .corpus import load_corpus
 from .passages import SplitSettings, sentence_units, split_page
 from .errors import IndexWriteError, NetsSearchError
 from .lexical import BM25_SETTINGS, LexicalIndex, analyse, lexical_document
-from .query import GLOSSARY_FILE, Glossary
+from .query import Glossary
 from .text import sha256_text
 from .types import BuildReport, Manifest, Page, Passage
 from .vectors import build_vectors, index_type_for, open_vectors
@@ -56,11 +57,11 @@ def build_index(
         store.prune(index_dir)
         loaded = load_corpus(Path(corpus), settings.skip_bad_files)
         pages = list(loaded.pages)
-        glossary = _glossary(Path(corpus))
-        files = _file_hashes(pages, glossary, Path(corpus))
+        glossary = corpus_glossary(Path(corpus))
+        files = file_hashes(pages, glossary, Path(corpus))
         config = _config(settings)
-        previous = _previous_manifest(index_dir)
-        diff = _diff(previous.files if previous else {}, files)
+        previous = previous_manifest(index_dir)
+        diff = compare(previous.files if previous else {}, files)
         damaged = _damaged(index_dir, previous)
         if previous and not (force or damaged) and previous.files == files and _same_config(previous, config):
             return BuildReport(previous.version, (), (), (), len(files), previous.passages, 0, previous.passages,
@@ -170,25 +171,6 @@ def text_key(text: str) -> str:
     return sha256_text(text)
 
 
-def _glossary(corpus: Path) -> Glossary:
-    return Glossary.load(corpus / GLOSSARY_FILE) if corpus.is_dir() else Glossary()
-
-
-def _file_hashes(pages: list[Page], glossary: Glossary, corpus: Path | None = None) -> dict[str, str]:
-    """Content hash per page, plus the glossary's and the labelled questions' (they set the version's
-    calibration): an edit of either is a change too."""
-    files = {p.doc_id: p.content_hash for p in pages}
-    if glossary.entries:
-        files[GLOSSARY_FILE] = sha256_text(json.dumps(glossary.to_dict(), sort_keys=True))
-    if corpus is not None and corpus.is_dir():
-        for path in sorted(corpus.glob("*.jsonl")):
-            try:
-                files[path.name] = sha256_text(path.read_text(encoding="utf-8", errors="replace"))
-            except OSError:
-                continue
-    return files
-
-
 def _config(settings: BuildSettings) -> dict:
     return {
         "model": encode.MODEL_NAME,
@@ -220,14 +202,6 @@ def _same_config(manifest: Manifest, config: dict) -> bool:
     return built == config
 
 
-def _previous_manifest(index_dir: Path) -> Manifest | None:
-    """The manifest in use, if it can be read; a damaged index is simply rebuilt."""
-    try:
-        return store.current_manifest(index_dir)
-    except NetsSearchError:
-        return None
-
-
 def _damaged(index_dir: Path, manifest: Manifest | None) -> tuple[str, ...]:
     """A warning if the version in use fails its checksums: then even an unchanged corpus is built again,
     as the message that reported the damage told the editor to do."""
@@ -238,13 +212,6 @@ def _damaged(index_dir: Path, manifest: Manifest | None) -> tuple[str, ...]:
     except NetsSearchError:
         return (f"the index in use ({manifest.version}) was damaged; a complete new version replaces it",)
     return ()
-
-
-def _diff(before: dict[str, str], after: dict[str, str]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    added = tuple(sorted(k for k in after if k not in before))
-    changed = tuple(sorted(k for k in after if k in before and before[k] != after[k]))
-    removed = tuple(sorted(k for k in before if k not in after))
-    return added, changed, removed
 
 
 def _embeddings(
@@ -394,20 +361,3 @@ def _duplicate_warnings(passages: list[Passage]) -> tuple[str, ...]:
     shown = tuple(f"identical passages appear on several pages: {docs}" for docs in repeated[:MAX_LISTED])
     more = len(repeated) - MAX_LISTED
     return shown + ((f"... and {more} more sets of pages sharing identical passages",) if more > 0 else ())
-
-
-def pending_changes(corpus: Path, index_dir: Path) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """(added, changed, removed) pages between the corpus on disk and the index in use; cheap, no model.
-
-    Raises CorpusError if the corpus cannot be read.
-    """
-    previous = _previous_manifest(Path(index_dir))
-    loaded = load_corpus(Path(corpus), skip_bad_files=True)
-    before = previous.files if previous else {}
-    added, changed, removed = _diff(before, _file_hashes(list(loaded.pages), _glossary(Path(corpus)), Path(corpus)))
-    # A file that cannot be read is a change too: the next build will stop on it, and the editor must hear so now.
-    bad = {name.rsplit(".", 1)[0]: f"{name} (cannot be read)" for name in loaded.bad_files}
-    removed = tuple(r for r in removed if r not in bad)
-    added += tuple(label for doc_id, label in bad.items() if doc_id not in before)
-    changed += tuple(label for doc_id, label in bad.items() if doc_id in before)
-    return added, changed, removed

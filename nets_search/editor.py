@@ -99,7 +99,7 @@ def render_editor_gate(config: PageConfig) -> None:
 
 @st.cache_data(ttl=15, show_spinner=False)
 def pending_changes_cached(corpus_dir: str, index_dir: str, version: str | None) -> tuple[tuple[str, ...], ...]:
-    from .build import pending_changes
+    from .changes import pending_changes
 
     return pending_changes(Path(corpus_dir), Path(index_dir))
 

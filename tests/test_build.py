@@ -6,7 +6,8 @@ import textwrap
 import pytest
 
 from nets_search import encode, store
-from nets_search.build import build_index, pending_changes
+from nets_search.build import build_index
+from nets_search.changes import pending_changes
 from nets_search.errors import BuildLockedError
 from nets_search.search import Searcher
 
