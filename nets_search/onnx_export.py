@@ -48,7 +48,7 @@ def export_folder(model_folder: str, backend: str, cache_dir: Path) -> Path:
 
     Page processes started together may all want the export: one exports under a lock, the others wait and
     find it. A new file is moved into place whole, so a process loading the folder never sees half of one."""
-    from .encode import model_hash
+    from .model import model_hash
 
     target = Path(cache_dir) / "onnx" / model_hash()
     if (target / onnx_file_name(backend)).is_file():
