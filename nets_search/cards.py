@@ -21,20 +21,20 @@ class Strength:
 
 
 def strength_of(result: Result, no_good_match: bool) -> Strength:
-    """A plain-words label from how the two retrievers agree, not from the raw score.
+    """A plain-words label from how the retrievers agree, not from the raw score.
 
-    The fused score is a weighted sum of cosine and scaled BM25: it says nothing absolute and is meaningless to a reader. What
-    is meaningful is agreement: a passage that both the meaning search and the word search put at the very top
-    is a strong match; one both found in their top ten is a good match; anything else is only related. When
-    the engine says no passage answers well, every passage is labelled a weak match, whatever its rank.
+    The fused score is a weighted sum of cosine and scaled BM25: it says nothing absolute and is meaningless to a
+    reader. What is meaningful is agreement: a passage that every registered retriever (meaning and words today)
+    puts at the very top is a strong match; one they all have in their top ten is a good match; anything else is
+    only related. When the engine says no passage answers well, every passage is labelled a weak match.
     """
     if no_good_match:
         return Strength("Weak match", "weak")
-    dense, lexical = result.dense_rank, result.lexical_rank
-    if dense is not None and lexical is not None:
-        if dense <= 2 and lexical <= 2:
+    ranks = list(result.ranks.values())
+    if ranks and all(r is not None for r in ranks):
+        if max(ranks) <= 2:
             return Strength("Strong match", "strong")
-        if dense <= 10 and lexical <= 10:
+        if max(ranks) <= 10:
             return Strength("Good match", "good")
     return Strength("Related", "related")
 

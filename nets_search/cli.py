@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+from . import retrievers
 from .errors import NetsSearchError, QueryError
 from .types import SearchResponse
 
@@ -52,7 +53,7 @@ def make_parser() -> argparse.ArgumentParser:
     search.add_argument("--batch", type=Path, help="JSONL file: one question a line, with 'id'/'_id' and 'question'/'text'")
     search.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder (default: index/)")
     search.add_argument("-k", type=int, default=5, help="how many passages (default 5)")
-    search.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid", help="retrieval mode (default hybrid)")
+    search.add_argument("--mode", choices=retrievers.modes(), default="hybrid", help="retrieval mode (default hybrid)")
     search.add_argument("--json", action="store_true", help="print JSON instead of readable text")
     search.set_defaults(handler=run_search)
 
@@ -289,12 +290,11 @@ def run_eval(args: argparse.Namespace) -> int:
 
 
 def _eval_modes(text: str) -> list[str]:
-    from .search import MODES
-
+    known = retrievers.modes()
     modes = list(dict.fromkeys(m.strip() for m in text.split(",") if m.strip()))
-    unknown = [m for m in modes if m not in MODES]
+    unknown = [m for m in modes if m not in known]
     if unknown or not modes:
-        raise NetsSearchError(f"unknown mode '{unknown[0] if unknown else text}' in --modes (choose from {', '.join(MODES)})")
+        raise NetsSearchError(f"unknown mode '{unknown[0] if unknown else text}' in --modes (choose from {', '.join(known)})")
     return modes
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import encode, passage_store, store
+from . import encode, passage_store, retrievers, store
 from .confidence import Calibration, Evidence, best_sentence
 from .errors import NetsSearchError, QueryError
 from .fusion import FusionSettings, convex_fusion, reciprocal_rank_fusion, scaled_to_best
@@ -25,7 +25,6 @@ from .vectors import open_vectors, tune_for_single_queries
 
 log = logging.getLogger(__name__)
 
-MODES = ("hybrid", "dense", "lexical")
 MAX_QUESTION_CHARS = 1000
 CANDIDATES = 100
 BEST_SENTENCE_DEPTH = 10  # results past this rank are not read by people; they carry no best sentence
@@ -155,32 +154,31 @@ class Searcher:
 
     def search(self, question: str, k: int = 5, mode: str = "hybrid", repair: bool = True) -> SearchResponse:
         """The best `k` passages for `question`. `repair=False` searches the reader's words exactly as typed."""
-        if mode not in MODES:
-            raise QueryError(f"unknown search mode '{mode}' (choose from {', '.join(MODES)})")
+        if mode not in retrievers.modes():
+            raise QueryError(f"unknown search mode '{mode}' (choose from {', '.join(retrievers.modes())})")
         text, truncated = prepare_question(question)
         k = max(1, min(int(k), 100))
         query = self._prepare(text, repair)
         vector, salience = self._encode(query)
-        lexical = self._lexical_scores(query)
-        candidates = self._candidates(vector, lexical)
-        dense, sentence_cos = self._dense_scores(vector, candidates)
-        fused = self._fuse(dense, lexical, mode)
-        dense_rank = {row: rank for rank, (row, _) in enumerate(dense, 1)}
-        lexical_rank = {row: rank for rank, (row, _) in enumerate(lexical, 1)}
+        search = retrievers.Search(query, vector)
+        for name, retriever in retrievers.REGISTRY.items():
+            search.ranked[name] = retriever.run(self, search)
+        fused = self._fuse(search.ranked, mode)
+        ranks = {name: {row: r for r, (row, _) in enumerate(ranking, 1)} for name, ranking in search.ranked.items()}
+        sentence_cos = search.extras.get("sentence_cos", {})
         results = tuple(
             Result(
                 rank=rank,
                 score=score,
                 passage=self.passages[row],
-                dense_rank=dense_rank.get(row),
-                lexical_rank=lexical_rank.get(row),
+                retriever_ranks=tuple((name, by_row.get(row)) for name, by_row in ranks.items()),
                 best_sentence=self._best_sentence(row, sentence_cos, query) if rank <= BEST_SENTENCE_DEPTH else None,
             )
             for rank, (row, score) in enumerate(fused[:k], 1)
         )
         weighed = self._normaliser.rarest_first(query.missing)[:MAX_SALIENCE_WORDS]
         missing = tuple(word for word, weight in zip(weighed, salience) if weight >= self.calibration.key_salience)
-        evidence = self._evidence(query, dense, max(salience, default=0.0))
+        evidence = self._evidence(query, search.ranked.get("dense", []), max(salience, default=0.0))
         return SearchResponse(
             query=question,
             results=results,
@@ -246,7 +244,8 @@ class Searcher:
             self._expansion_vectors.update(zip(wanted, encode.encode_one_by_one(self._encoder, wanted)))
         return {e: self._expansion_vectors[e] for e in expansions}
 
-    def _lexical_scores(self, query: _Query) -> list[tuple[int, float]]:
+    def lexical_ranking(self, query: _Query) -> list[tuple[int, float]]:
+        """BM25 over the question's own terms, plus its glossary expansions' at the expansion weight."""
         own = dict(self._lexical.search(query.terms, CANDIDATES))
         if query.expansion_terms:
             for row, score in self._lexical.search(query.expansion_terms, CANDIDATES):
@@ -260,6 +259,10 @@ class Searcher:
         rows = [row for row, _ in self._candidate_index.search(vector, CANDIDATES)]
         rows += [row for row, _ in lexical]
         return list(dict.fromkeys(rows))
+
+    def dense_ranking(self, vector: np.ndarray, lexical: list[tuple[int, float]]) -> tuple[list[tuple[int, float]], dict[int, np.ndarray]]:
+        """The candidates (nearest passages and the lexical hits) scored exactly, passage and best sentence."""
+        return self._dense_scores(vector, self._candidates(vector, lexical))
 
     def _dense_scores(self, vector: np.ndarray, rows: list[int]) -> tuple[list[tuple[int, float]], dict[int, np.ndarray]]:
         """(row, dense score) best first, and the cosines of each of those rows' sentences (by row), computed in
@@ -332,16 +335,16 @@ class Searcher:
         target = self.passages[row]
         return [self.passages[r] for r in self._section_rows[(target.doc_id, target.section_index)]]
 
-    def _fuse(self, dense, lexical, mode: str) -> list[tuple[int, float]]:
-        if mode == "dense":
-            return dense
-        if mode == "lexical":
-            return lexical
-        weights = {"dense": self.fusion.dense_weight, "lexical": self.fusion.lexical_weight}
+    def _fuse(self, ranked: dict[str, list[tuple[int, float]]], mode: str) -> list[tuple[int, float]]:
+        """One retriever's ranking alone, or every registered retriever's fused ("hybrid")."""
+        if mode != "hybrid":
+            return ranked[mode]
+        registry = retrievers.REGISTRY
+        weights = {name: registry[name].weight(self.fusion) for name in ranked}
         if self.fusion.method == "convex":
-            return convex_fusion({"dense": dense, "lexical": scaled_to_best(lexical)}, weights)
-        rankings = {"dense": [r for r, _ in dense], "lexical": [r for r, _ in lexical]}
-        return reciprocal_rank_fusion(rankings, weights, self.fusion.rrf_k)
+            scores = {name: scaled_to_best(r) if registry[name].scaled else r for name, r in ranked.items()}
+            return convex_fusion(scores, weights)
+        return reciprocal_rank_fusion({name: [row for row, _ in r] for name, r in ranked.items()}, weights, self.fusion.rrf_k)
 
 
 def _without(text: str, word: str) -> str:

@@ -56,9 +56,21 @@ class Result:
     rank: int
     score: float
     passage: Passage
-    dense_rank: int | None = None
-    lexical_rank: int | None = None
+    retriever_ranks: tuple[tuple[str, int | None], ...] = ()  # (retriever name, its rank for this passage or None)
     best_sentence: tuple[int, int] | None = None
+
+    @property
+    def ranks(self) -> dict[str, int | None]:
+        """The passage's rank in each registered retriever (None: that retriever did not return it)."""
+        return dict(self.retriever_ranks)
+
+    @property
+    def dense_rank(self) -> int | None:
+        return self.ranks.get("dense")
+
+    @property
+    def lexical_rank(self) -> int | None:
+        return self.ranks.get("lexical")
 
     def to_dict(self) -> dict:
         p = self.passage
@@ -72,8 +84,7 @@ class Result:
             "text": p.text,
             "source": p.source,
             "best_sentence": list(self.best_sentence) if self.best_sentence else None,
-            "dense_rank": self.dense_rank,
-            "lexical_rank": self.lexical_rank,
+            "ranks": self.ranks,
         }
 
 

@@ -20,8 +20,11 @@ from nets_search import cli, store
 from nets_search.corpus import read_page
 from nets_search.passages import SplitSettings, split_page
 from nets_search.errors import CorpusError, QueryError
-from nets_search.search import MAX_QUESTION_CHARS, MODES, prepare_question
+from nets_search.retrievers import modes
+from nets_search.search import MAX_QUESTION_CHARS, prepare_question
 from nets_search.types import Page, SearchResponse
+
+MODES = modes()
 
 HOSTILE = {
     "empty": "",

@@ -184,7 +184,7 @@ def test_no_good_match_says_so_plainly_and_offers_the_nearest_passages_under_a_w
                 return PageInfo("NETs: key facts", "javascript:alert(1)")
 
         passage = Passage("p1", "d1", "NETs: key facts", "Diet", "Avoid tryptophan.", 0, 0, "javascript:alert(1)")
-        result = Result(rank=1, score=0.01, passage=passage, dense_rank=1, lexical_rank=1)
+        result = Result(rank=1, score=0.01, passage=passage, retriever_ranks=(("dense", 1), ("lexical", 1)))
         response = SearchResponse("how do I renew my passport?", (result,), no_good_match=True)
         page.render_results(response, Pages())
 
@@ -368,7 +368,7 @@ def test_rebuild_in_editor_mode_swaps_the_new_index_in_without_a_restart(monkeyp
 )
 def test_strength_labels_come_from_retriever_agreement(dense, lexical, no_good_match, label):
     passage = Passage("p", "d", "T", "S", "text", 0, 0)
-    result = Result(rank=1, score=0.03, passage=passage, dense_rank=dense, lexical_rank=lexical)
+    result = Result(rank=1, score=0.03, passage=passage, retriever_ranks=(("dense", dense), ("lexical", lexical)))
     assert cards.strength_of(result, no_good_match).label == label
 
 
@@ -419,7 +419,7 @@ def test_the_rest_of_the_section_leaves_out_the_passage_already_shown():
     html = cards.section_html(section, "p1", frozenset())
     assert "Passage number 0." in html and "Passage number 2." in html
     assert "Passage number 1." not in html and "the passage shown above" in html
-    result = Result(rank=1, score=1.0, passage=section[1], dense_rank=1, lexical_rank=1)
+    result = Result(rank=1, score=1.0, passage=section[1], retriever_ranks=(("dense", 1), ("lexical", 1)))
     card = cards.card_html(result, frozenset(), False, None, section)
     assert card.count("Passage number 1.") == 1 and "<details" in card
 

@@ -233,3 +233,39 @@ def test_the_recent_question_cache_can_be_switched_off(seed_index, encoder, monk
 def test_everyday_words_are_not_weighed_as_missing_key_words(seed_searcher, question):
     prepared = seed_searcher._prepare(question, repair=True)
     assert not set(prepared.missing) & {"mean", "help", "husband", "told"}
+
+
+# --------------------------------------------------------------------------- the retriever registry
+
+
+def _title_words(searcher, search):
+    """A toy retriever: passages whose page title shares a word with the question, in row order."""
+    words = set(search.query.text.lower().split())
+    return [(row, 1.0) for row, p in enumerate(searcher.passages) if words & set(p.title.lower().split())]
+
+
+@pytest.fixture
+def toy_retriever():
+    from nets_search import retrievers
+
+    retrievers.register(retrievers.Retriever("title", _title_words, weight=lambda fusion: 0.1))
+    yield "title"
+    retrievers.unregister("title")
+
+
+def test_a_registered_retriever_is_a_mode_a_rank_and_part_of_the_fusion(seed_searcher, toy_retriever):
+    from nets_search import cli, retrievers
+
+    assert toy_retriever in retrievers.modes()
+    alone = seed_searcher.search("key facts about flushing", k=3, mode=toy_retriever)
+    assert alone.results and all("key facts" in r.passage.title.lower() for r in alone.results)
+    fused = seed_searcher.search("key facts about flushing", k=3)
+    assert set(fused.results[0].ranks) == {"lexical", "dense", "title"}
+    assert fused.results[0].to_dict()["ranks"]["title"] is not None
+    assert cli.make_parser().parse_args(["search", "x", "--mode", toy_retriever]).mode == toy_retriever
+
+
+def test_the_modes_are_hybrid_and_each_registered_retriever():
+    from nets_search import retrievers
+
+    assert retrievers.modes() == ("hybrid", "lexical", "dense")
