@@ -187,7 +187,7 @@ def _retrieval_settings() -> dict:
     change of either (a new release) builds a new version, from the cache, with a calibration that matches."""
     from .fusion import FusionSettings
 
-    return {**BM25_SETTINGS, "fusion": dataclasses.asdict(FusionSettings())}
+    return {**dataclasses.asdict(BM25_SETTINGS), "fusion": dataclasses.asdict(FusionSettings())}
 
 
 def _same_config(manifest: Manifest, config: dict) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import bm25s
@@ -15,14 +16,21 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logge
 
 # Chosen on the development sets (MedQuAD dev and the NETs golden questions; figures in the issue notes): page title
 # and section heading count three times, like a boosted title field, and a gentler length normalisation.
-BM25_SETTINGS = {
-    "method": "lucene",
-    "k1": 0.9,
-    "b": 0.4,
-    "heading_repeat": 3,
-    "stemmer": "english",
-    "stopwords": "lucene+question",
-}
+
+
+@dataclass(frozen=True)
+class Bm25Settings:
+    """BM25 as the index is built and searched; recorded in each version's manifest (a change rebuilds)."""
+
+    method: str = "lucene"
+    k1: float = 0.9
+    b: float = 0.4
+    heading_repeat: int = 3
+    stemmer: str = "english"
+    stopwords: str = "lucene+question"
+
+
+BM25_SETTINGS = Bm25Settings()
 
 # Lucene's English list plus the words that frame a question ("what can I do about...") rather than say what
 # it is about: they match everywhere in a patient page and only add noise to BM25 and to best-sentence picking.
@@ -38,7 +46,7 @@ _STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN) | frozenset(_QUESTION_WORDS
 
 def lexical_document(passage: Passage) -> str:
     """What BM25 indexes for a passage: its headings, weighted by repetition, then its text."""
-    headings = f"{passage.title}\n{passage.section}\n" * BM25_SETTINGS["heading_repeat"]
+    headings = f"{passage.title}\n{passage.section}\n" * BM25_SETTINGS.heading_repeat
     return headings + passage.text
 
 
@@ -67,7 +75,7 @@ class LexicalIndex:
     @classmethod
     def from_terms(cls, documents: list[list[str]]) -> "LexicalIndex":
         """From already analysed documents (a build keeps them per passage so unchanged pages are not redone)."""
-        params = {k: BM25_SETTINGS[k] for k in ("method", "k1", "b")}
+        params = {"method": BM25_SETTINGS.method, "k1": BM25_SETTINGS.k1, "b": BM25_SETTINGS.b}
         retriever = bm25s.BM25(**params)
         retriever.index([terms or ["_"] for terms in documents], show_progress=False)
         return cls(retriever, len(documents))

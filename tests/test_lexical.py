@@ -16,7 +16,7 @@ TEXTS = [
 def test_scores_match_raw_bm25s_on_the_same_terms():
     """Oracle: our wrapper must rank and score exactly as bm25s does on the same analysed tokens."""
     ours = LexicalIndex.build(TEXTS)
-    raw = bm25s.BM25(method="lucene", k1=BM25_SETTINGS["k1"], b=BM25_SETTINGS["b"])
+    raw = bm25s.BM25(method="lucene", k1=BM25_SETTINGS.k1, b=BM25_SETTINGS.b)
     raw.index([analyse(t) for t in TEXTS], show_progress=False)
     for query in ["diarrhea flushing", "tumor spread liver", "chocolate"]:
         terms = analyse(query)
