@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -25,16 +24,6 @@ from .types import Result
 
 MAX_TOKEN_TRIES = 5  # wrong tries (in this page process) before a pause
 TOKEN_PAUSE_SECONDS = 60
-MIN_REBUILD_INTERVAL = 60.0  # seconds between two rebuilds started from the page (NETS_SEARCH_REBUILD_INTERVAL)
-
-
-def rebuild_interval() -> float:
-    try:
-        return max(0.0, float(os.environ.get("NETS_SEARCH_REBUILD_INTERVAL", MIN_REBUILD_INTERVAL)))
-    except ValueError:
-        return MIN_REBUILD_INTERVAL
-
-
 @dataclass
 class _Guard:
     """Process-wide: wrong token tries (a new browser session does not reset them) and the last rebuild."""
@@ -164,7 +153,7 @@ def render_rebuild(config: PageConfig) -> None:
     if not clicked or not editor_unlocked(config):
         return
     guard = _guard()
-    wait = guard.last_rebuild + rebuild_interval() - time.monotonic()
+    wait = guard.last_rebuild + config.rebuild_interval - time.monotonic()
     if wait > 0 or not guard.rebuild_lock.acquire(blocking=False):
         text = f"A rebuild ran moments ago: try again in {max(wait, 1):.0f} s." if wait > 0 else "A rebuild is running."
         st.markdown(note_html(text, "nets-problem", "status"), unsafe_allow_html=True)

@@ -17,11 +17,12 @@ from pathlib import Path
 import numpy as np
 
 from .errors import NetsSearchError
+from .settings import EngineSettings
 from .model import (DIMENSIONS, MAX_SEQ_LENGTH, MODEL_NAME, MODEL_PACKAGE, count_tokens, known_words,  # noqa: F401
                     model_dir, model_hash)
 
 BACKENDS = ("torch", "onnx", "onnx-int8")
-DEFAULT_BACKEND = os.environ.get("NETS_SEARCH_BACKEND", "onnx-int8")
+DEFAULT_BACKEND = os.environ.get("NETS_SEARCH_BACKEND", "").strip() or EngineSettings.backend  # read at import
 
 
 def model_key(backend: str) -> str:

@@ -3,7 +3,7 @@
 A reply records the question (normalised, cut to 1,000 characters, with obvious identifiers masked: NHS numbers,
 e-mail addresses, phone numbers, dates), the passage ids that were shown, yes or no, and a UTC timestamp; no
 session id, IP address or user agent. Free text can still hold personal health information: the store is capped
-(rows per day, rows in all, oldest out) and keeps replies for `RETENTION_DAYS` only.
+(rows per day, rows in all, oldest out) and keeps replies for NETS_SEARCH_FEEDBACK_DAYS (settings.py) only.
 
 Storing a reply is best effort: a locked, read-only or missing database logs one warning and returns False.
 The page never waits more than `TIMEOUT_SECONDS` for the database and never fails a search because of it.
@@ -21,13 +21,16 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import NetsSearchError
+from .settings import EngineSettings, engine_settings
+
 log = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 0.5
 MAX_QUESTION_CHARS = 1000
 MAX_ROWS = 20_000  # the whole store; the oldest replies go first
 MAX_ROWS_PER_DAY = 2_000
-RETENTION_DAYS = int(os.environ.get("NETS_SEARCH_FEEDBACK_DAYS", "180"))
+
 
 _IDENTIFIERS = (  # (pattern, mask), applied in this order
     (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),
@@ -99,7 +102,7 @@ class FeedbackStore:
         if self.path not in FeedbackStore._tidied:
             FeedbackStore._tidied.add(self.path)
             with db:
-                db.execute("DELETE FROM replies WHERE created_at < ?", (_days_ago(RETENTION_DAYS),))
+                db.execute("DELETE FROM replies WHERE created_at < ?", (_days_ago(_retention_days()),))
                 db.execute("DELETE FROM daily WHERE day < ?", (_days_ago(2)[:10],))
         return db
 
@@ -171,6 +174,16 @@ class FeedbackStore:
             log.warning("feedback not readable from %s: %s", self.path, exc)
             return []
         return [Gap(question, count, last) for question, count, last in rows]
+
+
+def _retention_days() -> int:
+    """NETS_SEARCH_FEEDBACK_DAYS; a value that cannot be read is logged and the default used (feedback never
+    stops a search)."""
+    try:
+        return engine_settings().feedback_days
+    except NetsSearchError as exc:
+        log.warning("%s; keeping replies %d days", exc, EngineSettings.feedback_days)
+        return EngineSettings.feedback_days
 
 
 def _days_ago(days: int) -> str:

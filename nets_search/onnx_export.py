@@ -92,10 +92,12 @@ def session_options():
     search, BM25 and a second reader need."""
     import onnxruntime
 
+    from .settings import engine_settings
+
+    settings = engine_settings()
     options = onnxruntime.SessionOptions()
-    options.add_session_config_entry("session.intra_op.allow_spinning", os.environ.get("NETS_SEARCH_ORT_SPINNING", "0"))
-    threads = os.environ.get("NETS_SEARCH_ORT_THREADS", "1")
-    options.intra_op_num_threads = int(threads) if threads.isdigit() else 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if settings.ort_spinning else "0")
+    options.intra_op_num_threads = settings.ort_threads
     options.inter_op_num_threads = 1
     return options
 

@@ -31,6 +31,7 @@ class PageConfig:
     golden_path: Path
     editor: bool  # editor mode asked for; the panel still needs the editor token (see `editor_unlocked`)
     editor_token: str = ""
+    rebuild_interval: float = 60.0  # seconds between two rebuilds started from the page
 
 
 def _flag(value: str | None) -> bool:
@@ -48,7 +49,17 @@ def load_config(argv: Sequence[str], environ: Mapping[str, str]) -> PageConfig:
         golden_path=Path(environ.get("NETS_SEARCH_GOLDEN") or corpus / "golden-questions.jsonl"),
         editor=_flag(environ.get("NETS_SEARCH_EDITOR")) or "--editor" in argv,
         editor_token=environ.get("NETS_SEARCH_EDITOR_TOKEN", ""),
+        rebuild_interval=_seconds(environ.get("NETS_SEARCH_REBUILD_INTERVAL"), 60.0),
     )
+
+
+def _seconds(value: str | None, default: float) -> float:
+    """A number of seconds; an unreadable value is logged and the default used (a page always starts)."""
+    try:
+        return max(0.0, float(value)) if value and value.strip() else default
+    except ValueError:
+        log.warning("NETS_SEARCH_REBUILD_INTERVAL=%r is not a number of seconds; using %s", value, default)
+        return default
 
 
 PAGE_SETTINGS_FILE = "page.yaml"  # in the corpus folder, beside the glossary

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from .errors import NetsSearchError, QueryError
 from .fusion import FusionSettings, convex_fusion, reciprocal_rank_fusion, scaled_to_best
 from .lexical import LexicalIndex, analyse, is_stopword
 from .query import Glossary, QueryNormaliser
+from .settings import engine_settings
 from .text import normalise_unicode, words
 from .types import Manifest, PageInfo, Passage, Result, SearchResponse
 from .vectors import open_vectors, tune_for_single_queries
@@ -30,7 +30,6 @@ CANDIDATES = 100
 BEST_SENTENCE_DEPTH = 10  # results past this rank are not read by people; they carry no best sentence
 COMMON_TERM_SHARE = 0.5  # an expansion word found in more than this share of passages says nothing: dropped
 MAX_SALIENCE_WORDS = 1  # missing words weighed per question (each costs an encode): the rarest in English; 1, 2 and 4 catch the same on tune
-QUERY_CACHE_SIZE = 2048  # recent questions' vectors kept: a page reruns the same search on every click
 
 
 def prepare_question(question: str) -> tuple[str, bool]:
@@ -141,7 +140,7 @@ class Searcher:
         self._candidate_index = self._vectors.for_candidates()
         self._vectors = None  # the flat index's vectors live on in the two matrices above
         self._expansion_vectors: dict[str, np.ndarray] = {}  # one per glossary expansion at most
-        self._query_vectors = encode.RecentVectors(int(os.environ.get("NETS_SEARCH_QUERY_CACHE", QUERY_CACHE_SIZE)))
+        self._query_vectors = encode.RecentVectors(engine_settings().query_cache)
         self._terms_cache: dict[int, frozenset[str]] = {}  # analysed sentences, filled as they are first read
         self._idf = self._lexical.idf()
         self._unknown_idf = max(self._idf.values(), default=1.0)

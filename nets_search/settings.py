@@ -1,0 +1,44 @@
+"""The engine's settings from the environment, read in one place into one frozen value: what a searcher, the
+encoder's ONNX session and the feedback store use. (The page's own settings are `page_setup.PageConfig`.) A value
+that cannot be read stops with one line naming the variable, never a traceback."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Mapping
+
+from .errors import NetsSearchError
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    backend: str = "onnx-int8"  # NETS_SEARCH_BACKEND: onnx-int8, onnx or torch
+    query_cache: int = 2048  # NETS_SEARCH_QUERY_CACHE: recent questions' vectors kept per searcher (0: none)
+    ort_threads: int = 1  # NETS_SEARCH_ORT_THREADS: ONNX Runtime threads per question
+    ort_spinning: bool = False  # NETS_SEARCH_ORT_SPINNING: let ONNX Runtime's idle threads spin
+    feedback_days: int = 180  # NETS_SEARCH_FEEDBACK_DAYS: how long readers' replies are kept
+
+
+def engine_settings(environ: Mapping[str, str] | None = None) -> EngineSettings:
+    env = os.environ if environ is None else environ
+    return EngineSettings(
+        backend=env.get("NETS_SEARCH_BACKEND", "").strip() or EngineSettings.backend,
+        query_cache=_whole_number(env, "NETS_SEARCH_QUERY_CACHE", EngineSettings.query_cache, minimum=0),
+        ort_threads=_whole_number(env, "NETS_SEARCH_ORT_THREADS", EngineSettings.ort_threads, minimum=1),
+        ort_spinning=_flag(env, "NETS_SEARCH_ORT_SPINNING"),
+        feedback_days=_whole_number(env, "NETS_SEARCH_FEEDBACK_DAYS", EngineSettings.feedback_days, minimum=1),
+    )
+
+
+def _whole_number(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < minimum:
+        raise NetsSearchError(f"{name}={text!r}: give a whole number of at least {minimum}")
+    return int(text)
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    return env.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
