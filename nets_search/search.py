@@ -1,5 +1,7 @@
-"""Hybrid retrieval: fusion of dense (FAISS, passage and sentence vectors) and lexical (BM25) rankings, and the
-Searcher that holds a loaded index version. The page, the CLI and the evaluation all call `Searcher.search`."""
+"""The Searcher: a loaded index version, and one search — the question prepared (typos, glossary, missing key
+words), encoded, ranked by every registered retriever (retrievers.py: lexical BM25, dense passage + sentence
+vectors), fused (fusion.py), labelled with its evidence. The page, the CLI and the evaluation all call
+`Searcher.search`."""
 
 from __future__ import annotations
 
@@ -29,7 +31,8 @@ MAX_QUESTION_CHARS = 1000
 CANDIDATES = 100
 BEST_SENTENCE_DEPTH = 10  # results past this rank are not read by people; they carry no best sentence
 COMMON_TERM_SHARE = 0.5  # an expansion word found in more than this share of passages says nothing: dropped
-MAX_SALIENCE_WORDS = 1  # missing words weighed per question (each costs an encode): the rarest in English; 1, 2 and 4 catch the same on tune
+MAX_SALIENCE_WORDS = 1  # missing words weighed per question (each costs an encode), the rarest in English first:
+# 1, 2 and 4 caught the same out-of-scope questions on the tune parts
 
 
 def prepare_question(question: str) -> tuple[str, bool]:
