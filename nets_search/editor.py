@@ -222,14 +222,20 @@ def answer_sentence(result: Result) -> str:
 
 
 def _finish_golden(path: Path, question_id: str, phrase: str | None) -> None:
+    _write_golden(path, lambda: complete_golden_question(path, question_id, phrase),
+                  f"Saved in {path.name}.", f"Already finished in {path.name}.")
+
+
+def _write_golden(path: Path, write, done: str, not_done: str) -> None:
+    """Run one write to the golden file for an unlocked panel (the buttons are only drawn for one; belt and
+    braces) and leave the outcome for the panel to show."""
     if not st.session_state.get("editor_proof"):
         return
     try:
-        done = complete_golden_question(path, question_id, phrase)
+        message = ("ok", done if write() else not_done)
     except OSError as exc:
-        st.session_state["golden_message"] = ("error", f"Could not write {path}: {exc}")
-        return
-    st.session_state["golden_message"] = ("ok", f"Saved in {path.name}." if done else f"Already finished in {path.name}.")
+        message = ("error", f"Could not write {path}: {exc}")
+    st.session_state["golden_message"] = message
 
 
 def render_gaps(config: PageConfig) -> None:
@@ -259,14 +265,5 @@ def render_gaps(config: PageConfig) -> None:
 
 
 def _add_golden(path: Path, question: str) -> None:
-    if not st.session_state.get("editor_proof"):  # the button is only drawn for an unlocked panel; belt and braces
-        return
-    try:
-        added = add_golden_question(path, question)
-    except OSError as exc:
-        st.session_state["golden_message"] = ("error", f"Could not write {path}: {exc}")
-        return
-    message = f"Added to {path.name}: fill in the phrases the answer must contain." if added else (
-        f"Already in {path.name}."
-    )
-    st.session_state["golden_message"] = ("ok", message)
+    _write_golden(path, lambda: add_golden_question(path, question),
+                  f"Added to {path.name}: fill in the phrases the answer must contain.", f"Already in {path.name}.")

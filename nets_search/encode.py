@@ -17,12 +17,12 @@ from pathlib import Path
 import numpy as np
 
 from .errors import NetsSearchError
-from .settings import EngineSettings
+from .settings import default_backend
 from .model import (DIMENSIONS, MAX_SEQ_LENGTH, MODEL_NAME, MODEL_PACKAGE, count_tokens, known_words,  # noqa: F401
                     model_dir, model_hash)
 
 BACKENDS = ("torch", "onnx", "onnx-int8")
-DEFAULT_BACKEND = os.environ.get("NETS_SEARCH_BACKEND", "").strip() or EngineSettings.backend  # read at import
+DEFAULT_BACKEND = default_backend()  # read at import
 
 
 def model_key(backend: str) -> str:
@@ -114,12 +114,12 @@ class RecentVectors:
         self._items: OrderedDict[str, object] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get_many(self, texts: list[str]) -> dict[str, object]:
+    def get(self, key: str) -> object | None:
         with self._lock:
-            found = {t: self._items[t] for t in texts if t in self._items}
-            for text in found:
-                self._items.move_to_end(text)
-        return found
+            if key not in self._items:
+                return None
+            self._items.move_to_end(key)
+            return self._items[key]
 
     def put(self, key: str, value: object) -> object:
         if self._size:

@@ -20,8 +20,10 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from .errors import NetsSearchError
+from .golden import is_pending
 from .settings import EngineSettings, engine_settings
 
 log = logging.getLogger(__name__)
@@ -215,33 +217,31 @@ def add_golden_question(path: Path, question: str) -> bool:
     return True
 
 
-def _golden_keys(path: Path) -> set[str]:
-    if not path.exists():
-        return set()
-    keys = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
+def _golden_records(lines: list[str]) -> Iterator[tuple[int, dict]]:
+    """(line index, record) for each line of a golden file that holds a JSON object; the rest are left to
+    `nets-search eval` to report, never stopping the page."""
+    for number, line in enumerate(lines):
         try:
             record = json.loads(line)
         except json.JSONDecodeError:
             continue
-        if isinstance(record, dict) and isinstance(record.get("question"), str):
-            keys.add(question_key(record["question"]))
-    return keys
+        if isinstance(record, dict):
+            yield number, record
+
+
+def _golden_lines(path: Path) -> list[str]:
+    return Path(path).read_text(encoding="utf-8").splitlines(keepends=True) if Path(path).is_file() else []
+
+
+def _golden_keys(path: Path) -> set[str]:
+    return {question_key(record["question"]) for _, record in _golden_records(_golden_lines(path))
+            if isinstance(record.get("question"), str)}
 
 
 def unfinished_golden_questions(path: Path) -> list[tuple[str, str]]:
-    """(id, question) of the golden questions still waiting for an editor (an empty `expect` and a `todo`)."""
-    if not Path(path).is_file():
-        return []
-    out = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(record, dict) and "todo" in record and record.get("expect") == [] and not record.get("out_of_scope"):
-            out.append((str(record.get("id")), str(record.get("question", ""))))
-    return out
+    """(id, question) of the golden questions still waiting for an editor (golden.is_pending)."""
+    return [(str(record.get("id")), str(record.get("question", "")))
+            for _, record in _golden_records(_golden_lines(path)) if is_pending(record)]
 
 
 def complete_golden_question(path: Path, question_id: str, phrase: str | None) -> bool:
@@ -250,13 +250,9 @@ def complete_golden_question(path: Path, question_id: str, phrase: str | None) -
     over, so a build reading it never sees half a file; other lines are kept byte for byte. False if the question
     is no longer waiting."""
     path = Path(path)
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    for number, line in enumerate(lines):
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if not (isinstance(record, dict) and record.get("id") == question_id and "todo" in record):
+    lines = _golden_lines(path)
+    for number, record in _golden_records(lines):
+        if not (record.get("id") == question_id and is_pending(record)):
             continue
         record.pop("todo")
         if phrase is None:

@@ -52,7 +52,7 @@ def load_golden(path: Path) -> list[GoldenQuestion]:
     questions: list[GoldenQuestion] = []
     seen: dict[str, int] = {}
     for number, record in json_lines(path):
-        if _pending(record):
+        if is_pending(record):
             continue
         question = _golden_question(record, f"{path}:{number}", number)
         if question.id in seen:
@@ -83,7 +83,7 @@ def json_lines(path: Path) -> Iterator[tuple[int, object]]:
             raise EvaluationError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
 
 
-def _pending(record: object) -> bool:
+def is_pending(record: object) -> bool:
     """A question an editor added from readers' feedback but has not yet given its answer phrases (a "todo" note
     and an empty "expect"): kept in the file, left out of every figure until it is filled in."""
     return isinstance(record, dict) and "todo" in record and record.get("expect") == [] and not record.get("out_of_scope")

@@ -17,6 +17,7 @@ from . import store
 from .encode import base_backend
 from .highlight import escape_text
 from .search import Searcher
+from .settings import is_on
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +35,6 @@ class PageConfig:
     rebuild_interval: float = 60.0  # seconds between two rebuilds started from the page
 
 
-def _flag(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
-
-
 def load_config(argv: Sequence[str], environ: Mapping[str, str]) -> PageConfig:
     """Settings from environment variables, plus `--editor` after `--` on the `streamlit run` line."""
     corpus = Path(environ.get("NETS_SEARCH_CORPUS") or "corpus")
@@ -47,7 +44,7 @@ def load_config(argv: Sequence[str], environ: Mapping[str, str]) -> PageConfig:
         corpus_dir=corpus,
         feedback_db=Path(environ.get("NETS_SEARCH_FEEDBACK_DB") or "feedback.sqlite") if feedback_on else None,
         golden_path=Path(environ.get("NETS_SEARCH_GOLDEN") or corpus / "golden-questions.jsonl"),
-        editor=_flag(environ.get("NETS_SEARCH_EDITOR")) or "--editor" in argv,
+        editor=is_on(environ.get("NETS_SEARCH_EDITOR")) or "--editor" in argv,
         editor_token=environ.get("NETS_SEARCH_EDITOR_TOKEN", ""),
         rebuild_interval=_seconds(environ.get("NETS_SEARCH_REBUILD_INTERVAL"), 60.0),
     )

@@ -84,20 +84,19 @@ class NormalisedQuery:
 
 
 @lru_cache(maxsize=1)
-def english_words() -> frozenset[str]:
-    """Words of an English word list (pyspellchecker's, shipped in its wheel): a word found here is a real word
-    the reader meant, never a typo to repair ("runny" must not become "Ronny")."""
-    from spellchecker import SpellChecker
-
-    return frozenset(SpellChecker(distance=1).word_frequency.dictionary)
-
-
-@lru_cache(maxsize=1)
 def word_counts() -> dict[str, int]:
-    """How often each word of that list occurs in its source texts."""
+    """An English word list (pyspellchecker's, shipped in its wheel), with how often each word occurs in its
+    source texts. Loaded once: the typo check and the everyday-word check both read it."""
     from spellchecker import SpellChecker
 
     return dict(SpellChecker(distance=1).word_frequency.dictionary)
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """A word found here is a real word the reader meant, never a typo to repair ("runny" must not become
+    "Ronny")."""
+    return frozenset(word_counts())
 
 
 @lru_cache(maxsize=1)

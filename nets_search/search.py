@@ -54,7 +54,7 @@ class _Query:
     terms: list[str]  # its BM25 terms
     expansion_terms: list[str]  # glossary terms not already in the question, common ones dropped
     expansion_text: str  # the kept expansions, for the dense side
-    missing: list[str]  # the question's words that no passage contains and no glossary entry covers
+    missing: list[str]  # words no passage holds nor glossary entry covers, not everyday ones: the rarest, to weigh
     corrections: tuple[tuple[str, str], ...]
     covered: frozenset[str]  # its terms our pages contain, or that a glossary entry turns into our words
 
@@ -178,8 +178,7 @@ class Searcher:
             )
             for rank, (row, score) in enumerate(fused[:k], 1)
         )
-        weighed = self._normaliser.rarest_first(query.missing)[:MAX_SALIENCE_WORDS]
-        missing = tuple(word for word, weight in zip(weighed, salience) if weight >= self.calibration.key_salience)
+        missing = tuple(word for word, weight in zip(query.missing, salience) if weight >= self.calibration.key_salience)
         evidence = self._evidence(query, search.ranked.get("dense", []), max(salience, default=0.0))
         return SearchResponse(
             query=question,
@@ -206,6 +205,7 @@ class Searcher:
         missing = [w for w in dict.fromkeys(words(normalised.text.lower().replace("'", "")))
                    if len(w) > 2 and not is_stopword(w) and analyse(w) and analyse(w)[0] not in covered
                    and not self._normaliser.is_everyday(w)]
+        missing = self._normaliser.rarest_first(missing)[:MAX_SALIENCE_WORDS]
         return _Query(normalised.text, terms, expansion_terms, "; ".join(kept), missing, normalised.corrections,
                       frozenset(covered))
 
@@ -216,9 +216,8 @@ class Searcher:
         One encoder call per question: a glossary expansion's vector is encoded once and kept (there are as many as
         glossary entries), and the question with an expansion is approximated by the sum of the two vectors
         (measured against encoding "question (expansion)" on the tune parts: the same hit@1 and MRR@5)."""
-        words = self._normaliser.rarest_first(query.missing)[:MAX_SALIENCE_WORDS]
         expansions = query.expansion_text.split("; ") if query.expansion_text else []
-        own, salience = self._question_vector(query.text, words)
+        own, salience = self._question_vector(query.text, query.missing)
         vector = own
         if expansions:
             vectors = self._expansion_vectors_for(expansions)
@@ -233,7 +232,7 @@ class Searcher:
         """The question's vector and each missing word's salience: 1 - cosine(question, question without the
         word). Kept for recent questions (a page reruns the same search)."""
         key = "\x1f".join([text, *words])
-        cached = self._query_vectors.get_many([key]).get(key)
+        cached = self._query_vectors.get(key)
         if cached is None:
             vectors = encode.encode_one_by_one(self._encoder, [text, *(_without(text, word) for word in words)])
             cached = self._query_vectors.put(key, (vectors[0], tuple(float(1.0 - vectors[0] @ v) for v in vectors[1:])))

@@ -23,12 +23,19 @@ class EngineSettings:
 def engine_settings(environ: Mapping[str, str] | None = None) -> EngineSettings:
     env = os.environ if environ is None else environ
     return EngineSettings(
-        backend=env.get("NETS_SEARCH_BACKEND", "").strip() or EngineSettings.backend,
+        backend=default_backend(env),
         query_cache=_whole_number(env, "NETS_SEARCH_QUERY_CACHE", EngineSettings.query_cache, minimum=0),
         ort_threads=_whole_number(env, "NETS_SEARCH_ORT_THREADS", EngineSettings.ort_threads, minimum=1),
-        ort_spinning=_flag(env, "NETS_SEARCH_ORT_SPINNING"),
+        ort_spinning=is_on(env.get("NETS_SEARCH_ORT_SPINNING")),
         feedback_days=_whole_number(env, "NETS_SEARCH_FEEDBACK_DAYS", EngineSettings.feedback_days, minimum=1),
     )
+
+
+def default_backend(environ: Mapping[str, str] | None = None) -> str:
+    """NETS_SEARCH_BACKEND alone (the encoder reads it at import, where a bad other setting must not stop it;
+    an unknown backend name is refused by the Encoder, with the names it knows)."""
+    env = os.environ if environ is None else environ
+    return env.get("NETS_SEARCH_BACKEND", "").strip() or EngineSettings.backend
 
 
 def _whole_number(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
@@ -40,5 +47,6 @@ def _whole_number(env: Mapping[str, str], name: str, default: int, minimum: int)
     return int(text)
 
 
-def _flag(env: Mapping[str, str], name: str) -> bool:
-    return env.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+def is_on(value: str | None) -> bool:
+    """A yes/no setting: 1, true, yes or on (any case) is yes; anything else, or nothing, is no."""
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
