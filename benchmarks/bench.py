@@ -67,7 +67,7 @@ import workloads  # noqa: E402
 from nets_search import encode, store  # noqa: E402
 from nets_search.build import BuildSettings, build_index  # noqa: E402
 from nets_search.search import CANDIDATES, Searcher  # noqa: E402
-from nets_search.vectors import HNSW_EF_SEARCH, HNSW_M, HNSW_THRESHOLD, FaissVectors  # noqa: E402
+from nets_search.vectors import HNSW_EF_SEARCH, HNSW_M, HNSW_THRESHOLD, FaissVectors, engine_of, open_vectors  # noqa: E402
 
 SECTIONS = ("latency", "throughput", "build", "rebuild", "cold", "ann", "backends")
 SHARED_MEDQUAD = REPO.parent / "shared" / "data" / "medquad"
@@ -722,9 +722,8 @@ def measure_backends(models: Models, questions: list[str], texts: list[str]) -> 
 
 def read_vectors(index: Path) -> np.ndarray:
     """The passage vectors of an index's version in use, read back from its passage-vectors file."""
-    _, folder = store.open_current(index)
-    stored = faiss.read_index(str(folder / store.VECTORS_FILE))
-    return np.ascontiguousarray(stored.reconstruct_n(0, stored.ntotal), dtype=np.float32)
+    manifest, folder = store.open_current(index)
+    return open_vectors(folder / store.VECTORS_FILE, engine_of(manifest.vector_engine)).vectors()
 
 
 def nets_search_command() -> list[str]:

@@ -25,7 +25,7 @@ from .lexical import BM25_SETTINGS, LexicalIndex, analyse, lexical_document
 from .query import Glossary
 from .text import sha256_text
 from .types import BuildReport, Manifest, Page, Passage
-from .vectors import build_vectors, index_type_for, open_vectors
+from .vectors import engine_for_build, engine_of, index_type_of, open_vectors, write_vectors
 
 ProgressFn = Callable[[int, int], None]
 StageFn = Callable[[str], None]
@@ -135,7 +135,7 @@ def _reusable_passages(index_dir: Path, previous: Manifest | None, config: dict)
     by_doc: dict[str, list] = {}
     for row, (passage, terms, tokens) in enumerate(passage_store.read_passages_with_terms(folder / store.PASSAGES_DB)):
         by_doc.setdefault(passage.doc_id, []).append((passage, terms, tokens, row))
-    index = open_vectors(folder / store.VECTORS_FILE)
+    index = open_vectors(folder / store.VECTORS_FILE, engine_of(previous.vector_engine))
     vectors = index.vectors() if index.count() else None
     return _Reusable({doc: (previous.files.get(doc, ""), items) for doc, items in by_doc.items()}, vectors)
 
@@ -179,6 +179,7 @@ def _config(settings: BuildSettings) -> dict:
         "splitter": settings.split.as_dict(),
         "lexical": _retrieval_settings(),
         "format_version": store.FORMAT_VERSION,
+        "vector_engine": engine_for_build(),
     }
 
 
@@ -198,6 +199,7 @@ def _same_config(manifest: Manifest, config: dict) -> bool:
         "splitter": manifest.splitter,
         "lexical": manifest.lexical,
         "format_version": manifest.format_version,
+        "vector_engine": engine_of(manifest.vector_engine),
     }
     return built == config
 
@@ -281,13 +283,19 @@ def _writes_to(index_dir: Path, version: str | None = None) -> Iterator[None]:
             f"could not write the index in {index_dir} ({reason}); the index in use is unchanged; "
             f"{'free some space, then ' if full else ''}{store.REBUILD_HINT}"
         ) from None
+    except NetsSearchError as exc:  # e.g. a Qdrant server that cannot be reached: its half-written collections go too
+        if version is not None:
+            store.discard_version(index_dir, version)
+            raise IndexWriteError(f"{exc}; the index in use is unchanged") from None
+        raise
 
 
 def _write_version(index_dir, version, content: _Content, config, backend, started, stage, calibrate) -> tuple[Manifest, str]:
     staged = store.staging_dir(index_dir, version)
     passages, vectors = content.passages, content.vectors
-    build_vectors(vectors).save(staged / store.VECTORS_FILE)
-    build_vectors(content.sentence_vectors, "flat").save(staged / store.SENTENCE_VECTORS_FILE)
+    engine = config["vector_engine"]
+    write_vectors(vectors, staged / store.VECTORS_FILE, engine)
+    write_vectors(content.sentence_vectors, staged / store.SENTENCE_VECTORS_FILE, engine, "flat")
     stage("vectors-written")
     passage_store.write_passage_store(staged / store.PASSAGES_DB, content.pages, passages, content.tokens, content.terms,
                               content.sentences)
@@ -307,10 +315,11 @@ def _write_version(index_dir, version, content: _Content, config, backend, start
         lexical=config["lexical"],
         files=content.files,
         passages=len(passages),
-        index_type=index_type_for(len(passages)),
+        index_type=index_type_of(engine, len(passages)),
         built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         build_seconds=round(time.perf_counter() - started, 3),
         checksums=store.file_checksums(staged),
+        vector_engine=engine,
     )
     store.write_manifest(staged, manifest)
     note = calibrate(staged)
@@ -337,11 +346,12 @@ def _calibrator(corpus: Path, index_dir: Path, settings: BuildSettings, encoder)
 
 def _verify(folder: Path, manifest: Manifest) -> None:
     """Read the staged version back before it may answer queries (its checksums were just taken from the files)."""
-    count = open_vectors(folder / store.VECTORS_FILE).count()
+    engine = engine_of(manifest.vector_engine)
+    count = open_vectors(folder / store.VECTORS_FILE, engine).count()
     rows = passage_store.count_passages(folder / store.PASSAGES_DB)
     if not count == rows == manifest.passages:
         raise NetsSearchError(f"{folder}: built index is inconsistent ({count} vectors, {rows} passages)")
-    sentence_count = open_vectors(folder / store.SENTENCE_VECTORS_FILE).count()
+    sentence_count = open_vectors(folder / store.SENTENCE_VECTORS_FILE, engine).count()
     if sentence_count != len(passage_store.read_sentences(folder / store.PASSAGES_DB)):
         raise NetsSearchError(f"{folder}: built index is inconsistent ({sentence_count} sentence vectors)")
 

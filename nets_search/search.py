@@ -23,7 +23,7 @@ from .query import Glossary, QueryNormaliser
 from .settings import engine_settings
 from .text import normalise_unicode, words
 from .types import Manifest, PageInfo, Passage, Result, SearchResponse
-from .vectors import open_vectors, tune_for_single_queries
+from .vectors import engine_of, open_vectors, tune_for_single_queries
 
 log = logging.getLogger(__name__)
 
@@ -110,8 +110,9 @@ class Searcher:
         self.version = manifest.version
         self.passages: list[Passage] = passage_store.read_passages(folder / store.PASSAGES_DB)
         self._pages: dict[str, PageInfo] = passage_store.read_pages(folder / store.PASSAGES_DB)
-        self._vectors = open_vectors(folder / store.VECTORS_FILE)
-        sentence_index = open_vectors(folder / store.SENTENCE_VECTORS_FILE)
+        engine = engine_of(manifest.vector_engine)
+        self._vectors = open_vectors(folder / store.VECTORS_FILE, engine)
+        sentence_index = open_vectors(folder / store.SENTENCE_VECTORS_FILE, engine)
         self._sentences = passage_store.read_sentences(folder / store.PASSAGES_DB)
         self._lexical = LexicalIndex.load(folder / store.LEXICAL_DIR, len(self.passages))
         vectors, sentences = self._vectors.count(), sentence_index.count()

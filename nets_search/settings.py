@@ -18,6 +18,10 @@ class EngineSettings:
     ort_threads: int = 1  # NETS_SEARCH_ORT_THREADS: ONNX Runtime threads per question
     ort_spinning: bool = False  # NETS_SEARCH_ORT_SPINNING: let ONNX Runtime's idle threads spin
     feedback_days: int = 180  # NETS_SEARCH_FEEDBACK_DAYS: how long readers' replies are kept
+    vector_engine: str = ""  # NETS_SEARCH_VECTORS: where a build keeps vectors (vectors.ENGINES; "": the default)
+    qdrant_url: str = ""  # NETS_SEARCH_QDRANT_URL: a Qdrant server or cluster
+    qdrant_api_key: str = ""  # NETS_SEARCH_QDRANT_API_KEY
+    qdrant_prefix: str = "nets-search"  # NETS_SEARCH_QDRANT_PREFIX: names this index's collections and aliases
 
 
 def engine_settings(environ: Mapping[str, str] | None = None) -> EngineSettings:
@@ -28,6 +32,10 @@ def engine_settings(environ: Mapping[str, str] | None = None) -> EngineSettings:
         ort_threads=_whole_number(env, "NETS_SEARCH_ORT_THREADS", EngineSettings.ort_threads, minimum=1),
         ort_spinning=is_on(env.get("NETS_SEARCH_ORT_SPINNING")),
         feedback_days=_whole_number(env, "NETS_SEARCH_FEEDBACK_DAYS", EngineSettings.feedback_days, minimum=1),
+        vector_engine=env.get("NETS_SEARCH_VECTORS", "").strip().lower(),
+        qdrant_url=env.get("NETS_SEARCH_QDRANT_URL", "").strip(),
+        qdrant_api_key=env.get("NETS_SEARCH_QDRANT_API_KEY", "").strip(),
+        qdrant_prefix=env.get("NETS_SEARCH_QDRANT_PREFIX", "").strip() or EngineSettings.qdrant_prefix,
     )
 
 

@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Iterator
 
 
-from .errors import BuildLockedError, IndexCorruptError, IndexMismatchError, IndexMissingError, IndexWriteError
+from . import vectors
+from .errors import BuildLockedError, IndexCorruptError, IndexMismatchError, IndexMissingError, IndexWriteError, NetsSearchError
 from .types import Manifest
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ KEEP_VERSIONS = 2
 REBUILD_HINT = "run: nets-search build"
 
 PASSAGES_DB = "passages.sqlite"
-VECTORS_FILE = "passage-vectors"  # written and read by vectors.py (a FAISS index today)
+VECTORS_FILE = "passage-vectors"  # written and read by vectors.py (the engine the manifest names)
 SENTENCE_VECTORS_FILE = "sentence-vectors"
 CALIBRATION_FILE = "calibration.json"
 LEXICAL_DIR = "lexical"
@@ -162,13 +163,14 @@ def publish(index_dir: Path, staged: Path, version: str) -> None:
     _fsync_file(pointer)
     os.replace(pointer, Path(index_dir) / "CURRENT")
     _fsync_dir(Path(index_dir))
+    _outside_folder(vectors.switched_to, final)
 
 
 def discard_version(index_dir: Path, version: str) -> None:
     """Remove what a failed build wrote for `version` (staged or switched-in folder), unless it is in use."""
-    shutil.rmtree(Path(index_dir) / "versions" / f".tmp-{version}", ignore_errors=True)
+    _delete_version(Path(index_dir) / "versions" / f".tmp-{version}")
     if current_version(index_dir) != version:
-        shutil.rmtree(version_dir(index_dir, version), ignore_errors=True)
+        _delete_version(version_dir(index_dir, version))
     (Path(index_dir) / "CURRENT.tmp").unlink(missing_ok=True)
 
 
@@ -179,11 +181,26 @@ def prune(index_dir: Path, keep: int = KEEP_VERSIONS) -> None:
         return
     current = current_version(index_dir)
     for stale in root.glob(".tmp-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+        _delete_version(stale)
     finished = sorted((p for p in root.iterdir() if not p.name.startswith(".")), key=lambda p: p.name)
     for old in finished[:-keep]:
         if old.name != current:
-            shutil.rmtree(old, ignore_errors=True)
+            _delete_version(old)
+
+
+def _delete_version(folder: Path) -> None:
+    if folder.is_dir():
+        _outside_folder(vectors.release, folder)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _outside_folder(action, folder: Path) -> None:
+    """What a version keeps outside its folder (a Qdrant server's collections and aliases) follows a switch or a
+    deletion; if the server cannot be reached the version on disk still switched (or went), with a warning."""
+    try:
+        action([folder / VECTORS_FILE, folder / SENTENCE_VECTORS_FILE])
+    except NetsSearchError as exc:
+        log.warning("%s", exc)
 
 
 def _fsync_file(path: Path) -> None:
@@ -263,4 +280,5 @@ def rollback(index_dir: Path, version: str | None = None) -> str:
         _fsync_file(pointer)
         os.replace(pointer, Path(index_dir) / "CURRENT")
         _fsync_dir(Path(index_dir))
+        _outside_folder(vectors.switched_to, version_dir(index_dir, version))
     return version

@@ -135,6 +135,7 @@ class Manifest:
     built_at: str
     build_seconds: float
     checksums: dict = field(default_factory=dict)  # data file name -> sha256
+    vector_engine: str = ""  # where the vectors are kept (vectors.ENGINES; "" in versions older than the choice)
 
 
 @dataclass(frozen=True)

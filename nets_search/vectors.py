@@ -1,5 +1,7 @@
-"""The dense vector index: the `VectorIndex` protocol the engine uses, and its FAISS implementation. Nothing outside
-this module touches FAISS; another engine is another class with the same five methods.
+"""The dense vector index: the `VectorIndex` protocol the engine uses, its FAISS implementation, and the choice of
+engine. Nothing outside this module touches FAISS; Qdrant (qdrant_vectors.py) is another class with the same five
+methods, chosen by a build (NETS_SEARCH_VECTORS) and recorded in the version's manifest, which is what a searcher
+opens it with.
 
 Exact inner-product search (`IndexFlatIP`) while it is fast enough; HNSW beyond `HNSW_THRESHOLD` vectors,
 a size chosen from the benchmark in benchmarks/ (see README, "Scale").
@@ -13,9 +15,16 @@ from typing import Protocol
 import faiss
 import numpy as np
 
+from . import qdrant_vectors
+from .errors import NetsSearchError
+from .settings import EngineSettings, engine_settings
+
 HNSW_THRESHOLD = 200_000
 HNSW_M = 32
 HNSW_EF_SEARCH = 400  # >= the 100 candidates fusion asks for; measured on MedQuAD: nDCG@10 -0.4 pt vs exact (128: -0.8)
+
+DEFAULT_ENGINE = "faiss"
+ENGINES = (DEFAULT_ENGINE, qdrant_vectors.LOCAL, qdrant_vectors.SERVER)
 
 
 class VectorIndex(Protocol):
@@ -100,12 +109,58 @@ class FaissVectors:
         return FaissVectors(quantised)
 
 
-def build_vectors(vectors: np.ndarray, index_type: str | None = None) -> VectorIndex:
-    return FaissVectors.build(vectors, index_type)
+def engine_for_build(settings: EngineSettings | None = None) -> str:
+    """NETS_SEARCH_VECTORS: faiss (default), qdrant-local, qdrant-server, or qdrant (the server when
+    NETS_SEARCH_QDRANT_URL is set, else local mode)."""
+    settings = settings or engine_settings()
+    name = settings.vector_engine or DEFAULT_ENGINE
+    if name == "qdrant":
+        name = qdrant_vectors.SERVER if settings.qdrant_url else qdrant_vectors.LOCAL
+    if name not in ENGINES:
+        raise NetsSearchError(f"NETS_SEARCH_VECTORS={name!r} is not a vector engine; choose {', '.join(ENGINES)} or qdrant")
+    if name == qdrant_vectors.SERVER and not settings.qdrant_url:
+        raise NetsSearchError("NETS_SEARCH_VECTORS=qdrant-server needs NETS_SEARCH_QDRANT_URL (the server's address)")
+    return name
 
 
-def open_vectors(path: Path) -> VectorIndex:
-    return FaissVectors.open(path)
+def engine_of(recorded: str) -> str:
+    """The engine a manifest records ("" in versions built before engines were named: FAISS)."""
+    return recorded or DEFAULT_ENGINE
+
+
+def index_type_of(engine: str, count: int) -> str:
+    if engine == DEFAULT_ENGINE:
+        return index_type_for(count)
+    return "qdrant-exact" if engine == qdrant_vectors.LOCAL else "qdrant-hnsw"
+
+
+def write_vectors(matrix: np.ndarray, path: Path, engine: str, index_type: str | None = None) -> None:
+    """Store `matrix` (row i = passage or sentence i) at `path` in the version being built."""
+    if engine == DEFAULT_ENGINE:
+        FaissVectors.build(matrix, index_type).save(path)
+    else:
+        qdrant_vectors.save(matrix, path, engine)
+
+
+def open_vectors(path: Path, engine: str = DEFAULT_ENGINE) -> VectorIndex:
+    if engine == DEFAULT_ENGINE:
+        return FaissVectors.open(path)
+    return qdrant_vectors.open_index(path, engine)
+
+
+def switched_to(files: list[Path]) -> None:
+    """A version switch happened: engines that name the current version outside our folder follow it."""
+    if any(qdrant_vectors.is_server_pointer(f) for f in files):
+        with qdrant_vectors.server_errors("move the aliases on"):
+            qdrant_vectors.point_aliases(files)
+
+
+def release(files: list[Path]) -> None:
+    """A version is being deleted: free what it holds outside its folder."""
+    pointers = [f for f in files if qdrant_vectors.is_server_pointer(f)]
+    if pointers:
+        with qdrant_vectors.server_errors("delete old collections on"):
+            qdrant_vectors.drop(pointers)
 
 
 def tune_for_single_queries() -> None:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up (with test extras, Chromium and axe-core for the browser and accessibility tests), then run the whole
-# test suite. With CI=true a browser or accessibility tool that cannot be installed fails the run at once.
+# test suite, then all but the browser tests again with the vectors in Qdrant's local mode. With CI=true a browser
+# or accessibility tool that cannot be installed fails the run at once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 strict=false
@@ -26,4 +27,6 @@ if [ ! -f .tools/node_modules/axe-core/axe.min.js ]; then
 fi
 . .venv/bin/activate
 python -c "import playwright.sync_api" 2>/dev/null || missing "Playwright (pip install playwright)"
-exec python -m pytest "$@"
+python -m pytest "$@"
+echo "test: again with the vectors in Qdrant's local mode (NETS_SEARCH_VECTORS=qdrant-local; the browser tests once is enough)"
+NETS_SEARCH_VECTORS=qdrant-local exec python -m pytest -m "not browser" "$@"

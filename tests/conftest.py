@@ -81,6 +81,19 @@ def pytest_runtest_makereport(item, call):
 LIBRARY = REPO / "examples" / "nets-library"
 
 
+@pytest.fixture
+def qdrant_server(monkeypatch):
+    """The Qdrant "server" of a test: qdrant-client's in-memory engine, shared by every connection the test makes,
+    reached through the same client calls as a real server at NETS_SEARCH_QDRANT_URL (no Qdrant server can run on
+    the machines the tests run on: no network, and Qdrant ships no Python wheel of its server)."""
+    from qdrant_client import QdrantClient
+
+    shared = QdrantClient(":memory:")
+    monkeypatch.setenv("NETS_SEARCH_QDRANT_URL", "http://qdrant.test:6333")
+    monkeypatch.setattr("nets_search.qdrant_vectors.connect", lambda: shared)
+    return shared
+
+
 @pytest.fixture(scope="session")
 def library_index(tmp_path_factory, encoder) -> Path:
     """examples/nets-library (31 pages, several hundred passages) built once, questions and glossary included."""
