@@ -47,9 +47,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-FLOOR_APP = """import streamlit as st
+BARE_APP = """import streamlit as st
 st.title("Floor")
 st.markdown('<div class="nets-card">' + (st.query_params.get("q") or "") + "</div>", unsafe_allow_html=True)
+"""
+# The same two-element page with the page process's two settings (page_setup.py): Nagle off, loaded heap frozen.
+FLOOR_APP = """import streamlit as st
+from nets_search.page_setup import serve_without_nagle_delay, settle_heap
+serve_without_nagle_delay()
+st.title("Floor")
+st.markdown('<div class="nets-card">' + (st.query_params.get("q") or "") + "</div>", unsafe_allow_html=True)
+settle_heap("floor")
 """
 
 
@@ -158,23 +166,29 @@ def main() -> None:
         finally:
             process.terminate()
             process.wait(timeout=30)
-        # Streamlit's own floor in the same run: a two-element page, one session, the same client.
-        (work / "floor.py").write_text(FLOOR_APP, encoding="utf-8")
-        process, port = start_page(work / "index", corpus, work, str(work / "floor.py"))
-        try:
-            floor = asyncio.run(run_sessions(port, 1, questions, args.questions))
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+        # Streamlit's own floor in the same run: a two-element page, one session, the same client; with the page
+        # process's settings and without them (Streamlit as it comes).
+        floors = {}
+        for name, app in (("floor", FLOOR_APP), ("bare", BARE_APP)):
+            (work / f"{name}.py").write_text(app, encoding="utf-8")
+            process, port = start_page(work / "index", corpus, work, str(work / f"{name}.py"))
+            try:
+                floors[name] = asyncio.run(run_sessions(port, 1, questions, args.questions))
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
+        floor = floors["floor"]
     result = {"created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "corpus": str(args.corpus.name),
               "questions": len(questions), "cpu_count": os.cpu_count(), "machine": platform.machine(),
-              "load_average_at_end": os.getloadavg(), "runs": runs, "streamlit_floor": floor}
+              "load_average_at_end": os.getloadavg(), "runs": runs, "streamlit_floor": floor,
+              "streamlit_bare": floors["bare"]}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"{'sessions':>8} {'p50 ms':>8} {'p95 ms':>8} {'searches/s':>11}")
     for run in runs:
         print(f"{run['sessions']:>8} {run['p50_ms']:>8.1f} {run['p95_ms']:>8.1f} {run['searches_per_s']:>11.1f}")
-    print(f"a two-element Streamlit page, 1 session: p50 {floor['p50_ms']:.1f} ms ({floor['searches_per_s']:.1f}/s)")
+    print(f"a two-element Streamlit page, 1 session: p50 {floor['p50_ms']:.1f} ms ({floor['searches_per_s']:.1f}/s); "
+          f"without the page process's settings: p50 {floors['bare']['p50_ms']:.1f} ms")
     print(f"JSON written to {args.out}")
 
 

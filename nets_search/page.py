@@ -25,7 +25,8 @@ from .cards import cached_card_html, next_step_html, note_html, searched_for_htm
 from .errors import IndexMissingError, NetsSearchError, QueryError
 from .feedback import FeedbackStore, question_key
 from .highlight import query_terms
-from .page_setup import BUILD_COMMAND, PageConfig, get_searcher, load_config, load_page_settings, show_small
+from .page_setup import (BUILD_COMMAND, PageConfig, get_searcher, load_config, load_page_settings,
+                         serve_without_nagle_delay, settle_heap, show_small)
 from .search import Searcher, prepare_question
 from .types import Result, SearchResponse
 
@@ -104,6 +105,7 @@ def main(argv: Sequence[str] = ()) -> None:
         layout="centered",
         initial_sidebar_state="expanded" if asked.editor else "collapsed",
     )
+    serve_without_nagle_delay()
     st.html(f"<style>{PAGE_CSS}</style>")
     if config.editor:
         editor.render_editor_panel(config)
@@ -175,6 +177,7 @@ def render_search(config: PageConfig, question: str) -> None:
         render_feedback(config, response)
     with st.container(key="nets-options"), st.expander("Search options"):
         st.select_slider("Number of passages to show", RESULT_COUNTS, key="result_count", value=DEFAULT_RESULT_COUNT)
+    settle_heap(searcher.version)
 
 
 UNAVAILABLE = "Search is not available right now; please try again later."

@@ -491,3 +491,51 @@ def test_a_golden_question_is_finished_in_the_panel_by_picking_the_passage(monke
     assert "todo" not in records[1] and "tryptophan" in phrase.lower()
     assert records[2] == {"id": "f2", "question": "can I renew my passport", "out_of_scope": True}
     assert "Golden questions to finish" not in shown(at, at.sidebar)
+
+
+# --------------------------------------------------------------------------- what the page process keeps tuned
+
+
+def test_the_page_switches_nagle_off_on_its_listening_socket_and_the_connections_accepted_from_it():
+    import socket
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # protocol 0, as Streamlit binds its own
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    client = socket.create_connection(listener.getsockname())
+    early, _ = listener.accept()
+    try:
+        assert early.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0  # what asyncio leaves on such sockets
+        page_setup.serve_without_nagle_delay.clear()
+        assert page_setup.serve_without_nagle_delay() >= 2
+        late_client = socket.create_connection(listener.getsockname())
+        late, _ = listener.accept()
+        assert early.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+        assert late.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1  # inherited from the listener
+        for sock in (late, late_client):
+            sock.close()
+    finally:
+        for sock in (early, client, listener):
+            sock.close()
+
+
+def test_the_loaded_heap_is_frozen_once_per_version_and_a_replaced_searcher_is_still_freed():
+    import gc
+    import weakref
+
+    class Loaded:  # a cycle, as a searcher's objects may be: freed only by the collector
+        def __init__(self) -> None:
+            self.me = self
+
+    page_setup.settle_heap.clear()
+    old = Loaded()
+    gone = weakref.ref(old)
+    page_setup.settle_heap("v1")
+    assert gc.get_freeze_count() > 0
+    frozen = gc.get_freeze_count()
+    page_setup.settle_heap("v1")
+    assert gc.get_freeze_count() == frozen  # once per version, not per search
+    del old
+    page_setup.settle_heap("v2")  # a rebuild's new version: the old searcher's cycle is collected, not kept frozen
+    assert gone() is None
+    gc.unfreeze()
