@@ -64,6 +64,11 @@ class Encoder:
     def tokenizer(self):
         return self.model.tokenizer
 
+    def sharing(self):
+        """A context in which several encodes run side by side (ONNX Runtime: none takes every core)."""
+        sharing = getattr(self.model, "sharing", None)
+        return sharing() if sharing else contextlib.nullcontext()
+
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, batch_size=32)
 
@@ -136,9 +141,10 @@ def encode_one_by_one(encoder, texts: list[str]) -> np.ndarray:
     (and the salience of a missing word does not depend on what else was encoded with it). The first text is
     encoded here while the others go to a helper thread, so on two cores a question with a variant costs about
     one encode of time, not two. Read-only: the vectors are shared through the caches."""
-    others = [helper_pool().submit(encoder.encode_queries, [text]) for text in texts[1:]]
-    first = encoder.encode_queries(texts[:1])[0]
-    vectors = np.stack([first, *(job.result()[0] for job in others)])
+    with encoder.sharing() if len(texts) > 1 else contextlib.nullcontext():
+        others = [helper_pool().submit(encoder.encode_queries, [text]) for text in texts[1:]]
+        first = encoder.encode_queries(texts[:1])[0]
+        vectors = np.stack([first, *(job.result()[0] for job in others)])
     vectors.flags.writeable = False
     return vectors
 

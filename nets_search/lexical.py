@@ -107,7 +107,8 @@ class LexicalIndex:
         if not terms or self.size == 0:
             return []
         scores = np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
-        k = min(k, self.size)
-        top = np.argpartition(-scores, k - 1)[:k] if k < self.size else np.arange(self.size)
-        top = top[np.lexsort((top, -scores[top]))]
-        return [(int(row), float(scores[row])) for row in top if scores[row] > 0 and np.isfinite(scores[row])]
+        matched = np.flatnonzero((scores > 0) & np.isfinite(scores))  # most rows hold none of the terms
+        if len(matched) > k:
+            matched = matched[np.argpartition(-scores[matched], k - 1)[:k]]
+        top = matched[np.lexsort((matched, -scores[matched]))]
+        return list(zip(top.tolist(), scores[top].astype(float).tolist()))

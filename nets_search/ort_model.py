@@ -8,6 +8,7 @@ sentence-transformers, once (onnx_export.py).
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +19,10 @@ BATCH_SESSION_FROM = 8  # texts in one call from which the all-cores session enc
 class OrtSentenceModel:
     """The subset of SentenceTransformer that Encoder uses: encode(), tokenizer(), max_seq_length."""
 
-    def __init__(self, folder: Path, onnx_file: str, session_options, batch_options=None) -> None:
+    def __init__(self, folder: Path, onnx_file: str, session_options, batch_options=None, solo_options=None) -> None:
         """`session_options` for questions (a few texts); `batch_options` (made on first use) for a build's
-        batches, which want every core where a question wants one."""
+        batches, which want every core where a question wants one; `solo_options` (made on first use) for a
+        question encoded while nothing else is (see `_session_for`)."""
         from tokenizers import Tokenizer
 
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
@@ -31,6 +33,9 @@ class OrtSentenceModel:
         self._batch_options = batch_options
         self._batch_session = None
         self._batch_lock = threading.Lock()
+        self._solo_options = solo_options
+        self._solo_session = None
+        self._in_flight = 0  # encodes running now (and reservations by `sharing`)
         self._inputs = {i.name for i in self._session.get_inputs()}
         self.max_seq_length = 256
 
@@ -39,13 +44,33 @@ class OrtSentenceModel:
 
         return onnxruntime.InferenceSession(self._path, sess_options=options, providers=["CPUExecutionProvider"])
 
-    def _session_for(self, count: int):
-        if count < BATCH_SESSION_FROM or self._batch_options is None:
-            return self._session
+    def _session_for(self, count: int, alone: bool):
+        """A build's batch: the all-cores session. A question while no other encode runs in this process: the solo
+        session (every core of a small machine, threads spinning between layers), which has the machine to
+        itself. Otherwise the shared one-thread session, so concurrent questions run side by side. The sessions
+        give bit-identical vectors (checked on 300 MedQuAD questions), so which one ran never changes an answer."""
+        if count >= BATCH_SESSION_FROM and self._batch_options is not None:
+            with self._batch_lock:
+                if self._batch_session is None:
+                    self._batch_session = self._open(self._batch_options())
+            return self._batch_session
+        if alone and self._solo_options is not None:
+            with self._batch_lock:
+                if self._solo_session is None:
+                    self._solo_session = self._open(self._solo_options())
+            return self._solo_session
+        return self._session
+
+    @contextmanager
+    def sharing(self):
+        """Encodes made inside (a question and its variants, side by side) all use the shared session."""
         with self._batch_lock:
-            if self._batch_session is None:
-                self._batch_session = self._open(self._batch_options())
-        return self._batch_session
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._batch_lock:
+                self._in_flight -= 1
 
     def tokenizer(self, texts: list[str], add_special_tokens: bool = True, truncation: bool = False) -> dict:
         """Word-piece ids, untruncated: what token_counts() needs."""
@@ -54,10 +79,17 @@ class OrtSentenceModel:
     def encode(self, texts: list[str], batch_size: int = 32, normalize_embeddings: bool = True, **_) -> np.ndarray:
         order = np.argsort([-len(t) for t in texts], kind="stable")  # similar lengths together: less padding
         out = np.zeros((len(texts), 384), dtype=np.float32)
-        session = self._session_for(len(texts))
-        for start in range(0, len(texts), batch_size):
-            rows = order[start : start + batch_size]
-            out[rows] = self._embed([texts[i] for i in rows], session)
+        with self._batch_lock:
+            alone = self._in_flight == 0
+            self._in_flight += 1
+        try:
+            session = self._session_for(len(texts), alone)
+            for start in range(0, len(texts), batch_size):
+                rows = order[start : start + batch_size]
+                out[rows] = self._embed([texts[i] for i in rows], session)
+        finally:
+            with self._batch_lock:
+                self._in_flight -= 1
         if normalize_embeddings:
             out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
         return out

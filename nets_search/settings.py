@@ -17,6 +17,7 @@ class EngineSettings:
     query_cache: int = 2048  # NETS_SEARCH_QUERY_CACHE: recent questions' vectors kept per searcher (0: none)
     ort_threads: int = 1  # NETS_SEARCH_ORT_THREADS: ONNX Runtime threads per question
     ort_spinning: bool = False  # NETS_SEARCH_ORT_SPINNING: let ONNX Runtime's idle threads spin
+    ort_solo: bool = True  # NETS_SEARCH_ORT_SOLO: a question alone in the process may use two spinning threads
     feedback_days: int = 180  # NETS_SEARCH_FEEDBACK_DAYS: how long readers' replies are kept
     vector_engine: str = ""  # NETS_SEARCH_VECTORS: where a build keeps vectors (vectors.ENGINES; "": the default)
     qdrant_url: str = ""  # NETS_SEARCH_QDRANT_URL: a Qdrant server or cluster
@@ -31,6 +32,7 @@ def engine_settings(environ: Mapping[str, str] | None = None) -> EngineSettings:
         query_cache=_whole_number(env, "NETS_SEARCH_QUERY_CACHE", EngineSettings.query_cache, minimum=0),
         ort_threads=_whole_number(env, "NETS_SEARCH_ORT_THREADS", EngineSettings.ort_threads, minimum=1),
         ort_spinning=is_on(env.get("NETS_SEARCH_ORT_SPINNING")),
+        ort_solo=is_on(env.get("NETS_SEARCH_ORT_SOLO", "1")),
         feedback_days=_whole_number(env, "NETS_SEARCH_FEEDBACK_DAYS", EngineSettings.feedback_days, minimum=1),
         vector_engine=env.get("NETS_SEARCH_VECTORS", "").strip().lower(),
         qdrant_url=env.get("NETS_SEARCH_QDRANT_URL", "").strip(),

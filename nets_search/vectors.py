@@ -96,14 +96,15 @@ class FaissVectors:
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
 
     def for_candidates(self) -> "FaissVectors":
-        """An exact (flat) index is replaced in memory by an 8-bit scalar-quantised copy of the same vectors: a
-        quarter of the memory to scan, so ~2x faster on 31k passages (1.2 against 2.2 ms), with every exact top-10
-        inside its top 100 (measured on MedQuAD questions); the searcher scores its candidates exactly afterwards,
-        so rankings do not change. HNSW indexes are kept as they are."""
+        """An exact (flat) index is replaced in memory by a half-precision copy of the same vectors: half the memory
+        to scan. Measured on MedQuAD's 31k passages, one thread, 300 questions: 0.91 ms p50 against 1.80 ms exact
+        and 1.38 ms for an 8-bit copy (the 8-bit codes cost more to decode than they save), every exact top-10
+        inside its top 100; the searcher scores its candidates exactly afterwards, so rankings do not change.
+        HNSW indexes are kept as they are."""
         if not isinstance(self._index, faiss.IndexFlat) or self._index.ntotal == 0:
             return self
         vectors = self.vectors()
-        quantised = faiss.IndexScalarQuantizer(vectors.shape[1], faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
+        quantised = faiss.IndexScalarQuantizer(vectors.shape[1], faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
         quantised.train(vectors)
         quantised.add(vectors)
         return FaissVectors(quantised)

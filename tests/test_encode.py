@@ -79,3 +79,23 @@ def test_onnx_queries_need_neither_torch_nor_transformers(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
     assert out.stdout.split() == ["onnx", "1.0", "False", "False"]
+
+
+def test_a_lone_question_takes_the_solo_session_and_gets_the_vector_the_shared_session_gives(encoder):
+    model = encoder.model
+    if not hasattr(model, "sharing"):
+        pytest.skip(f"the {encoder.backend} backend has one session")  # the session fixture is ONNX: never here
+    seen = []
+    real_embed = model._embed
+    model._embed = lambda texts, session: seen.append(session) or real_embed(texts, session)
+    try:
+        alone = encoder.encode_queries(["my face goes red after wine"])
+        with encoder.sharing():
+            beside = encoder.encode_queries(["my face goes red after wine"])
+        variants = encode.encode_one_by_one(encoder, ["my face goes red after wine", "my face goes red after"])
+    finally:
+        del model._embed
+    assert seen[0] is model._solo_session is not None
+    assert all(session is model._session for session in seen[1:]) and len(seen) == 4
+    assert np.array_equal(alone, beside)  # which session ran never changes a vector
+    assert np.array_equal(variants[0], alone[0])

@@ -15,8 +15,12 @@ def test_defaults_when_nothing_is_set():
 def test_values_are_read_and_typed():
     settings = engine_settings({"NETS_SEARCH_BACKEND": "onnx", "NETS_SEARCH_QUERY_CACHE": "0",
                                 "NETS_SEARCH_ORT_THREADS": "2", "NETS_SEARCH_ORT_SPINNING": "yes",
-                                "NETS_SEARCH_FEEDBACK_DAYS": "30"})
-    assert settings == EngineSettings("onnx", 0, 2, True, 30)
+                                "NETS_SEARCH_ORT_SOLO": "0", "NETS_SEARCH_FEEDBACK_DAYS": "30",
+                                "NETS_SEARCH_VECTORS": " Qdrant ", "NETS_SEARCH_QDRANT_URL": "http://q:6333",
+                                "NETS_SEARCH_QDRANT_API_KEY": "k", "NETS_SEARCH_QDRANT_PREFIX": "nets-site-a"})
+    assert settings == EngineSettings(backend="onnx", query_cache=0, ort_threads=2, ort_spinning=True, ort_solo=False,
+                                      feedback_days=30, vector_engine="qdrant", qdrant_url="http://q:6333",
+                                      qdrant_api_key="k", qdrant_prefix="nets-site-a")
 
 
 @pytest.mark.parametrize(("name", "value"), [("NETS_SEARCH_QUERY_CACHE", "lots"), ("NETS_SEARCH_ORT_THREADS", "0"),
