@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import errno
 import json
-import shutil
-import sqlite3
 import time
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import numpy as np
 
@@ -20,7 +16,7 @@ from . import embedding_cache, encode, passage_store, store
 from .changes import compare, corpus_glossary, file_hashes, previous_manifest
 from .corpus import load_corpus
 from .passages import SplitSettings, sentence_units, split_page
-from .errors import IndexWriteError, NetsSearchError
+from .errors import NetsSearchError
 from .lexical import BM25_SETTINGS, LexicalIndex, analyse, lexical_document
 from .query import Glossary
 from .text import sha256_text
@@ -71,7 +67,7 @@ def build_index(
         passages, terms, known = _passages_and_terms(pages, settings.split, reusable)
         sentences = sentence_units(passages)
         texts = [p.embedding_text for p in passages] + [text for _, _, _, text in sentences]
-        with _writes_to(index_dir):
+        with store.writing_version(index_dir):
             all_vectors, all_tokens, new_keys, backend = _embeddings(texts, index_dir, settings, encoder, progress, known,
                                                                      cache_warnings := [])
         embedded = sum(1 for p in passages if embedding_key(p) in new_keys)
@@ -81,7 +77,7 @@ def build_index(
         content = _Content(pages, passages, vectors, tokens, terms, glossary, files,
                            [(row, start, end) for row, start, end, _ in sentences], all_vectors[len(passages) :])
         calibrate = _calibrator(Path(corpus), index_dir, settings, encoder)
-        with _writes_to(index_dir, version):
+        with store.writing_version(index_dir, version):
             manifest, calibration_note = _write_version(index_dir, version, content, config, backend, started, stage,
                                                         calibrate)
         store.prune(index_dir)
@@ -262,32 +258,6 @@ def _embed_missing(keys, text_of, encoder, cache, model_key, found, progress) ->
         found.update({k: (v, t) for k, v, t in zip(batch, vectors, tokens)})
         if progress:
             progress(min(start + EMBED_BATCH, total), total)
-
-
-@contextmanager
-def _writes_to(index_dir: Path, version: str | None = None) -> Iterator[None]:
-    """A failed write (full disk, read-only folder) becomes one clear message, and the half-written version is
-    removed at once (it would take space a retry needs); the version in use is never touched."""
-    try:
-        yield
-    except (OSError, sqlite3.Error) as exc:
-        if version is not None:
-            store.discard_version(index_dir, version)
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        try:
-            reason += f"; {shutil.disk_usage(index_dir).free / 1e6:.1f} MB free"
-        except OSError:
-            pass
-        full = getattr(exc, "errno", None) == errno.ENOSPC or getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
-        raise IndexWriteError(
-            f"could not write the index in {index_dir} ({reason}); the index in use is unchanged; "
-            f"{'free some space, then ' if full else ''}{store.REBUILD_HINT}"
-        ) from None
-    except NetsSearchError as exc:  # e.g. a Qdrant server that cannot be reached: its half-written collections go too
-        if version is not None:
-            store.discard_version(index_dir, version)
-            raise IndexWriteError(f"{exc}; the index in use is unchanged") from None
-        raise
 
 
 def _write_version(index_dir, version, content: _Content, config, backend, started, stage, calibrate) -> tuple[Manifest, str]:

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from . import encode, passage_store, retrievers, store
-from .confidence import Calibration, Evidence, best_sentence
+from .confidence import Calibration, Evidence
 from .errors import NetsSearchError, QueryError
 from .fusion import FusionSettings, convex_fusion, reciprocal_rank_fusion, scaled_to_best
 from .lexical import LexicalIndex, analyse, is_stopword
 from .query import Glossary, QueryNormaliser
+from .sentence_scores import SentenceScorer
 from .settings import engine_settings
 from .text import normalise_unicode, words
 from .types import Manifest, PageInfo, Passage, Result, SearchResponse
@@ -60,16 +60,6 @@ class _Query:
     covered: frozenset[str]  # its terms our pages contain, or that a glossary entry turns into our words
 
 
-def one_thread_per_question() -> None:
-    """A question's vector products are a few hundred rows by 384 numbers: too small to share between threads.
-    BLAS (OpenBLAS under numpy) and FAISS would otherwise hand each one to a second thread that spins while it
-    waits, taking the core that the encoder's second thread or a concurrent search needs (measured on MedQuAD,
-    2 cores, 200 questions: hybrid p50 8.5 ms with BLAS on two threads beside the encoder's solo session, 4.9 ms
-    with one). Process-wide, as both libraries' settings are; a page process serves readers from its own threads."""
-    tune_for_single_queries()
-    threadpool_limits(limits=1, user_api="blas")
-
-
 class Searcher:
     """A loaded index version plus the encoder. Safe to share between threads for searching."""
 
@@ -82,7 +72,7 @@ class Searcher:
     ) -> None:
         """Opens the version in use, or `version_folder` (a build calibrates a version before switching to it)."""
         self.index_dir = Path(index_dir)
-        one_thread_per_question()
+        tune_for_single_queries()
         manifest, folder = self._load_version(version_folder)
         self._encoder = encoder or encode.Encoder(manifest.backend, cache_dir=self.index_dir / "cache")
         if encode.base_backend(self._encoder.backend) != encode.base_backend(manifest.backend):
@@ -144,19 +134,16 @@ class Searcher:
         for row in sorted(range(len(self.passages)), key=lambda r: self.passages[r].position):
             p = self.passages[row]
             self._section_rows.setdefault((p.doc_id, p.section_index), []).append(row)
-        self._passage_matrix = self._vectors.vectors()
-        self._sentences_of: list[list[int]] = [[] for _ in self.passages]
-        for sentence_row, (row, _, _) in enumerate(self._sentences):
-            self._sentences_of[row].append(sentence_row)
-        self._sentence_count = np.array([len(s) for s in self._sentences_of], dtype=np.int64)
-        self._sentence_start = np.array([s[0] if s else 0 for s in self._sentences_of], dtype=np.int64)
-        if any(s and s != list(range(s[0], s[0] + len(s))) for s in self._sentences_of):
-            raise store.IndexCorruptError(f"{self.index_dir}: sentences out of passage order; {store.REBUILD_HINT}")
+        try:
+            self._scorer = SentenceScorer(self.passages, self._vectors.vectors(), self._sentences,
+                                          self._sentence_matrix, analyse)
+        except ValueError as exc:
+            raise store.IndexCorruptError(f"{self.index_dir}: {exc}; {store.REBUILD_HINT}") from None
+        self._sentence_matrix = None  # kept by the scorer, as the passages' vectors are
         self._candidate_index = self._vectors.for_candidates()
-        self._vectors = None  # the flat index's vectors live on in the two matrices above
+        self._vectors = None
         self._expansion_vectors: dict[str, np.ndarray] = {}  # one per glossary expansion at most
         self._query_vectors = encode.RecentVectors(engine_settings().query_cache)
-        self._terms_cache: dict[int, frozenset[str]] = {}  # analysed sentences, filled as they are first read
         self._idf = self._lexical.idf()
         self._unknown_idf = max(self._idf.values(), default=1.0)
         self._common = _common_terms(self._idf, len(self.passages))
@@ -275,55 +262,11 @@ class Searcher:
 
     def dense_ranking(self, vector: np.ndarray, lexical: list[tuple[int, float]]) -> tuple[list[tuple[int, float]], dict[int, np.ndarray]]:
         """The candidates (nearest passages and the lexical hits) scored exactly, passage and best sentence."""
-        return self._dense_scores(vector, self._candidates(vector, lexical))
-
-    def _dense_scores(self, vector: np.ndarray, rows: list[int]) -> tuple[list[tuple[int, float]], dict[int, np.ndarray]]:
-        """(row, dense score) best first, and the cosines of each of those rows' sentences (by row), computed in
-        one gather: a passage's sentences are consecutive rows of the sentence matrix."""
-        if not rows:
-            return [], {}
-        picked = np.asarray(rows)
-        passage_cos = self._passage_matrix[picked] @ vector
-        counts, starts = self._sentence_count[picked], self._sentence_start[picked]
-        best, by_row = passage_cos.copy(), {}
-        total = int(counts.sum())
-        if total:
-            offsets = np.cumsum(counts) - counts
-            sims = self._sentence_matrix[np.repeat(starts - offsets, counts) + np.arange(total)] @ vector
-            has = counts > 0
-            best[has] = np.maximum.reduceat(sims, offsets[has])
-            by_row = {row: sims[o : o + c] for row, o, c in zip(rows, offsets.tolist(), counts.tolist()) if c}
-        weight = self.fusion.sentence_weight
-        dense = (1 - weight) * passage_cos + weight * best
-        order = np.lexsort((picked, -dense))  # best first, ties by row: deterministic
-        return [(rows[i], float(dense[i])) for i in order.tolist()], by_row
+        return self._scorer.dense_scores(vector, self._candidates(vector, lexical), self.fusion.sentence_weight)
 
     def _best_sentence(self, row: int, sentence_cos: dict[int, np.ndarray], query: _Query) -> tuple[int, int] | None:
-        """The sentence that answers: nearest the question in meaning, plus a share for the question's own words
-        it holds (IDF-weighted, glossary words counted at the expansion weight)."""
-        sentences = self._sentences_of[row]
-        if not sentences or row not in sentence_cos:
-            return best_sentence(self.passages[row].text, set(query.terms), self._idf, analyse)
-        wanted = {t: self._idf.get(t, 0.0) for t in query.terms}
-        for t in query.expansion_terms:
-            wanted.setdefault(t, self.fusion.expansion_weight * self._idf.get(t, 0.0))
-        total = sum(wanted.values()) or 1.0
-        cosines = sentence_cos[row].tolist()
-
-        def score(number: int) -> float:
-            terms = self._sentence_terms(sentences[number])
-            overlap = sum(w for t, w in wanted.items() if t in terms) / total
-            return cosines[number] + self.fusion.sentence_words_weight * overlap
-
-        _, start, end = self._sentences[sentences[max(range(len(sentences)), key=score)]]
-        return (start, end)
-
-    def _sentence_terms(self, sentence_row: int) -> frozenset[str]:
-        terms = self._terms_cache.get(sentence_row)
-        if terms is None:
-            row, start, end = self._sentences[sentence_row]
-            terms = self._terms_cache[sentence_row] = frozenset(analyse(self.passages[row].text[start:end]))
-        return terms
+        return self._scorer.best_sentence(row, sentence_cos, query.terms, query.expansion_terms, self._idf,
+                                          self.fusion.expansion_weight, self.fusion.sentence_words_weight)
 
     def _evidence(self, query: _Query, dense, key_gap: float) -> Evidence:
         terms = set(query.terms)

@@ -12,12 +12,14 @@ cache beside them: embedding_cache.py.)
 from __future__ import annotations
 
 import dataclasses
+import errno
 import fcntl
 import hashlib
 import json
 import logging
 import os
 import shutil
+import sqlite3
 import time
 import uuid
 from contextlib import contextmanager
@@ -282,3 +284,29 @@ def rollback(index_dir: Path, version: str | None = None) -> str:
         _fsync_dir(Path(index_dir))
         _outside_folder(vectors.switched_to, version_dir(index_dir, version))
     return version
+
+
+@contextmanager
+def writing_version(index_dir: Path, version: str | None = None) -> Iterator[None]:
+    """A failed write (full disk, read-only folder) becomes one clear message, and the half-written version is
+    removed at once (it would take space a retry needs); the version in use is never touched."""
+    try:
+        yield
+    except (OSError, sqlite3.Error) as exc:
+        if version is not None:
+            discard_version(index_dir, version)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        try:
+            reason += f"; {shutil.disk_usage(index_dir).free / 1e6:.1f} MB free"
+        except OSError:
+            pass
+        full = getattr(exc, "errno", None) == errno.ENOSPC or getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+        raise IndexWriteError(
+            f"could not write the index in {index_dir} ({reason}); the index in use is unchanged; "
+            f"{'free some space, then ' if full else ''}{REBUILD_HINT}"
+        ) from None
+    except NetsSearchError as exc:  # e.g. a Qdrant server that cannot be reached: its half-written collections go too
+        if version is not None:
+            discard_version(index_dir, version)
+            raise IndexWriteError(f"{exc}; the index in use is unchanged") from None
+        raise

@@ -14,6 +14,7 @@ from typing import Protocol
 
 import faiss
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from . import qdrant_vectors
 from .errors import NetsSearchError
@@ -165,7 +166,12 @@ def release(files: list[Path]) -> None:
 
 
 def tune_for_single_queries() -> None:
-    """One query at a time is too small to share between OpenMP threads: the hand-over costs more than it saves
-    (measured on 2 cores, 31k vectors: 1.7 ms on one thread, and far worse beside ONNX Runtime). A page process
-    serves readers concurrently from its own threads instead."""
+    """A question's vector products are a few hundred rows by 384 numbers, or one scan of the candidate copy: too
+    small to share between threads. FAISS's OpenMP threads and BLAS's (OpenBLAS under numpy) would hand each one
+    to a second thread that spins while it waits, taking the core that the encoder's second thread or a
+    concurrent search needs (measured on MedQuAD, 2 cores, 200 questions: hybrid p50 8.5 ms with BLAS on two
+    threads beside the encoder's solo session, 4.9 ms with one; FAISS: 1.7 ms a scan on one thread, far worse on
+    two beside ONNX Runtime). Process-wide, as both libraries' settings are; a page process serves readers
+    concurrently from its own threads instead."""
     faiss.omp_set_num_threads(1)
+    threadpool_limits(limits=1, user_api="blas")

@@ -1,0 +1,84 @@
+"""Scoring at two grains: each candidate passage by its own vector and its best sentence's, and the sentence of a
+passage that answers the question (issue 10's sentence-level evidence). A passage's sentences are consecutive rows
+of one matrix, so a question's candidates and all their sentences are scored in one gather."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from .confidence import best_sentence
+from .types import Passage
+
+
+class SentenceScorer:
+    """The passage and sentence vectors of a loaded version, and each sentence's terms (analysed on first use)."""
+
+    def __init__(self, passages: list[Passage], passage_matrix: np.ndarray, sentences: list[tuple[int, int, int]],
+                 sentence_matrix: np.ndarray, analyse: Callable[[str], list[str]]) -> None:
+        """`sentences`: (passage row, start, end) per sentence row. Raises ValueError if a passage's sentences
+        are not consecutive rows."""
+        self._passages = passages
+        self._passage_matrix = passage_matrix
+        self._sentences = sentences
+        self._sentence_matrix = sentence_matrix
+        self._analyse = analyse
+        self._sentences_of: list[list[int]] = [[] for _ in passages]
+        for sentence_row, (row, _, _) in enumerate(sentences):
+            self._sentences_of[row].append(sentence_row)
+        if any(s and s != list(range(s[0], s[0] + len(s))) for s in self._sentences_of):
+            raise ValueError("sentences out of passage order")
+        self._count = np.array([len(s) for s in self._sentences_of], dtype=np.int64)
+        self._start = np.array([s[0] if s else 0 for s in self._sentences_of], dtype=np.int64)
+        self._terms_cache: dict[int, frozenset[str]] = {}
+
+    def dense_scores(self, vector: np.ndarray, rows: list[int], sentence_weight: float
+                     ) -> tuple[list[tuple[int, float]], dict[int, np.ndarray]]:
+        """(row, dense score) best first — the passage's cosine and its best sentence's, mixed at
+        `sentence_weight` — and the cosines of each of those rows' sentences (by row)."""
+        if not rows:
+            return [], {}
+        picked = np.asarray(rows)
+        passage_cos = self._passage_matrix[picked] @ vector
+        counts, starts = self._count[picked], self._start[picked]
+        best, by_row = passage_cos.copy(), {}
+        total = int(counts.sum())
+        if total:
+            offsets = np.cumsum(counts) - counts
+            sims = self._sentence_matrix[np.repeat(starts - offsets, counts) + np.arange(total)] @ vector
+            has = counts > 0
+            best[has] = np.maximum.reduceat(sims, offsets[has])
+            by_row = {row: sims[o : o + c] for row, o, c in zip(rows, offsets.tolist(), counts.tolist()) if c}
+        dense = (1 - sentence_weight) * passage_cos + sentence_weight * best
+        order = np.lexsort((picked, -dense))  # best first, ties by row: deterministic
+        return [(rows[i], float(dense[i])) for i in order.tolist()], by_row
+
+    def best_sentence(self, row: int, sentence_cos: dict[int, np.ndarray], terms: list[str],
+                      expansion_terms: list[str], idf: dict[str, float], expansion_weight: float,
+                      words_weight: float) -> tuple[int, int] | None:
+        """The (start, end) of the sentence that answers: nearest the question in meaning, plus `words_weight`
+        times the share of the question's own words it holds (IDF-weighted, glossary words at the expansion
+        weight)."""
+        sentences = self._sentences_of[row]
+        if not sentences or row not in sentence_cos:
+            return best_sentence(self._passages[row].text, set(terms), idf, self._analyse)
+        wanted = {t: idf.get(t, 0.0) for t in terms}
+        for t in expansion_terms:
+            wanted.setdefault(t, expansion_weight * idf.get(t, 0.0))
+        total = sum(wanted.values()) or 1.0
+        cosines = sentence_cos[row].tolist()
+
+        def score(number: int) -> float:
+            held = self._terms(sentences[number])
+            return cosines[number] + words_weight * sum(w for t, w in wanted.items() if t in held) / total
+
+        _, start, end = self._sentences[sentences[max(range(len(sentences)), key=score)]]
+        return (start, end)
+
+    def _terms(self, sentence_row: int) -> frozenset[str]:
+        terms = self._terms_cache.get(sentence_row)
+        if terms is None:
+            row, start, end = self._sentences[sentence_row]
+            terms = self._terms_cache[sentence_row] = frozenset(self._analyse(self._passages[row].text[start:end]))
+        return terms

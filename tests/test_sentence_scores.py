@@ -1,0 +1,59 @@
+"""sentence_scores.py: candidates scored at passage and sentence grain in one gather, and the answering sentence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nets_search.lexical import analyse
+from nets_search.sentence_scores import SentenceScorer
+from nets_search.types import Passage
+
+TEXTS = ["Flushing is common. Wine can trigger it.", "Diarrhoea at night. Eat small meals.", "No sentences here"]
+
+
+def passage(row: int, text: str) -> Passage:
+    return Passage(passage_id=f"p{row}", doc_id="d", title="T", section="H", text=text, position=row, section_index=0)
+
+
+def unit(*values: float) -> np.ndarray:
+    vector = np.array(values, dtype=np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+@pytest.fixture
+def scorer() -> SentenceScorer:
+    passages = [passage(row, text) for row, text in enumerate(TEXTS)]
+    passage_matrix = np.stack([unit(1, 0, 0), unit(0, 1, 0), unit(0, 0, 1)])
+    sentences = [(0, 0, 19), (0, 20, 40), (1, 0, 19), (1, 20, 36)]  # passage 2 has none
+    sentence_matrix = np.stack([unit(1, 0, 0), unit(1, 1, 0), unit(0, 1, 0), unit(0, 1, 1)])
+    return SentenceScorer(passages, passage_matrix, sentences, sentence_matrix, analyse)
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.3, 1.0])
+def test_a_passage_scores_its_own_cosine_mixed_with_its_best_sentences(scorer, weight):
+    query = unit(1, 1, 0)
+    ranking, by_row = scorer.dense_scores(query, [2, 1, 0], weight)
+    own = {0: float(unit(1, 0, 0) @ query), 1: float(unit(0, 1, 0) @ query), 2: 0.0}
+    best = {0: float(unit(1, 1, 0) @ query), 1: float(unit(0, 1, 0) @ query), 2: 0.0}
+    expected = {row: (1 - weight) * own[row] + weight * best[row] for row in own}
+    assert dict(ranking) == pytest.approx(expected)
+    assert [row for row, _ in ranking] == sorted(expected, key=lambda row: (-expected[row], row))
+    assert set(by_row) == {0, 1} and len(by_row[0]) == 2  # a passage without sentences has no sentence cosines
+    assert scorer.dense_scores(query, [], weight) == ([], {})
+
+
+def test_the_answering_sentence_is_the_nearest_plus_a_share_for_the_questions_words(scorer):
+    _, by_row = scorer.dense_scores(unit(1, 0.2, 0), [0], 0.3)
+    idf = {t: 1.0 for t in analyse("wine flushing")}
+    nearest = scorer.best_sentence(0, by_row, [], [], idf, 0.6, words_weight=0.0)
+    assert TEXTS[0][slice(*nearest)] == "Flushing is common."
+    worded = scorer.best_sentence(0, by_row, analyse("wine"), [], idf, 0.6, words_weight=1.0)
+    assert TEXTS[0][slice(*worded)] == "Wine can trigger it."
+
+
+def test_sentences_out_of_passage_order_are_refused():
+    passages = [passage(row, text) for row, text in enumerate(TEXTS[:2])]
+    with pytest.raises(ValueError, match="out of passage order"):
+        SentenceScorer(passages, np.eye(2, 3, dtype=np.float32), [(0, 0, 5), (1, 0, 5), (0, 6, 9)],
+                       np.eye(3, dtype=np.float32), analyse)
