@@ -11,6 +11,9 @@ import numpy as np
 from .confidence import best_sentence
 from .types import Passage
 
+LIST_MARKS = ("•", "-", "*")  # how a list item starts in a passage's text
+MAX_LIST_ITEMS = 8  # a lead-in's list items shown with it, at most
+
 
 class SentenceScorer:
     """The passage and sentence vectors of a loaded version, and each sentence's terms (analysed on first use)."""
@@ -73,8 +76,22 @@ class SentenceScorer:
             held = self._terms(sentences[number])
             return cosines[number] + words_weight * sum(w for t, w in wanted.items() if t in held) / total
 
-        _, start, end = self._sentences[sentences[max(range(len(sentences)), key=score)]]
-        return (start, end)
+        chosen = max(range(len(sentences)), key=score)
+        _, start, end = self._sentences[sentences[chosen]]
+        return (start, self._through_list(row, sentences[chosen + 1 :], end))
+
+    def _through_list(self, row: int, following: list[int], end: int) -> int:
+        """A lead-in ("… should call a doctor right away:") is no answer on its own: the list items right after
+        it are part of it."""
+        text = self._passages[row].text
+        if not text[:end].rstrip().endswith(":"):
+            return end
+        for sentence_row in following[:MAX_LIST_ITEMS]:
+            _, start, item_end = self._sentences[sentence_row]
+            if not text[start:item_end].lstrip().startswith(LIST_MARKS):
+                break
+            end = item_end
+        return end
 
     def _terms(self, sentence_row: int) -> frozenset[str]:
         terms = self._terms_cache.get(sentence_row)
