@@ -104,7 +104,10 @@ def everyday_words() -> frozenset[str]:
     """The most frequent words of that list ("mean", "help", "told", "husband"): a question's wording, not its
     topic, so a missing one is not weighed as a key word our pages lack."""
     counts = word_counts()
-    return frozenset(sorted(counts, key=lambda w: (-counts[w], w))[:EVERYDAY_WORDS])
+    top = sorted(counts, key=lambda w: (-counts[w], w))[:EVERYDAY_WORDS]
+    # Questions are checked without apostrophes ("doesn't" and a typed "doesnt" both read "doesnt"), so the
+    # contractions among them ("don't", "won't", "that's") count in that form too.
+    return frozenset(top) | {w.replace("'", "") for w in top}
 
 
 class QueryNormaliser:

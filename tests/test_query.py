@@ -57,3 +57,11 @@ def test_glossary_file_loads_lists_and_rejects_bad_lines(tmp_path):
     with pytest.raises(CorpusError, match="glossary.yaml"):
         Glossary.load(path)
     assert Glossary.load(tmp_path / "absent.yaml").entries == ()
+
+
+@pytest.mark.parametrize(("typed", "written"), [("doesnt", "doesn't"), ("dont", "don't"), ("wont", "won't"),
+                                                ("thats", "that's"), ("didnt", "didn't")])
+def test_a_contraction_typed_without_its_apostrophe_is_an_everyday_word_not_a_topic(typed, written):
+    from nets_search.query import everyday_words
+
+    assert written in everyday_words() and typed in everyday_words()  # questions are checked without apostrophes
