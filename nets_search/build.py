@@ -55,8 +55,8 @@ def build_index(
         pages = list(loaded.pages)
         glossary = corpus_glossary(Path(corpus))
         files = file_hashes(pages, glossary, Path(corpus))
-        config = _config(settings)
         previous = previous_manifest(index_dir)
+        config = _config(settings, previous)
         diff = compare(previous.files if previous else {}, files)
         damaged = _damaged(index_dir, previous)
         if previous and not (force or damaged) and previous.files == files and _same_config(previous, config):
@@ -167,7 +167,7 @@ def text_key(text: str) -> str:
     return sha256_text(text)
 
 
-def _config(settings: BuildSettings) -> dict:
+def _config(settings: BuildSettings, previous: Manifest | None = None) -> dict:
     return {
         "model": encode.MODEL_NAME,
         "model_hash": encode.model_hash(),
@@ -175,7 +175,7 @@ def _config(settings: BuildSettings) -> dict:
         "splitter": settings.split.as_dict(),
         "lexical": _retrieval_settings(),
         "format_version": store.FORMAT_VERSION,
-        "vector_engine": engine_for_build(),
+        "vector_engine": engine_for_build(in_use=previous.vector_engine if previous else ""),
     }
 
 

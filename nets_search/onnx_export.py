@@ -106,8 +106,8 @@ def solo_session_options():
     """For a question encoded while no other encode runs: two threads (or one on a one-core machine), spinning.
     Measured on 2 cores, 200 MedQuAD questions of ~15 word pieces: 1.9 ms p50 against 2.7 ms on the one-thread
     session (two threads without spinning: 2.95 ms, the hand-over costs more than the second core gives). It is
-    used only when nothing else is encoding, so its spinning never takes a core from a concurrent search
-    (NETS_SEARCH_ORT_SOLO=0 switches it off)."""
+    taken only when nothing else is encoding, and its threads stop spinning when the run ends, so a search that
+    starts meanwhile shares the cores with it for a few milliseconds at most (NETS_SEARCH_ORT_SOLO=0: never)."""
     import onnxruntime
 
     options = onnxruntime.SessionOptions()

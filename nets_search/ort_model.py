@@ -46,8 +46,7 @@ class OrtSentenceModel:
 
     def _session_for(self, count: int, alone: bool):
         """A build's batch: the all-cores session. A question while no other encode runs in this process: the solo
-        session (every core of a small machine, threads spinning between layers), which has the machine to
-        itself. Otherwise the shared one-thread session, so concurrent questions run side by side. The sessions
+        session (two threads spinning between layers), which has the machine nearly to itself. Otherwise the shared one-thread session, so concurrent questions run side by side. The sessions
         give bit-identical vectors (checked on 300 MedQuAD questions), so which one ran never changes an answer."""
         if count >= BATCH_SESSION_FROM and self._batch_options is not None:
             with self._batch_lock:

@@ -167,6 +167,7 @@ def serve_without_nagle_delay() -> int:
 def clear_caches(keep_model: bool = True) -> None:
     """Forget cached searchers (and the model too unless `keep_model`): for tests and after errors."""
     searcher_slot.clear()
+    settle_heap.clear()
     gc.unfreeze()
     if not keep_model:
         load_encoder.clear()

@@ -15,9 +15,10 @@ of pruned and failed versions are deleted.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -31,44 +32,41 @@ SCROLL_BATCH = 4096
 
 
 class QdrantVectors:
-    """One Qdrant collection of normalised vectors, point id = row."""
+    """One Qdrant collection of normalised vectors, point id = row. On a server every call's failure is one
+    NetsSearchError line; in local mode the matrix it was filled from is kept, so reading it back costs nothing."""
 
-    def __init__(self, client, collection: str, dimensions: int) -> None:
+    def __init__(self, client, collection: str, dimensions: int, matrix: np.ndarray | None = None) -> None:
         self._client = client
         self._collection = collection
         self._dimensions = dimensions
+        self._matrix = matrix
+        self._errors = contextlib.nullcontext if matrix is not None else lambda: server_errors("search")
 
     @classmethod
     def in_memory(cls, matrix: np.ndarray) -> "QdrantVectors":
         """A local-mode collection holding `matrix` (what a searcher opens for a qdrant-local version)."""
-        from qdrant_client import QdrantClient
-
-        vectors = cls(QdrantClient(":memory:"), "vectors", int(matrix.shape[1]))
+        client = _client_module().QdrantClient(":memory:")
+        matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+        vectors = cls(client, "vectors", int(matrix.shape[1]), matrix)
         vectors._create_and_fill(matrix)
         return vectors
 
     def count(self) -> int:
-        return int(self._client.count(self._collection, exact=True).count)
+        with self._errors():
+            return int(self._client.count(self._collection, exact=True).count)
 
     def vectors(self) -> np.ndarray:
-        rows: dict[int, list[float]] = {}
-        offset = None
-        while True:
-            points, offset = self._client.scroll(
-                self._collection, limit=SCROLL_BATCH, offset=offset, with_vectors=True, with_payload=False
-            )
-            rows.update((int(p.id), p.vector) for p in points)
-            if offset is None:
-                break
-        if sorted(rows) != list(range(len(rows))):
-            raise NetsSearchError(f"Qdrant collection {self._collection}: point ids are not the rows 0..{len(rows) - 1}")
-        matrix = np.array([rows[i] for i in range(len(rows))], dtype=np.float32)
-        return matrix.reshape(len(rows), self._dimensions)
+        if self._matrix is not None:
+            return self._matrix
+        with self._errors():
+            return self._scroll_all()
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
-        found = self._client.query_points(
-            self._collection, query=np.asarray(query, dtype=np.float32).ravel().tolist(), limit=k, with_payload=False
-        )
+        with self._errors():
+            found = self._client.query_points(
+                self._collection, query=np.asarray(query, dtype=np.float32).ravel().tolist(), limit=k,
+                with_payload=False,
+            )
         return [(int(p.id), float(p.score)) for p in found.points]
 
     def save(self, path: Path) -> None:
@@ -77,9 +75,29 @@ class QdrantVectors:
     def for_candidates(self) -> "QdrantVectors":
         return self
 
-    def _create_and_fill(self, matrix: np.ndarray) -> None:
-        from qdrant_client import models
+    def _scroll_all(self) -> np.ndarray:
+        """Every point's vector, into one float32 matrix by row, a batch at a time."""
+        total = self.count()
+        matrix = np.zeros((total, self._dimensions), dtype=np.float32)
+        seen = np.zeros(total, dtype=bool)
+        offset = None
+        while True:
+            points, offset = self._client.scroll(
+                self._collection, limit=SCROLL_BATCH, offset=offset, with_vectors=True, with_payload=False
+            )
+            for point in points:
+                row = int(point.id)
+                if not 0 <= row < total:
+                    raise NetsSearchError(f"Qdrant collection {self._collection}: point {row} is not a row 0..{total - 1}")
+                matrix[row], seen[row] = point.vector, True
+            if offset is None:
+                break
+        if not seen.all():
+            raise NetsSearchError(f"Qdrant collection {self._collection}: rows are missing")
+        return matrix
 
+    def _create_and_fill(self, matrix: np.ndarray) -> None:
+        models = _client_module().models
         self._client.create_collection(
             self._collection,
             vectors_config=models.VectorParams(size=self._dimensions, distance=models.Distance.DOT),
@@ -91,12 +109,23 @@ class QdrantVectors:
             self._client.upsert(self._collection, points=models.Batch(ids=ids, vectors=batch.tolist()), wait=True)
 
 
+def _client_module():
+    """qdrant-client, an optional dependency (`pip install 'nets-search[qdrant]'`)."""
+    try:
+        import qdrant_client
+    except ImportError:
+        raise NetsSearchError("the Qdrant engine needs qdrant-client: pip install 'nets-search[qdrant]'") from None
+    return qdrant_client
+
+
 # --------------------------------------------------------------------------- local mode
 
 
 def _save_local(matrix: np.ndarray, path: Path) -> None:
-    with open(path, "wb") as handle:  # a handle, so NumPy does not add ".npy" to the name
-        np.save(handle, np.ascontiguousarray(matrix, dtype=np.float32), allow_pickle=False)
+    """Serialised by NumPy (no pickle), written in one call, so a failed write keeps its OSError and errno."""
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(matrix, dtype=np.float32), allow_pickle=False)
+    Path(path).write_bytes(buffer.getvalue())
 
 
 def _open_local(path: Path) -> QdrantVectors:
@@ -111,12 +140,20 @@ def _open_local(path: Path) -> QdrantVectors:
 
 def connect():
     """A client of the Qdrant server at NETS_SEARCH_QDRANT_URL (NETS_SEARCH_QDRANT_API_KEY when it needs one)."""
-    from qdrant_client import QdrantClient
-
     settings = engine_settings()
     if not settings.qdrant_url:
         raise NetsSearchError("this index keeps its vectors on a Qdrant server: set NETS_SEARCH_QDRANT_URL")
-    return QdrantClient(url=settings.qdrant_url, api_key=settings.qdrant_api_key or None, timeout=30)
+    return _client_module().QdrantClient(url=settings.qdrant_url, api_key=settings.qdrant_api_key or None, timeout=30)
+
+
+@contextlib.contextmanager
+def _connection():
+    """A client for one piece of work, closed after it (its sockets with it)."""
+    client = connect()
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 def collection_name(path: Path) -> str:
@@ -130,13 +167,13 @@ def alias_name(path: Path) -> str:
 
 
 def _save_server(matrix: np.ndarray, path: Path) -> None:
-    client, name = connect(), collection_name(path)
-    dimensions = int(matrix.shape[1])
+    name, dimensions = collection_name(path), int(matrix.shape[1])
     pointer = {"engine": SERVER, "collection": name, "count": int(len(matrix)), "dimensions": dimensions}
     Path(path).write_text(json.dumps(pointer), encoding="utf-8")  # first: a failed upload is still found and deleted
-    if client.collection_exists(name):
-        client.delete_collection(name)
-    QdrantVectors(client, name, dimensions)._create_and_fill(matrix)
+    with server_errors("write the vectors to"), _connection() as client:
+        if client.collection_exists(name):
+            client.delete_collection(name)
+        QdrantVectors(client, name, dimensions)._create_and_fill(matrix)
 
 
 def _read_pointer(path: Path) -> dict:
@@ -149,39 +186,42 @@ def _read_pointer(path: Path) -> dict:
 
 
 def _open_server(path: Path) -> QdrantVectors:
-    pointer, client = _read_pointer(path), connect()
-    if not client.collection_exists(pointer["collection"]):
-        raise NetsSearchError(f"{path}: the Qdrant collection {pointer['collection']} is missing on the server")
-    vectors = QdrantVectors(client, pointer["collection"], pointer["dimensions"])
-    if vectors.count() != pointer["count"]:
-        raise NetsSearchError(f"{path}: the Qdrant collection {pointer['collection']} does not hold this version's vectors")
+    pointer = _read_pointer(path)
+    with server_errors("read the vectors from"):
+        client = connect()  # kept open: the searcher asks it for every question's candidates
+        if not client.collection_exists(pointer["collection"]):
+            raise NetsSearchError(f"{path}: the Qdrant collection {pointer['collection']} is missing on the server")
+        vectors = QdrantVectors(client, pointer["collection"], pointer["dimensions"])
+        if vectors.count() != pointer["count"]:
+            raise NetsSearchError(f"{path}: the Qdrant collection {pointer['collection']} does not hold this "
+                                  "version's vectors")
     return vectors
 
 
 def point_aliases(paths: list[Path]) -> None:
     """Move each file's alias to this version's collection, all in one alias update."""
-    from qdrant_client import models
-
-    operations = []
-    for path in paths:
-        alias, collection = alias_name(path), _read_pointer(path)["collection"]
-        operations.append(models.DeleteAliasOperation(delete_alias=models.DeleteAlias(alias_name=alias)))
-        operations.append(models.CreateAliasOperation(
-            create_alias=models.CreateAlias(collection_name=collection, alias_name=alias)))
-    client = connect()
-    existing = {a.alias_name for a in client.get_aliases().aliases}
-    operations = [op for op in operations
-                  if not isinstance(op, models.DeleteAliasOperation) or op.delete_alias.alias_name in existing]
-    client.update_collection_aliases(change_aliases_operations=operations)
+    models = _client_module().models
+    wanted = {alias_name(path): _read_pointer(path)["collection"] for path in paths}
+    with _connection() as client:
+        existing = {a.alias_name for a in client.get_aliases().aliases}
+        operations = [models.DeleteAliasOperation(delete_alias=models.DeleteAlias(alias_name=alias))
+                      for alias in wanted if alias in existing]
+        operations += [models.CreateAliasOperation(create_alias=models.CreateAlias(collection_name=name, alias_name=alias))
+                       for alias, name in wanted.items()]
+        client.update_collection_aliases(change_aliases_operations=operations)
 
 
-def drop(paths: list[Path]) -> None:
-    """Delete the collections these pointer files name (a pruned or failed version's)."""
-    client = connect()
-    for path in paths:
-        name = _read_pointer(path)["collection"]
-        if client.collection_exists(name):
-            client.delete_collection(name)
+def collections_named(paths: list[Path]) -> set[str]:
+    return {_read_pointer(path)["collection"] for path in paths if is_server_pointer(path)}
+
+
+def drop(paths: list[Path], still_used: set[str]) -> None:
+    """Delete the collections these pointer files name (a pruned or failed version's), except those another
+    version still names (a recalibrated version shares its vectors with the one it was copied from)."""
+    with _connection() as client:
+        for name in collections_named(paths) - still_used:
+            if client.collection_exists(name):
+                client.delete_collection(name)
 
 
 def is_server_pointer(path: Path) -> bool:
@@ -198,20 +238,16 @@ def is_server_pointer(path: Path) -> bool:
 
 def save(matrix: np.ndarray, path: Path, engine: str) -> None:
     if engine == SERVER:
-        with server_errors("write the vectors to"):
-            _save_server(matrix, path)
+        _save_server(matrix, path)
     else:
         _save_local(matrix, path)
 
 
 def open_index(path: Path, engine: str) -> QdrantVectors:
-    if engine == SERVER:
-        with server_errors("read the vectors from"):
-            return _open_server(path)
-    return _open_local(path)
+    return _open_server(path) if engine == SERVER else _open_local(path)
 
 
-@contextmanager
+@contextlib.contextmanager
 def server_errors(doing: str):
     """The client's own exceptions (connection refused, HTTP errors, timeouts) as one NetsSearchError line."""
     try:

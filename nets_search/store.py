@@ -40,6 +40,7 @@ REBUILD_HINT = "run: nets-search build"
 PASSAGES_DB = "passages.sqlite"
 VECTORS_FILE = "passage-vectors"  # written and read by vectors.py (the engine the manifest names)
 SENTENCE_VECTORS_FILE = "sentence-vectors"
+VECTOR_FILES = (VECTORS_FILE, SENTENCE_VECTORS_FILE)
 CALIBRATION_FILE = "calibration.json"
 LEXICAL_DIR = "lexical"
 MANIFEST_FILE = "manifest.json"
@@ -191,18 +192,32 @@ def prune(index_dir: Path, keep: int = KEEP_VERSIONS) -> None:
 
 
 def _delete_version(folder: Path) -> None:
-    if folder.is_dir():
-        _outside_folder(vectors.release, folder)
-    shutil.rmtree(folder, ignore_errors=True)
+    """Delete a version folder, and what it keeps outside it (a Qdrant server's collections). If those cannot be
+    deleted now (the server is down), the folder keeps just the files that name them, and the next prune tries
+    again."""
+    if not folder.is_dir():
+        return
+    others = [other / name for other in folder.parent.iterdir() if other.is_dir() and other != folder
+              for name in VECTOR_FILES]
+    if _outside_folder(lambda files: vectors.release(files, others), folder):
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    for path in folder.iterdir():
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.name not in VECTOR_FILES:
+            path.unlink(missing_ok=True)
 
 
-def _outside_folder(action, folder: Path) -> None:
+def _outside_folder(action, folder: Path) -> bool:
     """What a version keeps outside its folder (a Qdrant server's collections and aliases) follows a switch or a
-    deletion; if the server cannot be reached the version on disk still switched (or went), with a warning."""
+    deletion; if the server cannot be reached the version on disk still switches, with a warning. True if done."""
     try:
-        action([folder / VECTORS_FILE, folder / SENTENCE_VECTORS_FILE])
+        action([folder / name for name in VECTOR_FILES])
     except NetsSearchError as exc:
         log.warning("%s", exc)
+        return False
+    return True
 
 
 def _fsync_file(path: Path) -> None:

@@ -9,6 +9,7 @@ a size chosen from the benchmark in benchmarks/ (see README, "Scale").
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -111,17 +112,20 @@ class FaissVectors:
         return FaissVectors(quantised)
 
 
-def engine_for_build(settings: EngineSettings | None = None) -> str:
-    """NETS_SEARCH_VECTORS: faiss (default), qdrant-local, qdrant-server, or qdrant (the server when
-    NETS_SEARCH_QDRANT_URL is set, else local mode)."""
+def engine_for_build(settings: EngineSettings | None = None, in_use: str = "") -> str:
+    """NETS_SEARCH_VECTORS: faiss, qdrant-local, qdrant-server, or qdrant (the server when NETS_SEARCH_QDRANT_URL
+    is set, else local mode). Unset: the engine of the version in use (`in_use`), so a rebuild from the editor
+    panel, whose process may not have the setting, never moves an index to another engine; FAISS for a new index."""
     settings = settings or engine_settings()
-    name = settings.vector_engine or DEFAULT_ENGINE
+    name = settings.vector_engine or in_use or DEFAULT_ENGINE
     if name == "qdrant":
         name = qdrant_vectors.SERVER if settings.qdrant_url else qdrant_vectors.LOCAL
     if name not in ENGINES:
         raise NetsSearchError(f"NETS_SEARCH_VECTORS={name!r} is not a vector engine; choose {', '.join(ENGINES)} or qdrant")
     if name == qdrant_vectors.SERVER and not settings.qdrant_url:
-        raise NetsSearchError("NETS_SEARCH_VECTORS=qdrant-server needs NETS_SEARCH_QDRANT_URL (the server's address)")
+        raise NetsSearchError("NETS_SEARCH_VECTORS=qdrant-server needs NETS_SEARCH_QDRANT_URL (the server's address)"
+                              if settings.vector_engine else
+                              "the index in use keeps its vectors on a Qdrant server: set NETS_SEARCH_QDRANT_URL")
     return name
 
 
@@ -157,21 +161,24 @@ def switched_to(files: list[Path]) -> None:
             qdrant_vectors.point_aliases(files)
 
 
-def release(files: list[Path]) -> None:
-    """A version is being deleted: free what it holds outside its folder."""
+def release(files: list[Path], other_versions: list[Path]) -> None:
+    """A version is being deleted: free what it holds outside its folder, unless `other_versions`' files still
+    name it (a recalibrated version shares its vectors with the version it was copied from)."""
     pointers = [f for f in files if qdrant_vectors.is_server_pointer(f)]
     if pointers:
         with qdrant_vectors.server_errors("delete old collections on"):
-            qdrant_vectors.drop(pointers)
+            qdrant_vectors.drop(pointers, qdrant_vectors.collections_named(other_versions))
 
 
+@lru_cache(maxsize=1)
 def tune_for_single_queries() -> None:
     """A question's vector products are a few hundred rows by 384 numbers, or one scan of the candidate copy: too
     small to share between threads. FAISS's OpenMP threads and BLAS's (OpenBLAS under numpy) would hand each one
     to a second thread that spins while it waits, taking the core that the encoder's second thread or a
     concurrent search needs (measured on MedQuAD, 2 cores, 200 questions: hybrid p50 8.5 ms with BLAS on two
     threads beside the encoder's solo session, 4.9 ms with one; FAISS: 1.7 ms a scan on one thread, far worse on
-    two beside ONNX Runtime). Process-wide, as both libraries' settings are; a page process serves readers
+    two beside ONNX Runtime). Process-wide, as both libraries' settings are, and once per process (before the
+    first searcher answers, not while another thread may be inside BLAS); a page process serves readers
     concurrently from its own threads instead."""
     faiss.omp_set_num_threads(1)
     threadpool_limits(limits=1, user_api="blas")

@@ -88,7 +88,11 @@ def qdrant_server(monkeypatch):
     the machines the tests run on: no network, and Qdrant ships no Python wheel of its server)."""
     from qdrant_client import QdrantClient
 
-    shared = QdrantClient(":memory:")
+    class SharedClient(QdrantClient):
+        def close(self, **kwargs) -> None:  # one connection's end; the "server" lives on for the test
+            pass
+
+    shared = SharedClient(":memory:")
     monkeypatch.setenv("NETS_SEARCH_QDRANT_URL", "http://qdrant.test:6333")
     monkeypatch.setattr("nets_search.qdrant_vectors.connect", lambda: shared)
     return shared

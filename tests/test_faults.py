@@ -118,9 +118,16 @@ def _fail_cache_put(self, *args, **kwargs):
     raise _sqlite_full()
 
 
-def _fail_vectors_write(matrix, path, *args):
-    """Whichever engine the build uses, its vectors file is half written when the disk fills."""
-    _half_then_fail(path, matrix.tobytes(), OSError(errno.ENOSPC, "No space left on device"))
+_real_write_bytes = Path.write_bytes
+
+
+def _fail_vectors_write(self, data):
+    """The engine's own writer (FAISS's serialised index, or Qdrant local mode's NumPy file) runs; the disk fills
+    half way through its file."""
+    if self.name == store.VECTORS_FILE:
+        _real_write_bytes(self, data[: len(data) // 2])
+        raise OSError(errno.ENOSPC, "No space left on device")
+    return _real_write_bytes(self, data)
 
 
 def _fail_passage_store(path, *_):
@@ -151,7 +158,7 @@ def _fail_pointer(self, data, *args, **kwargs):
 
 FULL_DISK_AT = {
     "embedding-cache": ("nets_search.embedding_cache.EmbeddingCache.put", _fail_cache_put, "database or disk is full"),
-    "vectors": ("nets_search.build.write_vectors", _fail_vectors_write, "No space left on device"),
+    "vectors": ("pathlib.Path.write_bytes", _fail_vectors_write, "No space left on device"),
     "passage-store": ("nets_search.passage_store.write_passage_store", _fail_passage_store, "database or disk is full"),
     "lexical": ("nets_search.lexical.LexicalIndex.save", _fail_lexical_save, "No space left on device"),
     "manifest": ("nets_search.store.write_manifest", _fail_manifest, "No space left on device"),
@@ -278,12 +285,15 @@ def die():
     os.kill(os.getpid(), signal.SIGKILL)
 
 if where == "vectors-mid-write":
-    def write_vectors(matrix, path, *args):  # whichever engine the build uses: half its file, then killed
-        with open(path, "wb") as handle:
-            handle.write(matrix.tobytes()[: matrix.nbytes // 2])
+    real_write_bytes = Path.write_bytes
+    def write_bytes(self, data):  # the engine's own writer runs; killed half way through the vectors file
+        if self.name != store.VECTORS_FILE:
+            return real_write_bytes(self, data)
+        with open(self, "wb") as handle:
+            handle.write(data[: len(data) // 2])
             handle.flush()
             die()
-    build.write_vectors = write_vectors
+    Path.write_bytes = write_bytes
 elif where == "sqlite-mid-transaction":
     real_write, real_connect = passage_store.write_passage_store, sqlite3.connect
     def connect(*args, **kwargs):
