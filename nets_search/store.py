@@ -249,8 +249,7 @@ def build_lock(index_dir: Path) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
+            holder = _lock_holder(handle) or "another process"
             raise BuildLockedError(f"another build is running ({holder}); wait for it to finish") from None
         handle.seek(0)
         handle.truncate()
@@ -262,6 +261,17 @@ def build_lock(index_dir: Path) -> Iterator[None]:
 
 
 # --------------------------------------------------------------------------- versions kept, and rollback
+
+
+def _lock_holder(handle, patience: float = 0.5) -> str:
+    """The holder writes its pid just after taking the lock: a build refused in between waits a moment for it."""
+    deadline = time.monotonic() + patience
+    while True:
+        handle.seek(0)
+        holder = handle.read().strip()
+        if holder or time.monotonic() > deadline:
+            return holder
+        time.sleep(0.02)
 
 
 def list_versions(index_dir: Path) -> list[Manifest]:
