@@ -32,7 +32,7 @@ class OrtSentenceModel:
         self._session = self._open(session_options)
         self._batch_options = batch_options
         self._batch_session = None
-        self._batch_lock = threading.Lock()
+        self._lock = threading.Lock()  # the in-flight count and opening sessions
         self._solo_options = solo_options
         self._solo_session = None
         self._in_flight = 0  # encodes running now (and reservations by `sharing`)
@@ -46,30 +46,39 @@ class OrtSentenceModel:
 
     def _session_for(self, count: int, alone: bool):
         """A build's batch: the all-cores session. A question while no other encode runs in this process: the solo
-        session (two threads spinning between layers), which has the machine nearly to itself. Otherwise the shared one-thread session, so concurrent questions run side by side. The sessions
-        give bit-identical vectors (checked on 300 MedQuAD questions), so which one ran never changes an answer."""
+        session (two threads spinning between layers), which has the machine nearly to itself. Otherwise the
+        shared one-thread session, so concurrent questions run side by side. The sessions give bit-identical
+        vectors (checked on 300 MedQuAD questions), so which one ran never changes an answer."""
         if count >= BATCH_SESSION_FROM and self._batch_options is not None:
-            with self._batch_lock:
-                if self._batch_session is None:
-                    self._batch_session = self._open(self._batch_options())
-            return self._batch_session
+            return self._opened("_batch_session", self._batch_options)
         if alone and self._solo_options is not None:
-            with self._batch_lock:
-                if self._solo_session is None:
-                    self._solo_session = self._open(self._solo_options())
-            return self._solo_session
+            return self._opened("_solo_session", self._solo_options)
         return self._session
+
+    def _opened(self, name: str, options):
+        """The session kept in attribute `name`, opened on first use."""
+        with self._lock:
+            if getattr(self, name) is None:
+                setattr(self, name, self._open(options()))
+            return getattr(self, name)
+
+    @contextmanager
+    def _counted(self):
+        """Counts an encode (or a `sharing` block) as running; yields whether nothing else was."""
+        with self._lock:
+            alone = self._in_flight == 0
+            self._in_flight += 1
+        try:
+            yield alone
+        finally:
+            with self._lock:
+                self._in_flight -= 1
 
     @contextmanager
     def sharing(self):
         """Encodes made inside (a question and its variants, side by side) all use the shared session."""
-        with self._batch_lock:
-            self._in_flight += 1
-        try:
+        with self._counted():
             yield
-        finally:
-            with self._batch_lock:
-                self._in_flight -= 1
 
     def tokenizer(self, texts: list[str], add_special_tokens: bool = True, truncation: bool = False) -> dict:
         """Word-piece ids, untruncated: what token_counts() needs."""
@@ -78,17 +87,11 @@ class OrtSentenceModel:
     def encode(self, texts: list[str], batch_size: int = 32, normalize_embeddings: bool = True, **_) -> np.ndarray:
         order = np.argsort([-len(t) for t in texts], kind="stable")  # similar lengths together: less padding
         out = np.zeros((len(texts), 384), dtype=np.float32)
-        with self._batch_lock:
-            alone = self._in_flight == 0
-            self._in_flight += 1
-        try:
+        with self._counted() as alone:
             session = self._session_for(len(texts), alone)
             for start in range(0, len(texts), batch_size):
                 rows = order[start : start + batch_size]
                 out[rows] = self._embed([texts[i] for i in rows], session)
-        finally:
-            with self._batch_lock:
-                self._in_flight -= 1
         if normalize_embeddings:
             out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
         return out

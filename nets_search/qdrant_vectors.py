@@ -40,7 +40,6 @@ class QdrantVectors:
         self._collection = collection
         self._dimensions = dimensions
         self._matrix = matrix
-        self._errors = contextlib.nullcontext if matrix is not None else lambda: server_errors("search")
 
     @classmethod
     def in_memory(cls, matrix: np.ndarray) -> "QdrantVectors":
@@ -50,6 +49,10 @@ class QdrantVectors:
         vectors = cls(client, "vectors", int(matrix.shape[1]), matrix)
         vectors._create_and_fill(matrix)
         return vectors
+
+    def _errors(self):
+        """A server's failures as one line; local mode (which holds its matrix) has none to translate."""
+        return contextlib.nullcontext() if self._matrix is not None else server_errors("search")
 
     def count(self) -> int:
         with self._errors():

@@ -161,12 +161,18 @@ def publish(index_dir: Path, staged: Path, version: str) -> None:
             _fsync_file(path)
     os.replace(staged, final)
     _fsync_dir(final.parent)
+    _switch_current(index_dir, version)
+
+
+def _switch_current(index_dir: Path, version: str) -> None:
+    """Point CURRENT at `version` by one atomic rename (what a build and a rollback both do); engines that name
+    the current version outside the folder (Qdrant aliases) follow."""
     pointer = Path(index_dir) / "CURRENT.tmp"
     pointer.write_text(version + "\n")
     _fsync_file(pointer)
     os.replace(pointer, Path(index_dir) / "CURRENT")
     _fsync_dir(Path(index_dir))
-    _outside_folder(vectors.switched_to, final)
+    _outside_folder(vectors.switched_to, version_dir(index_dir, version))
 
 
 def discard_version(index_dir: Path, version: str) -> None:
@@ -302,12 +308,7 @@ def rollback(index_dir: Path, version: str | None = None) -> str:
         if version not in kept:
             raise IndexMissingError(f"{index_dir}: no version '{version}' (kept: {', '.join(kept) or 'none'})")
         open_folder(version_dir(index_dir, version))  # format and checksums: never switch to a damaged version
-        pointer = Path(index_dir) / "CURRENT.tmp"
-        pointer.write_text(version + "\n")
-        _fsync_file(pointer)
-        os.replace(pointer, Path(index_dir) / "CURRENT")
-        _fsync_dir(Path(index_dir))
-        _outside_folder(vectors.switched_to, version_dir(index_dir, version))
+        _switch_current(index_dir, version)
     return version
 
 
