@@ -3,6 +3,7 @@ parts of the labelled sets, then report every figure on the test parts, which no
 
     python benchmarks/quality.py                 # grid on tune, report test; writes docs/quality.json and .md
     python benchmarks/quality.py --no-grid       # report today's settings only
+    python benchmarks/quality.py --no-grid --refit-calibration   # ... and refit the default calibration (tune parts)
 
 Sets (each split into tune/test by `nets_search.evaluate.part_of`, a fixed seed):
   seed corpus (corpus/):          its labelled questions (corpus/*.jsonl) and ../shared/data/nets-dev-questions.jsonl
@@ -168,6 +169,8 @@ def markdown_summary(report: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--no-grid", action="store_true", help="report today's settings without a grid search")
+    parser.add_argument("--refit-calibration", action="store_true",
+                        help="with --no-grid: still refit the package's default calibration on the tune parts")
     parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "results" / "quality-indexes")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "quality.json")
     args = parser.parse_args()
@@ -203,7 +206,8 @@ def main() -> None:
     report["seconds"] = round(time.perf_counter() - started, 1)
     evaluate.write_json(args.out, report)
     args.out.with_suffix(".md").write_text(markdown_summary(report), encoding="utf-8")
-    calibration.save(DEFAULT_CALIBRATION) if not args.no_grid else None
+    if not args.no_grid or args.refit_calibration:
+        calibration.save(DEFAULT_CALIBRATION)
     print(json.dumps({n: {p: {m: {k: v for k, v in f.items() if k not in ("misses",)} for m, f in parts.items()}
                           for p, parts in s.items()} for n, s in report["sets"].items()}, indent=1))
 

@@ -180,11 +180,14 @@ def _config(settings: BuildSettings, previous: Manifest | None = None) -> dict:
 
 
 def _retrieval_settings() -> dict:
-    """BM25's settings and the searcher's fusion settings: the version's calibration was fitted with both, so a
-    change of either (a new release) builds a new version, from the cache, with a calibration that matches."""
+    """BM25's settings, the searcher's fusion settings and the no-good-match signals: the version's calibration was
+    fitted with all three, so a change of any (a new release) builds a new version, from the cache, with a
+    calibration that matches."""
+    from .confidence import SIGNALS_VERSION
     from .fusion import FusionSettings
 
-    return {**dataclasses.asdict(BM25_SETTINGS), "fusion": dataclasses.asdict(FusionSettings())}
+    return {**dataclasses.asdict(BM25_SETTINGS), "fusion": dataclasses.asdict(FusionSettings()),
+            "signals": SIGNALS_VERSION}
 
 
 def _same_config(manifest: Manifest, config: dict) -> bool:

@@ -1,9 +1,9 @@
 """Deciding "no good match" from evidence that can be calibrated, and finding the best-answering sentence.
 
 The decision is a logistic model over three signals (the best dense score, how much of the question's wording our
-pages contain at all, and how much of the question's meaning rests on a word no page contains), fitted on the tune
-part of a corpus's labelled questions and stored in each index version (`calibration.json`): its signals depend on
-the corpus. A version without one uses the package's default, fitted on the seed corpus.
+pages contain at all, and how much of the question's meaning rests on the words no page contains), fitted on the
+tune part of a corpus's labelled questions and stored in each index version (`calibration.json`): its signals depend
+on the corpus. A version without one uses the package's default, fitted on the tune parts of both NETs corpora.
 """
 
 from __future__ import annotations
@@ -19,14 +19,16 @@ from .text import sentence_spans
 
 DEFAULT_CALIBRATION = Path(__file__).with_name("calibration.json")
 VERSION_FILE = "calibration.json"
-DEFAULT_KEY_SALIENCE = 0.35
+SIGNALS_VERSION = 2  # raised when a signal changes meaning (2: key_gap weighs every missing word together, and
+# decides only through the fitted model); a version built with other signals is rebuilt from the embedding cache and
+# recalibrated (build._retrieval_settings)
 
 
 @dataclass(frozen=True)
 class Evidence:
     top_similarity: float  # the best dense score (passage and best-sentence cosine)
     term_coverage: float  # share of the question's content terms (IDF-weighted) found in the index
-    key_gap: float = 0.0  # 1 - cosine(question, question without its most salient word that no page contains)
+    key_gap: float = 0.0  # 1 - cosine(question, question without the words that no page contains)
 
     def features(self) -> list[float]:
         return [self.top_similarity, self.term_coverage, self.key_gap]
@@ -38,7 +40,6 @@ class Calibration:
     bias: float
     threshold: float  # probability of "in scope" below which a question is flagged
     fitted_on: str = ""
-    key_salience: float = DEFAULT_KEY_SALIENCE  # a missing word at least this salient means "not covered"
 
     def in_scope_probability(self, evidence: Evidence) -> float:
         z = self.bias + sum(w * x for w, x in zip(self.weights, evidence.features()))
@@ -58,7 +59,7 @@ class Calibration:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             return cls(tuple(float(w) for w in data["weights"]), float(data["bias"]), float(data["threshold"]),
-                       data.get("fitted_on", ""), float(data.get("key_salience", DEFAULT_KEY_SALIENCE)))
+                       data.get("fitted_on", ""))
         except (OSError, ValueError, KeyError, TypeError):
             raise NetsSearchError(f"{path}: unreadable calibration; run: nets-search calibrate") from None
 
@@ -70,22 +71,20 @@ class Calibration:
 
 
 def fit_calibration(evidence: list[Evidence], in_scope: list[bool], max_false_flags: float = 0.02) -> Calibration:
-    """Logistic regression on the signals. The salience above which a missing word alone means "not covered"
-    is set so that it flags no in-scope question; the probability threshold then flags as many out-of-scope
-    questions as it can while wrongly flagging at most `max_false_flags` of the in-scope ones in all."""
+    """Logistic regression on the signals. The probability threshold flags as many out-of-scope questions as it
+    can while wrongly flagging at most `max_false_flags` of the in-scope ones. (Until signals version 2 a key gap
+    over a fixed 0.35 flagged a question on its own; with every missing word weighed together that rule added
+    nothing on the tune parts, so the fitted model decides alone.)"""
     from sklearn.linear_model import LogisticRegression
 
     X = [e.features() for e in evidence]
     model = LogisticRegression(C=10.0, class_weight="balanced", max_iter=1000).fit(X, in_scope)
-    inside_gaps = [e.key_gap for e, y in zip(evidence, in_scope) if y]
-    key_salience = max(DEFAULT_KEY_SALIENCE, max(inside_gaps, default=0.0) + 0.01)
     calibration = Calibration(tuple(float(w) for w in model.coef_[0]), float(model.intercept_[0]), 0.5)
     inside = sorted(calibration.in_scope_probability(e) for e, y in zip(evidence, in_scope) if y)
     allowed = int(max_false_flags * len(inside))
     threshold = inside[allowed] if inside else 0.5  # just above the `allowed` lowest in-scope questions
     return Calibration(calibration.weights, calibration.bias, min(threshold, 0.5) - 1e-9,
-                       f"{sum(in_scope)} in-scope and {len(in_scope) - sum(in_scope)} out-of-scope questions",
-                       round(key_salience, 4))
+                       f"{sum(in_scope)} in-scope and {len(in_scope) - sum(in_scope)} out-of-scope questions")
 
 
 def best_sentence(text: str, question_terms: set[str], idf: dict[str, float], analyse) -> tuple[int, int] | None:

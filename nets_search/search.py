@@ -5,6 +5,7 @@ vectors), fused (fusion.py), labelled with its evidence. The page, the CLI and t
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import re
@@ -32,8 +33,8 @@ MAX_QUESTION_CHARS = 1000
 CANDIDATES = 100
 BEST_SENTENCE_DEPTH = 10  # results past this rank are not read by people; they carry no best sentence
 COMMON_TERM_SHARE = 0.5  # an expansion word found in more than this share of passages says nothing: dropped
-MAX_SALIENCE_WORDS = 1  # missing words weighed per question (each costs an encode), the rarest in English first:
-# 1, 2 and 4 caught the same out-of-scope questions on the tune parts
+MAX_NAMED_MISSING = 3  # the rarest words our pages lack, named to a reader whose question is not covered
+MIN_PREFIX_CHARS = 5  # a question term this long that begins a term of our pages is covered ("breath": "breathlessness")
 
 
 def prepare_question(question: str) -> tuple[str, bool]:
@@ -55,7 +56,8 @@ class _Query:
     terms: list[str]  # its BM25 terms
     expansion_terms: list[str]  # glossary terms not already in the question, common ones dropped
     expansion_text: str  # the kept expansions, for the dense side
-    missing: list[str]  # words no passage holds nor glossary entry covers, not everyday ones: the rarest, to weigh
+    uncovered: tuple[str, ...]  # content words no passage holds nor glossary entry covers: weighed together
+    missing: tuple[str, ...]  # those that are not everyday words, rarest in English first: the topics to name
     corrections: tuple[tuple[str, str], ...]
     covered: frozenset[str]  # its terms our pages contain, or that a glossary entry turns into our words
 
@@ -145,6 +147,7 @@ class Searcher:
         self._expansion_vectors: dict[str, np.ndarray] = {}  # one per glossary expansion at most
         self._query_vectors = encode.RecentVectors(engine_settings().query_cache)
         self._idf = self._lexical.idf()
+        self._sorted_terms = sorted(self._idf)
         self._unknown_idf = max(self._idf.values(), default=1.0)
         self._common = _common_terms(self._idf, len(self.passages))
         self._normaliser = QueryNormaliser([p.text for p in self.passages], self._glossary, encode.known_words())
@@ -160,7 +163,7 @@ class Searcher:
         text, truncated = prepare_question(question)
         k = max(1, min(int(k), 100))
         query = self._prepare(text, repair)
-        vector, salience = self._encode(query)
+        vector, key_gap = self._encode(query)
         search = retrievers.Search(query, vector)
         for name, retriever in retrievers.REGISTRY.items():
             search.ranked[name] = retriever.run(self, search)
@@ -177,18 +180,18 @@ class Searcher:
             )
             for rank, (row, score) in enumerate(fused[:k], 1)
         )
-        missing = tuple(word for word, weight in zip(query.missing, salience) if weight >= self.calibration.key_salience)
-        evidence = self._evidence(query, search.ranked.get("dense", []), max(salience, default=0.0))
+        evidence = self._evidence(query, search.ranked.get("dense", []), key_gap)
+        no_good_match = self.calibration.no_good_match(evidence)
         return SearchResponse(
             query=question,
             results=results,
-            no_good_match=self.calibration.no_good_match(evidence) or bool(missing),
+            no_good_match=no_good_match,
             searched_text=query.text,
             expansions=tuple(query.expansion_text.split("; ")) if query.expansion_text else (),
             truncated=truncated,
             corrections=query.corrections,
             evidence=evidence,
-            missing_terms=missing,
+            missing_terms=query.missing[:MAX_NAMED_MISSING] if no_good_match else (),
         )
 
     # ----------------------------------------------------------------------- the steps of one search
@@ -200,23 +203,30 @@ class Searcher:
         kept = [e for e in normalised.expansions if any(t not in self._common for t in analyse(e))]
         expansion_terms = [t for t in dict.fromkeys(analyse(" ".join(kept))) if t not in own and t not in self._common]
         glossed = set(analyse(" ".join(term for term, _ in self._glossary.matches(normalised.text))))
-        covered = {t for t in own if t in self._idf} | glossed  # (not own & dict: that walks the whole vocabulary)
-        missing = [w for w in dict.fromkeys(words(normalised.text.lower().replace("'", "")))
-                   if len(w) > 2 and not is_stopword(w) and analyse(w) and analyse(w)[0] not in covered
-                   and not self._normaliser.is_everyday(w)]
-        missing = self._normaliser.rarest_first(missing)[:MAX_SALIENCE_WORDS]
-        return _Query(normalised.text, terms, expansion_terms, "; ".join(kept), missing, normalised.corrections,
-                      frozenset(covered))
+        covered = {t for t in own if t in self._idf or self._begins_a_term(t)} | glossed
+        uncovered = tuple(w for w in dict.fromkeys(words(normalised.text.lower().replace("'", "")))
+                          if len(w) > 2 and not is_stopword(w) and analyse(w) and analyse(w)[0] not in covered)
+        missing = tuple(self._normaliser.rarest_first([w for w in uncovered if not self._normaliser.is_everyday(w)]))
+        return _Query(normalised.text, terms, expansion_terms, "; ".join(kept), uncovered, missing,
+                      normalised.corrections, frozenset(covered))
 
-    def _encode(self, query: _Query) -> tuple[np.ndarray, list[float]]:
-        """The question's vector (its expansions mixed in below its own words), and for each missing word how
-        much the question's meaning rests on it.
+    def _begins_a_term(self, term: str) -> bool:
+        """True when `term` is the start of a term of our pages: "breath" of "breathless" (from "breathlessness"),
+        which the stemmer leaves apart."""
+        if len(term) < MIN_PREFIX_CHARS:
+            return False
+        at = bisect.bisect_left(self._sorted_terms, term)
+        return at < len(self._sorted_terms) and self._sorted_terms[at].startswith(term)
+
+    def _encode(self, query: _Query) -> tuple[np.ndarray, float]:
+        """The question's vector (its expansions mixed in below its own words), and how much its meaning rests on
+        the words our pages lack (0 if it has none).
 
         One encoder call per question: a glossary expansion's vector is encoded once and kept (there are as many as
         glossary entries), and the question with an expansion is approximated by the sum of the two vectors
         (measured against encoding "question (expansion)" on the tune parts: the same hit@1 and MRR@5)."""
         expansions = query.expansion_text.split("; ") if query.expansion_text else []
-        own, salience = self._question_vector(query.text, query.missing)
+        own, key_gap = self._question_vector(query.text, query.uncovered)
         vector = own
         if expansions:
             vectors = self._expansion_vectors_for(expansions)
@@ -225,17 +235,21 @@ class Searcher:
             weight = self.fusion.expansion_weight
             vector = (1 - weight) * own + weight * joint
             vector = vector / (np.linalg.norm(vector) or 1.0)
-        return np.ascontiguousarray(vector, dtype=np.float32), salience
+        return np.ascontiguousarray(vector, dtype=np.float32), key_gap
 
-    def _question_vector(self, text: str, words: list[str]) -> tuple[np.ndarray, list[float]]:
-        """The question's vector and each missing word's salience: 1 - cosine(question, question without the
-        word). Kept for recent questions (a page reruns the same search)."""
-        key = "\x1f".join([text, *words])
+    def _question_vector(self, text: str, uncovered: tuple[str, ...]) -> tuple[np.ndarray, float]:
+        """The question's vector and its key gap: 1 - cosine(question, question without every word our pages
+        lack). Removed together, not one by one: in "warning signs of a heart attack" neither "warning" nor the
+        everyday "attack" weighs much alone, but without both the question is no longer about a heart attack
+        (tune parts: one more out-of-scope question caught, no in-scope one flagged, one encode per question as
+        before). Kept for recent questions (a page reruns the same search)."""
+        key = "\x1f".join([text, *uncovered])
         cached = self._query_vectors.get(key)
         if cached is None:
-            vectors = encode.encode_one_by_one(self._encoder, [text, *(_without(text, word) for word in words)])
-            cached = self._query_vectors.put(key, (vectors[0], tuple(float(1.0 - vectors[0] @ v) for v in vectors[1:])))
-        return cached[0], list(cached[1])
+            texts = [text, _without(text, uncovered)] if uncovered else [text]
+            vectors = encode.encode_one_by_one(self._encoder, texts)
+            cached = self._query_vectors.put(key, (vectors[0], float(1.0 - vectors[0] @ vectors[1]) if uncovered else 0.0))
+        return cached
 
     def _expansion_vectors_for(self, expansions: list[str]) -> dict[str, np.ndarray]:
         """Glossary expansions' vectors: encoded on first use, then kept for the version's life."""
@@ -303,8 +317,11 @@ class Searcher:
         return reciprocal_rank_fusion({name: [row for row, _ in r] for name, r in ranked.items()}, weights, self.fusion.rrf_k)
 
 
-def _without(text: str, word: str) -> str:
-    rest = re.sub(rf"\b{re.escape(word)}\b", " ", text, flags=re.IGNORECASE)
+def _without(text: str, removed: tuple[str, ...]) -> str:
+    """`text` without the words `removed`, each matched whole."""
+    rest = text
+    for word in removed:
+        rest = re.sub(rf"\b{re.escape(word)}\b", " ", rest, flags=re.IGNORECASE)
     return " ".join(rest.split()) or "?"
 
 

@@ -98,7 +98,8 @@ class SearchResponse:
     truncated: bool = False
     corrections: tuple[tuple[str, str], ...] = ()  # (typed, corrected) word pairs
     evidence: object = None  # confidence.Evidence behind no_good_match
-    missing_terms: tuple[str, ...] = ()  # the question's key words that no passage contains (e.g. another drug)
+    missing_terms: tuple[str, ...] = ()  # when no_good_match: the question's words no passage contains, not
+    # everyday ones (e.g. another drug)
 
     def to_dict(self, query_id: str | None = None) -> dict:
         out: dict = {"id": query_id} if query_id is not None else {}

@@ -49,6 +49,18 @@ def test_nothing_changed_finishes_without_loading_the_model(built, monkeypatch):
     assert report.nothing_changed and report.version == first.version and report.embedded == 0
 
 
+def test_a_release_with_new_no_match_signals_rebuilds_and_recalibrates_from_the_cache(built, encoder, monkeypatch):
+    corpus, index, first = built
+    from nets_search import confidence
+
+    monkeypatch.setattr(confidence, "SIGNALS_VERSION", confidence.SIGNALS_VERSION + 1)
+    report = build_index(corpus, index, encoder=encoder)
+    assert not report.nothing_changed and report.version != first.version
+    assert report.embedded == 0 and report.reused == report.passages  # from the embedding cache
+    manifest, _ = store.open_current(index)
+    assert manifest.lexical["signals"] == confidence.SIGNALS_VERSION
+
+
 def test_nothing_changed_build_does_not_import_torch(built):
     corpus, index, _ = built
     code = textwrap.dedent(

@@ -164,7 +164,30 @@ def test_a_key_word_no_page_contains_means_no_good_match(seed_searcher, question
     assert missing in response.missing_terms and response.no_good_match
 
 
-@pytest.mark.parametrize("question", ["can I have a glass of wine", "my heart races", "runny poo at night"])
+def test_words_our_pages_lack_are_weighed_together(seed_searcher):
+    """Neither "warning" nor the everyday "attack" carries the question alone; without both it is no longer about a
+    heart attack, which our pages do not cover."""
+    prepared = seed_searcher._prepare("warning signs of a heart attack", repair=True)
+    assert prepared.uncovered == ("warning", "attack") and prepared.missing == ("warning",)
+    assert seed_searcher.search("warning signs of a heart attack").no_good_match
+
+
+def test_a_question_not_covered_names_its_rarest_missing_words_and_no_more_than_three(seed_searcher):
+    response = seed_searcher.search("quantum chromodynamics lattice gauge renormalisation")
+    assert response.no_good_match and len(response.missing_terms) == 3
+    assert set(response.missing_terms) <= {"quantum", "chromodynamics", "lattice", "gauge", "renormalisation"}
+    assert "chromodynamics" in response.missing_terms  # rarer in English than "quantum" or "lattice"
+    assert seed_searcher.search("which foods should I avoid").missing_terms == ()  # covered: nothing named
+
+
+def test_a_word_that_begins_a_word_of_our_pages_is_covered(seed_searcher):
+    prepared = seed_searcher._prepare("out of breath", repair=True)  # the pages say "breathlessness"
+    assert "breath" in prepared.covered and "breath" not in prepared.uncovered
+    assert "brea" not in seed_searcher._prepare("brea", repair=False).covered  # too short to stand for a word
+
+
+@pytest.mark.parametrize("question", ["can I have a glass of wine", "my heart races", "runny poo at night",
+                                      "I keep getting out of breath and wheezy"])
 def test_covered_questions_in_lay_words_are_not_flagged(seed_searcher, question):
     response = seed_searcher.search(question)
     assert response.missing_terms == () and not response.no_good_match
@@ -230,7 +253,7 @@ def test_the_recent_question_cache_can_be_switched_off(seed_index, encoder, monk
 
 
 @pytest.mark.parametrize("question", ["what does benign mean", "does exercise help", "my husband was told it is a NET"])
-def test_everyday_words_are_not_weighed_as_missing_key_words(seed_searcher, question):
+def test_everyday_words_are_not_named_as_topics_our_pages_lack(seed_searcher, question):
     prepared = seed_searcher._prepare(question, repair=True)
     assert not set(prepared.missing) & {"mean", "help", "husband", "told"}
 
