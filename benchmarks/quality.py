@@ -144,8 +144,9 @@ def markdown_summary(report: dict) -> str:
         f"expansion weight {f['expansion_weight']}. Every figure below is on a **test** part unless it says tune; "
         "`library-blind` and `seed-blind` are held-out sets written by someone who saw only those pages, used whole.",
         "",
-        "| set | part | mode | hit@1 | hit@3 | MRR@5 | best sentence | out of scope caught | in scope flagged |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| set | part | mode | hit@1 | hit@3 | MRR@5 | best sentence | out of scope caught | in scope flagged | "
+        "strong/good: out of scope, in scope |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, parts in report["sets"].items():
         if name == "medquad":
@@ -155,7 +156,8 @@ def markdown_summary(report: dict) -> str:
                 lines.append(
                     f"| {name} | {part} | {mode} | {g['hit@1']:.3f} | {g['hit@3']:.3f} | {g['mrr@5']:.3f} | "
                     f"{g['best_sentence']} | {g['out_of_scope_flagged']}/{g['out_of_scope']} | "
-                    f"{g['in_scope_flagged']}/{g['in_scope']} |")
+                    f"{g['in_scope_flagged']}/{g['in_scope']} | {g['out_of_scope_labelled_sure']}/{g['out_of_scope']}, "
+                    f"{g['in_scope_labelled_sure']}/{g['in_scope']} |")
     if "medquad" in report["sets"]:
         lines += ["", "| MedQuAD dev (CC BY 4.0) | part | mode | nDCG@10 | MRR@10 | Recall@10 | Recall@100 | queries |",
                   "| --- | --- | --- | --- | --- | --- | --- | --- |"]

@@ -7,36 +7,12 @@ from __future__ import annotations
 
 import functools
 import urllib.parse
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Sequence
 
 from .highlight import escape_attribute, escape_text, highlight
+from .labels import strength_of
 from .types import PageInfo, Passage, Result, SearchResponse
-
-@dataclass(frozen=True)
-class Strength:
-    label: str
-    css: str  # class suffix: strong, good, related, weak
-
-
-def strength_of(result: Result, no_good_match: bool) -> Strength:
-    """A plain-words label from how the retrievers agree, not from the raw score.
-
-    The fused score is a weighted sum of cosine and scaled BM25: it says nothing absolute and is meaningless to a
-    reader. What is meaningful is agreement: a passage that every registered retriever (meaning and words today)
-    puts at the very top is a strong match; one they all have in their top ten is a good match; anything else is
-    only related. When the engine says no passage answers well, every passage is labelled a weak match.
-    """
-    if no_good_match:
-        return Strength("Weak match", "weak")
-    ranks = list(result.ranks.values())
-    if ranks and all(r is not None for r in ranks):
-        if max(ranks) <= 2:
-            return Strength("Strong match", "strong")
-        if max(ranks) <= 10:
-            return Strength("Good match", "good")
-    return Strength("Related", "related")
 
 
 def safe_link(url: str) -> str | None:
@@ -46,12 +22,12 @@ def safe_link(url: str) -> str | None:
 
 
 def card_html(result: Result, terms: frozenset[str], no_good_match: bool, page: PageInfo | None = None,
-              section: Sequence[Passage] = ()) -> str:
+              section: Sequence[Passage] = (), tentative: bool = False) -> str:
     """One result card: strength label, page › section heading, where it comes from (title, publisher, review
     date, link), then the highlighted passage. The source line comes before the text so that, on a phone, the
     first answer and where it comes from are on the first screen together."""
     p = result.passage
-    strength = strength_of(result, no_good_match)
+    strength = strength_of(result, no_good_match, tentative)
     # The best sentence is emphasised only in a strong match: in a weaker passage the "best" sentence is merely
     # the least bad one, and bold type would present it as an answer.
     best = result.best_sentence if strength.css == "strong" else None
@@ -142,10 +118,10 @@ def section_html(neighbours: list[Passage], current_id: str, terms: frozenset[st
 
 @functools.lru_cache(maxsize=1024)
 def cached_card_html(result: Result, terms: frozenset[str], weak: bool, page: PageInfo,
-                     section: tuple[Passage, ...]) -> str:
+                     section: tuple[Passage, ...], tentative: bool = False) -> str:
     """card_html, kept for the page's reruns: every click (Yes/No, More passages, the options) reruns the search
     page with the same question, and highlighting is most of the time a rerun spends in our code."""
-    return card_html(result, terms, weak, page, section)
+    return card_html(result, terms, weak, page, section, tentative)
 
 
 def searched_for_html(response: SearchResponse) -> str:

@@ -166,6 +166,8 @@ def format_response(response: SearchResponse) -> str:
         lines.append(f"(a long question: searched its first {len(response.searched_text)} characters)")
     if response.no_good_match:
         lines.append("Our NETs information does not seem to cover this. The nearest passages:")
+    elif response.tentative:
+        lines.append("Our NETs information may not answer this exactly. The nearest passages:")
     for result in response.results:
         p = result.passage
         lines.append(f"{result.rank}. {p.breadcrumb}  [{result.score:.3f}]")

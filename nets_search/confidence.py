@@ -19,9 +19,10 @@ from .text import sentence_spans
 
 DEFAULT_CALIBRATION = Path(__file__).with_name("calibration.json")
 VERSION_FILE = "calibration.json"
-SIGNALS_VERSION = 2  # raised when a signal changes meaning (2: key_gap weighs every missing word together, and
-# decides only through the fitted model); a version built with other signals is rebuilt from the embedding cache and
-# recalibrated (build._retrieval_settings)
+CONFIDENT_SHARE = 0.9  # in-scope (tune) questions sure enough to be labelled a strong or good match, at most
+SIGNALS_VERSION = 3  # raised when a signal or the fitted decision changes meaning (2: key_gap weighs every missing
+# word together and decides only through the fitted model; 3: the `confident` bar for strong and good labels); a
+# version built with another is rebuilt from the embedding cache and recalibrated (build._retrieval_settings)
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,10 @@ class Calibration:
     bias: float
     threshold: float  # probability of "in scope" below which a question is flagged
     fitted_on: str = ""
+    confident: float = 0.0  # probability of "in scope" from which a passage may be labelled a strong or good match
+
+    def is_confident(self, evidence: Evidence) -> bool:
+        return self.in_scope_probability(evidence) >= self.confident
 
     def in_scope_probability(self, evidence: Evidence) -> float:
         z = self.bias + sum(w * x for w, x in zip(self.weights, evidence.features()))
@@ -58,8 +63,9 @@ class Calibration:
     def load(cls, path: Path = DEFAULT_CALIBRATION) -> "Calibration":
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(tuple(float(w) for w in data["weights"]), float(data["bias"]), float(data["threshold"]),
-                       data.get("fitted_on", ""))
+            threshold = float(data["threshold"])
+            return cls(tuple(float(w) for w in data["weights"]), float(data["bias"]), threshold,
+                       data.get("fitted_on", ""), float(data.get("confident", threshold)))
         except (OSError, ValueError, KeyError, TypeError):
             raise NetsSearchError(f"{path}: unreadable calibration; run: nets-search calibrate") from None
 
@@ -74,7 +80,11 @@ def fit_calibration(evidence: list[Evidence], in_scope: list[bool], max_false_fl
     """Logistic regression on the signals. The probability threshold flags as many out-of-scope questions as it
     can while wrongly flagging at most `max_false_flags` of the in-scope ones. (Until signals version 2 a key gap
     over a fixed 0.35 flagged a question on its own; with every missing word weighed together that rule added
-    nothing on the tune parts, so the fitted model decides alone.)"""
+    nothing on the tune parts, so the fitted model decides alone.)
+
+    The `confident` bar, from which a passage may be called a strong or good match, is above every out-of-scope
+    question the threshold lets through and at least as high as the in-scope probability of CONFIDENT_SHARE of the
+    in-scope questions: an off-topic medical question that slips past the threshold is shown as merely related."""
     from sklearn.linear_model import LogisticRegression
 
     X = [e.features() for e in evidence]
@@ -82,9 +92,14 @@ def fit_calibration(evidence: list[Evidence], in_scope: list[bool], max_false_fl
     calibration = Calibration(tuple(float(w) for w in model.coef_[0]), float(model.intercept_[0]), 0.5)
     inside = sorted(calibration.in_scope_probability(e) for e, y in zip(evidence, in_scope) if y)
     allowed = int(max_false_flags * len(inside))
-    threshold = inside[allowed] if inside else 0.5  # just above the `allowed` lowest in-scope questions
-    return Calibration(calibration.weights, calibration.bias, min(threshold, 0.5) - 1e-9,
-                       f"{sum(in_scope)} in-scope and {len(in_scope) - sum(in_scope)} out-of-scope questions")
+    threshold = min(inside[allowed] if inside else 0.5, 0.5) - 1e-9  # just above the `allowed` lowest in-scope
+    outside = [calibration.in_scope_probability(e) for e, y in zip(evidence, in_scope) if not y]
+    let_through = [p for p in outside if p >= threshold]
+    confident = max([threshold, inside[int((1 - CONFIDENT_SHARE) * len(inside))] if inside else threshold,
+                     *(p + 1e-6 for p in let_through)])
+    return Calibration(calibration.weights, calibration.bias, threshold,
+                       f"{sum(in_scope)} in-scope and {len(in_scope) - sum(in_scope)} out-of-scope questions",
+                       min(confident, 1.0))
 
 
 def best_sentence(text: str, question_terms: set[str], idf: dict[str, float], analyse) -> tuple[int, int] | None:

@@ -50,13 +50,14 @@ def format_golden_table(label: str, reports: Mapping[str, GoldenReport], misses_
     lines = [
         f"Golden questions: {label} ({first.in_scope} in scope, {first.out_of_scope} out of scope)",
         f"  {'mode':<8} {'hit@1':>6} {'hit@3':>6} {'MRR@5':>6}   {'out-of-scope flagged':>20}   {'in-scope flagged':>16}"
-        f"   {'best sentence':>13}",
+        f"   {'best sentence':>13}   {'off-topic called strong/good':>28}",
     ]
     for mode, r in reports.items():
         lines.append(
             f"  {mode:<8} {r.hit_at_1:6.3f} {r.hit_at_3:6.3f} {r.mrr_at_5:6.3f}   "
             f"{f'{r.out_of_scope_flagged}/{r.out_of_scope}':>20}   {f'{r.in_scope_flagged}/{r.in_scope}':>16}"
             f"   {f'{r.best_sentence_hits}/{r.best_sentence_asked}':>13}"
+            f"   {f'{r.out_of_scope_labelled_sure}/{r.out_of_scope}':>28}"
         )
     mode = misses_of if misses_of in reports else next(iter(reports))
     misses = reports[mode].misses

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Mapping, Sequence
 
 from .errors import EvaluationError
+from .labels import CONFIDENT_LABELS, top_label
 from .types import Passage, SearchResponse
 
 SearchFn = Callable[[str], SearchResponse]
@@ -167,6 +168,8 @@ class GoldenReport:
     seconds: float = 0.0
     best_sentence_hits: int = 0  # answered first: the best sentence holds an expected phrase
     best_sentence_asked: int = 0  # in-scope questions answered first (the ones whose best sentence is judged)
+    out_of_scope_labelled_sure: int = 0  # out-of-scope questions whose first passage is labelled strong or good
+    in_scope_labelled_sure: int = 0  # in-scope questions whose first passage is labelled strong or good
 
     @property
     def best_sentence_rate(self) -> float:
@@ -182,6 +185,8 @@ class GoldenReport:
             "out_of_scope_flagged": self.out_of_scope_flagged,
             "in_scope_flagged": self.in_scope_flagged,
             "best_sentence": f"{self.best_sentence_hits}/{self.best_sentence_asked}",
+            "out_of_scope_labelled_sure": self.out_of_scope_labelled_sure,
+            "in_scope_labelled_sure": self.in_scope_labelled_sure,
             "seconds": round(self.seconds, 3),
             "misses": [m.to_dict() for m in self.misses],
             "questions": {
@@ -207,9 +212,11 @@ def evaluate_golden(search_fn: SearchFn, questions: Sequence[GoldenQuestion]) ->
     flagged: dict[str, bool] = {}
     misses = []
     sentence_hits = 0
+    sure = {True: 0, False: 0}  # by out_of_scope: first passage labelled strong or good
     for q in questions:
         response = search_fn(q.question)
         flagged[q.id] = response.no_good_match
+        sure[q.out_of_scope] += top_label(response) in CONFIDENT_LABELS
         if q.out_of_scope:
             continue
         rank = first_hit(response, q.expect)
@@ -234,6 +241,8 @@ def evaluate_golden(search_fn: SearchFn, questions: Sequence[GoldenQuestion]) ->
         seconds=time.perf_counter() - started,
         best_sentence_hits=sentence_hits,
         best_sentence_asked=sum(r == 1 for r in ranks.values()),
+        out_of_scope_labelled_sure=sure[True],
+        in_scope_labelled_sure=sure[False],
     )
 
 

@@ -198,6 +198,10 @@ def render_unavailable(config: PageConfig, exc: NetsSearchError) -> None:
     st.code(BUILD_COMMAND, language="bash")
 
 
+TENTATIVE_NOTE = ("This is the nearest passage we found, but it may not answer your question exactly: check it does, "
+                  "or ask your care team.")
+
+
 def render_results(response: SearchResponse, searcher: Searcher) -> None:
     """Readers first: the best passage in full, the others folded under "More passages". When nothing answers
     well, a plain 'not covered' message, with the nearest passages folded away under a weaker heading."""
@@ -217,22 +221,24 @@ def render_results(response: SearchResponse, searcher: Searcher) -> None:
     else:
         st.header("Best answer from our information", anchor=False)
         st.markdown(searched_for_html(response), unsafe_allow_html=True)
+        if response.tentative:
+            st.markdown(note_html(TENTATIVE_NOTE), unsafe_allow_html=True)
         shown, folded = list(response.results[:1]), list(response.results[1:])
         label = f"More passages ({len(folded)})"
     for result in shown:
-        render_card(result, terms, weak, searcher)
+        render_card(result, terms, weak, searcher, response.tentative)
     if folded:
         with st.expander(label):
             for result in folded:
-                render_card(result, terms, weak, searcher)
+                render_card(result, terms, weak, searcher, response.tentative)
 
 
-def render_card(result: Result, terms: frozenset[str], weak: bool, searcher: Searcher) -> None:
+def render_card(result: Result, terms: frozenset[str], weak: bool, searcher: Searcher, tentative: bool) -> None:
     """One element per card (the rest of the section folds in HTML, not in a widget): quick to draw, and it can sit
     inside the "More passages" expander, where Streamlit allows no expander."""
     passage = result.passage
     section = tuple(searcher.neighbours(passage.passage_id))
-    st.markdown(cached_card_html(result, terms, weak, searcher.page_info(passage.doc_id), section),
+    st.markdown(cached_card_html(result, terms, weak, searcher.page_info(passage.doc_id), section, tentative),
                 unsafe_allow_html=True)
 
 

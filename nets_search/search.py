@@ -182,6 +182,7 @@ class Searcher:
         )
         evidence = self._evidence(query, search.ranked.get("dense", []), key_gap)
         no_good_match = self.calibration.no_good_match(evidence)
+        tentative = not no_good_match and not self.calibration.is_confident(evidence)
         return SearchResponse(
             query=question,
             results=results,
@@ -192,6 +193,7 @@ class Searcher:
             corrections=query.corrections,
             evidence=evidence,
             missing_terms=query.missing[:MAX_NAMED_MISSING] if no_good_match else (),
+            tentative=tentative,
         )
 
     # ----------------------------------------------------------------------- the steps of one search

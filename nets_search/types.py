@@ -100,6 +100,7 @@ class SearchResponse:
     evidence: object = None  # confidence.Evidence behind no_good_match
     missing_terms: tuple[str, ...] = ()  # when no_good_match: the question's words no passage contains, not
     # everyday ones (e.g. another drug)
+    tentative: bool = False  # answered, but not surely covered by our pages: no passage is labelled more than related
 
     def to_dict(self, query_id: str | None = None) -> dict:
         out: dict = {"id": query_id} if query_id is not None else {}
@@ -114,6 +115,8 @@ class SearchResponse:
             out["corrections"] = [list(pair) for pair in self.corrections]
         if self.missing_terms:
             out["missing_terms"] = list(self.missing_terms)
+        if self.tentative:
+            out["tentative"] = True
         return out
 
 

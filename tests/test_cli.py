@@ -24,6 +24,19 @@ def test_search_prints_readable_answers(capsys, seed_index):
     assert "tryptophan" in out.split("\n2. ")[0]
 
 
+@pytest.mark.parametrize(("no_good_match", "tentative", "first_line"), [
+    (True, False, "Our NETs information does not seem to cover this. The nearest passages:"),
+    (False, True, "Our NETs information may not answer this exactly. The nearest passages:"),
+    (False, False, "1. T › S  [0.500]"),
+])
+def test_readable_answers_say_how_sure_the_engine_is(no_good_match, tentative, first_line):
+    from nets_search.types import Passage, Result, SearchResponse
+
+    result = Result(rank=1, score=0.5, passage=Passage("p", "d", "T", "S", "text", 0, 0))
+    response = SearchResponse("q", (result,), no_good_match=no_good_match, tentative=tentative)
+    assert cli.format_response(response).splitlines()[0] == first_line
+
+
 def test_search_json_has_the_documented_shape(capsys, seed_index):
     code, out, _ = run(capsys, "search", "what is carcinoid syndrome", "--index", seed_index, "--json", "-k", "3")
     data = json.loads(out)

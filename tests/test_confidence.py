@@ -1,6 +1,9 @@
+import dataclasses
+
 import pytest
 
 from nets_search.confidence import Calibration, Evidence, best_sentence, fit_calibration
+from nets_search.labels import strength_of
 from nets_search.lexical import analyse
 
 
@@ -20,8 +23,23 @@ def test_fitted_calibration_separates_and_spares_in_scope_questions():
     assert all(calibration.no_good_match(e) for e in outside)
 
 
+def test_the_confident_bar_is_above_every_out_of_scope_question_let_through_and_most_in_scope_ones():
+    inside = [Evidence(0.5 + i / 100, 0.8) for i in range(30)]
+    outside = [Evidence(0.05 + i / 100, 0.1) for i in range(20)] + [Evidence(0.55, 0.8)]  # one looks in scope
+    calibration = fit_calibration(inside + outside, [True] * 30 + [False] * 21)
+    assert not calibration.no_good_match(outside[-1])  # let through by the threshold...
+    assert not calibration.is_confident(outside[-1])  # ...but never called a strong or good match
+    sure = sum(calibration.is_confident(e) for e in inside)
+    assert sure <= 0.9 * len(inside) + 1 and sure >= len(inside) // 2
+
+
+def test_a_calibration_file_without_a_confident_bar_uses_its_threshold(tmp_path):
+    (tmp_path / "c.json").write_text('{"weights": [1.0, 1.0, 1.0], "bias": 0.0, "threshold": 0.4}')
+    assert Calibration.load(tmp_path / "c.json").confident == 0.4
+
+
 def test_calibration_round_trips_through_json(tmp_path):
-    calibration = Calibration((1.5, -0.5), 0.1, 0.3, "test")
+    calibration = Calibration((1.5, -0.5), 0.1, 0.3, "test", 0.7)
     calibration.save(tmp_path / "c.json")
     assert Calibration.load(tmp_path / "c.json") == calibration
 
@@ -45,6 +63,19 @@ def test_best_sentence_is_the_one_sharing_most_question_terms(question, expected
     text = "Carcinoid syndrome is common. Stress can trigger flushing.\n• Avoid foods with tryptophan (e.g. chocolate, cheese)."
     span = best_sentence(text, set(analyse(question)), IDF, analyse)
     assert (text[span[0] : span[1]] if span else None) == expected
+
+
+def test_an_answer_the_engine_is_unsure_of_is_tentative_and_says_so(seed_searcher):
+    response = seed_searcher.search("what are the symptoms of carcinoid syndrome")
+    assert not response.tentative and "tentative" not in response.to_dict()
+    unsure = dataclasses.replace(seed_searcher.calibration, confident=1.0)  # no answer is sure enough
+    seed_searcher.calibration, kept = unsure, seed_searcher.calibration
+    try:
+        response = seed_searcher.search("what are the symptoms of carcinoid syndrome")
+    finally:
+        seed_searcher.calibration = kept
+    assert response.tentative and not response.no_good_match and response.to_dict()["tentative"] is True
+    assert strength_of(response.results[0], response.no_good_match, response.tentative).label == "Related"
 
 
 def test_search_flags_an_unrelated_question_and_not_a_related_one(seed_searcher):

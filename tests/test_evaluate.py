@@ -435,3 +435,12 @@ def test_eval_has_help_for_every_option(capsys):
     assert done.value.code == 0
     for option in ("--golden", "--no-golden", "--beir", "--split", "--index", "--beir-index", "--modes", "--limit", "--out"):
         assert option in out
+
+
+def test_the_golden_table_shows_off_topic_questions_called_strong_or_good():
+    from nets_search.evaluate import GoldenReport, format_golden_table
+
+    report = GoldenReport(in_scope=3, hit_at_1=1.0, hit_at_3=1.0, mrr_at_5=1.0, out_of_scope=2,
+                          out_of_scope_flagged=1, in_scope_flagged=0, misses=(), out_of_scope_labelled_sure=1)
+    header, row = format_golden_table("test", {"hybrid": report}).splitlines()[1:3]
+    assert "off-topic called strong/good" in header and row.rstrip().endswith("1/2")

@@ -13,6 +13,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from nets_search import cards, editor, page, page_setup, store
+from nets_search.labels import strength_of
 from nets_search.build import BuildSettings, build_index
 from nets_search.types import Passage, Result
 
@@ -355,21 +356,36 @@ def test_rebuild_in_editor_mode_swaps_the_new_index_in_without_a_restart(monkeyp
 
 
 @pytest.mark.parametrize(
-    ("dense", "lexical", "no_good_match", "label"),
+    ("dense", "lexical", "no_good_match", "tentative", "label"),
     [
-        (1, 1, False, "Strong match"),
-        (2, 2, False, "Strong match"),
-        (3, 1, False, "Good match"),
-        (10, 10, False, "Good match"),
-        (1, None, False, "Related"),
-        (11, 1, False, "Related"),
-        (1, 1, True, "Weak match"),
+        (1, 1, False, False, "Strong match"),
+        (2, 2, False, False, "Strong match"),
+        (3, 1, False, False, "Good match"),
+        (10, 10, False, False, "Good match"),
+        (1, None, False, False, "Related"),
+        (11, 1, False, False, "Related"),
+        (1, 1, True, False, "Weak match"),
+        (1, 1, False, True, "Related"),  # the engine is not sure our pages cover the question
+        (3, 1, False, True, "Related"),
     ],
 )
-def test_strength_labels_come_from_retriever_agreement(dense, lexical, no_good_match, label):
+def test_strength_labels_come_from_retriever_agreement_capped_by_confidence(dense, lexical, no_good_match, tentative,
+                                                                           label):
     passage = Passage("p", "d", "T", "S", "text", 0, 0)
     result = Result(rank=1, score=0.03, passage=passage, retriever_ranks=(("dense", dense), ("lexical", lexical)))
-    assert cards.strength_of(result, no_good_match).label == label
+    assert strength_of(result, no_good_match, tentative).label == label
+    html = cards.card_html(result, frozenset(), no_good_match, tentative=tentative)
+    assert f">{label}</p>" in html
+
+
+def test_an_answer_the_engine_is_unsure_of_is_labelled_related_with_a_note(monkeypatch):
+    from nets_search.confidence import Calibration
+    from nets_search.highlight import escape_text
+
+    monkeypatch.setattr(Calibration, "is_confident", lambda self, evidence: False)
+    text = shown(ask(new_app().run(), FOODS))
+    assert escape_text(page.TENTATIVE_NOTE) in text and "Best answer from our information" in text
+    assert ">Related</p>" in text and "Strong match" not in text and "Good match" not in text
 
 
 def test_a_repaired_typo_is_shown_with_a_way_back_to_the_readers_words():
