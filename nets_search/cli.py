@@ -189,8 +189,9 @@ def add_calibrate_parser(sub) -> None:
         "calibrate",
         help="refit the 'no good match' decision of the index in use",
         description=(
-            "Fit the no-good-match decision (a logistic model over the best dense score, term coverage and the "
-            "salience of words no page contains) on the tune part of labelled in-scope and out-of-scope "
+            "Fit the no-good-match decision (a logistic model over the best dense score, term coverage and how "
+            "much the question's meaning rests on the words no page contains) and the bar for strong and good "
+            "labels on the tune part of labelled in-scope and out-of-scope "
             "questions, and switch in a copy of the index version in use that carries it (or write it to --out). "
             "A build does this by itself from the corpus's own *.jsonl question files."
         ),

@@ -14,15 +14,16 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .errors import NetsSearchError
+from .errors import EvaluationError, NetsSearchError
 from .text import sentence_spans
 
 DEFAULT_CALIBRATION = Path(__file__).with_name("calibration.json")
 VERSION_FILE = "calibration.json"
-CONFIDENT_SHARE = 0.9  # in-scope (tune) questions sure enough to be labelled a strong or good match, at most
-SIGNALS_VERSION = 3  # raised when a signal or the fitted decision changes meaning (2: key_gap weighs every missing
-# word together and decides only through the fitted model; 3: the `confident` bar for strong and good labels); a
-# version built with another is rebuilt from the embedding cache and recalibrated (build._retrieval_settings)
+CONFIDENT_SHARE = 0.9  # at most this share of the tune in-scope questions is sure enough for a strong or good label
+SIGNALS_VERSION = 4  # raised when a signal or the fitted decision changes meaning (2: key_gap weighs every missing
+# word together and decides only through the fitted model; 3: the `confident` bar for strong and good labels; 4: words
+# covered in a derived form, apostrophes kept); a version built with another is rebuilt from the embedding cache and
+# recalibrated (build._retrieval_settings)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Calibration:
     threshold: float  # probability of "in scope" below which a question is flagged
     fitted_on: str = ""
     confident: float = 0.0  # probability of "in scope" from which a passage may be labelled a strong or good match
+    # (0: every answer that is not "no good match")
 
     def is_confident(self, evidence: Evidence) -> bool:
         return self.in_scope_probability(evidence) >= self.confident
@@ -64,10 +66,15 @@ class Calibration:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             threshold = float(data["threshold"])
-            return cls(tuple(float(w) for w in data["weights"]), float(data["bias"]), threshold,
-                       data.get("fitted_on", ""), float(data.get("confident", threshold)))
+            loaded = cls(tuple(float(w) for w in data["weights"]), float(data["bias"]), threshold,
+                         data.get("fitted_on", ""), float(data.get("confident", threshold)))
         except (OSError, ValueError, KeyError, TypeError):
             raise NetsSearchError(f"{path}: unreadable calibration; run: nets-search calibrate") from None
+        numbers = [*loaded.weights, loaded.bias, loaded.threshold, loaded.confident]
+        if not all(math.isfinite(x) for x in numbers) or not 0.0 <= loaded.threshold <= loaded.confident <= 1.0:
+            raise NetsSearchError(f"{path}: calibration values out of range (0 <= threshold <= confident <= 1); "
+                                  "run: nets-search calibrate")
+        return loaded
 
     @classmethod
     def for_version(cls, folder: Path) -> "Calibration":
@@ -83,23 +90,31 @@ def fit_calibration(evidence: list[Evidence], in_scope: list[bool], max_false_fl
     nothing on the tune parts, so the fitted model decides alone.)
 
     The `confident` bar, from which a passage may be called a strong or good match, is above every out-of-scope
-    question the threshold lets through and at least as high as the in-scope probability of CONFIDENT_SHARE of the
-    in-scope questions: an off-topic medical question that slips past the threshold is shown as merely related."""
+    question the threshold lets through, and high enough that at most CONFIDENT_SHARE of the in-scope questions
+    reach it: an off-topic medical question that slips past the threshold is shown as merely related."""
     from sklearn.linear_model import LogisticRegression
 
+    if all(in_scope) or not any(in_scope):
+        raise EvaluationError("a calibration needs both in-scope and out-of-scope questions; add the missing kind")
     X = [e.features() for e in evidence]
     model = LogisticRegression(C=10.0, class_weight="balanced", max_iter=1000).fit(X, in_scope)
     calibration = Calibration(tuple(float(w) for w in model.coef_[0]), float(model.intercept_[0]), 0.5)
     inside = sorted(calibration.in_scope_probability(e) for e, y in zip(evidence, in_scope) if y)
     allowed = int(max_false_flags * len(inside))
-    threshold = min(inside[allowed] if inside else 0.5, 0.5) - 1e-9  # just above the `allowed` lowest in-scope
+    threshold = min(inside[allowed], 0.5) - 1e-9  # just above the `allowed` lowest in-scope questions
     outside = [calibration.in_scope_probability(e) for e, y in zip(evidence, in_scope) if not y]
-    let_through = [p for p in outside if p >= threshold]
-    confident = max([threshold, inside[int((1 - CONFIDENT_SHARE) * len(inside))] if inside else threshold,
-                     *(p + 1e-6 for p in let_through)])
     return Calibration(calibration.weights, calibration.bias, threshold,
                        f"{sum(in_scope)} in-scope and {len(in_scope) - sum(in_scope)} out-of-scope questions",
-                       min(confident, 1.0))
+                       _confident_bar(inside, outside, threshold))
+
+
+def _confident_bar(inside: list[float], outside: list[float], threshold: float) -> float:
+    """Above every out-of-scope probability the threshold lets through, and high enough that at most
+    CONFIDENT_SHARE of the in-scope probabilities (`inside`, sorted) reach it."""
+    unsure = len(inside) - math.floor(CONFIDENT_SHARE * len(inside) + 1e-9)  # in-scope questions left below the bar
+    let_through = [p for p in outside if p >= threshold]
+    bar = max([threshold, inside[min(unsure, len(inside) - 1)], *(math.nextafter(p, 2.0) for p in let_through)])
+    return min(bar, 1.0)
 
 
 def best_sentence(text: str, question_terms: set[str], idf: dict[str, float], analyse) -> tuple[int, int] | None:

@@ -136,11 +136,11 @@ class RecentVectors:
 
 
 def encode_one_by_one(encoder, texts: list[str]) -> np.ndarray:
-    """Each text encoded on its own: an int8 model quantises each call's activations together, so a text encoded
-    in a batch comes out slightly different from the same text alone; alone, a question always gets one vector
-    (and the salience of a missing word does not depend on what else was encoded with it). The first text is
-    encoded here while the others go to a helper thread, so on two cores a question with a variant costs about
-    one encode of time, not two. Read-only: the vectors are shared through the caches."""
+    """Each text encoded on its own: an int8 model quantises each call's activations together, so a text encoded in a
+    batch comes out slightly different from the same text alone; alone, a question always gets one vector (and the
+    key gap, question against question without the words our pages lack, does not depend on what else was encoded
+    with it). The first text is encoded here while the others go to a helper thread, so on two cores a question with
+    a variant costs about one encode of time, not two. Read-only: the vectors are shared through the caches."""
     with encoder.sharing() if len(texts) > 1 else contextlib.nullcontext():
         others = [helper_pool().submit(encoder.encode_queries, [text]) for text in texts[1:]]
         first = encoder.encode_queries(texts[:1])[0]

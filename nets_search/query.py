@@ -23,6 +23,8 @@ from .text import normalise_unicode, stem, words
 GLOSSARY_FILE = "glossary.yaml"
 TYPO_CUTOFF = 80  # rapidfuzz ratio (0-100) a correction must reach
 MIN_TYPO_LENGTH = 4
+DERIVED_SUFFIXES = ("less", "lessness", "ness")  # derived words the stemmer keeps apart from their base
+MIN_DERIVED_BASE = 4
 EVERYDAY_WORDS = 1000  # this many of the most frequent English words never carry a question's topic on their own
 
 
@@ -146,6 +148,12 @@ class QueryNormaliser:
     def is_everyday(self, word: str) -> bool:
         self._ready.wait()
         return word in self._everyday
+
+    def has_derived_form(self, word: str) -> bool:
+        """True when our pages hold the word with a derivational suffix the stemmer leaves on: a reader's "breath"
+        is covered by the pages' "breathlessness" (stemmed "breathless", not "breath")."""
+        self._ready.wait()
+        return len(word) >= MIN_DERIVED_BASE and any(word + suffix in self._corpus_words for suffix in DERIVED_SUFFIXES)
 
     def rarest_first(self, words: list[str]) -> list[str]:
         """Words in order of how rare they are in English (words in no list first): the likeliest topics first."""

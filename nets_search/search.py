@@ -5,10 +5,8 @@ vectors), fused (fusion.py), labelled with its evidence. The page, the CLI and t
 
 from __future__ import annotations
 
-import bisect
 import json
 import logging
-import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,14 +14,14 @@ from pathlib import Path
 import numpy as np
 
 from . import encode, passage_store, retrievers, store
-from .confidence import Calibration, Evidence
+from .confidence import SIGNALS_VERSION, Calibration, Evidence
 from .errors import NetsSearchError, QueryError
 from .fusion import FusionSettings, convex_fusion, reciprocal_rank_fusion, scaled_to_best
 from .lexical import LexicalIndex, analyse, is_stopword
 from .query import Glossary, QueryNormaliser
 from .sentence_scores import SentenceScorer
 from .settings import engine_settings
-from .text import normalise_unicode, words
+from .text import WORD_RE, normalise_unicode, words
 from .types import Manifest, PageInfo, Passage, Result, SearchResponse
 from .vectors import engine_of, open_vectors, tune_for_single_queries
 
@@ -34,7 +32,6 @@ CANDIDATES = 100
 BEST_SENTENCE_DEPTH = 10  # results past this rank are not read by people; they carry no best sentence
 COMMON_TERM_SHARE = 0.5  # an expansion word found in more than this share of passages says nothing: dropped
 MAX_NAMED_MISSING = 3  # the rarest words our pages lack, named to a reader whose question is not covered
-MIN_PREFIX_CHARS = 5  # a question term this long that begins a term of our pages is covered ("breath": "breathlessness")
 
 
 def prepare_question(question: str) -> tuple[str, bool]:
@@ -83,7 +80,7 @@ class Searcher:
                         self._encoder.backend)
         self._finish_loading()
         self.fusion = fusion
-        self.calibration = Calibration.for_version(folder)
+        self.calibration = _calibration_of(manifest, folder)
 
     def _load_version(self, version_folder: Path | None) -> tuple[Manifest, Path]:
         """Load the version in use. If builds switch in newer versions (and prune this one) while it loads,
@@ -147,7 +144,6 @@ class Searcher:
         self._expansion_vectors: dict[str, np.ndarray] = {}  # one per glossary expansion at most
         self._query_vectors = encode.RecentVectors(engine_settings().query_cache)
         self._idf = self._lexical.idf()
-        self._sorted_terms = sorted(self._idf)
         self._unknown_idf = max(self._idf.values(), default=1.0)
         self._common = _common_terms(self._idf, len(self.passages))
         self._normaliser = QueryNormaliser([p.text for p in self.passages], self._glossary, encode.known_words())
@@ -205,20 +201,14 @@ class Searcher:
         kept = [e for e in normalised.expansions if any(t not in self._common for t in analyse(e))]
         expansion_terms = [t for t in dict.fromkeys(analyse(" ".join(kept))) if t not in own and t not in self._common]
         glossed = set(analyse(" ".join(term for term, _ in self._glossary.matches(normalised.text))))
-        covered = {t for t in own if t in self._idf or self._begins_a_term(t)} | glossed
-        uncovered = tuple(w for w in dict.fromkeys(words(normalised.text.lower().replace("'", "")))
-                          if len(w) > 2 and not is_stopword(w) and analyse(w) and analyse(w)[0] not in covered)
-        missing = tuple(self._normaliser.rarest_first([w for w in uncovered if not self._normaliser.is_everyday(w)]))
-        return _Query(normalised.text, terms, expansion_terms, "; ".join(kept), uncovered, missing,
+        covered = {t for t in own if t in self._idf} | glossed  # (not own & dict: that walks the whole vocabulary)
+        content = {w: _bare(w) for w in dict.fromkeys(words(normalised.text.lower()))}  # as typed: bare
+        content = {w: bare for w, bare in content.items() if len(bare) > 2 and not is_stopword(bare) and analyse(bare)}
+        covered |= {analyse(bare)[0] for bare in content.values() if self._normaliser.has_derived_form(bare)}
+        uncovered = tuple(w for w, bare in content.items() if analyse(bare)[0] not in covered)
+        missing = self._normaliser.rarest_first([w for w in uncovered if not self._normaliser.is_everyday(content[w])])
+        return _Query(normalised.text, terms, expansion_terms, "; ".join(kept), uncovered, tuple(missing),
                       normalised.corrections, frozenset(covered))
-
-    def _begins_a_term(self, term: str) -> bool:
-        """True when `term` is the start of a term of our pages: "breath" of "breathless" (from "breathlessness"),
-        which the stemmer leaves apart."""
-        if len(term) < MIN_PREFIX_CHARS:
-            return False
-        at = bisect.bisect_left(self._sorted_terms, term)
-        return at < len(self._sorted_terms) and self._sorted_terms[at].startswith(term)
 
     def _encode(self, query: _Query) -> tuple[np.ndarray, float]:
         """The question's vector (its expansions mixed in below its own words), and how much its meaning rests on
@@ -248,9 +238,10 @@ class Searcher:
         key = "\x1f".join([text, *uncovered])
         cached = self._query_vectors.get(key)
         if cached is None:
-            texts = [text, _without(text, uncovered)] if uncovered else [text]
-            vectors = encode.encode_one_by_one(self._encoder, texts)
-            cached = self._query_vectors.put(key, (vectors[0], float(1.0 - vectors[0] @ vectors[1]) if uncovered else 0.0))
+            variant = _without(text, uncovered)
+            vectors = encode.encode_one_by_one(self._encoder, [text] if variant == text else [text, variant])
+            key_gap = float(1.0 - vectors[0] @ vectors[1]) if len(vectors) > 1 else 0.0
+            cached = self._query_vectors.put(key, (vectors[0], key_gap))
         return cached
 
     def _expansion_vectors_for(self, expansions: list[str]) -> dict[str, np.ndarray]:
@@ -320,11 +311,20 @@ class Searcher:
 
 
 def _without(text: str, removed: tuple[str, ...]) -> str:
-    """`text` without the words `removed`, each matched whole."""
-    rest = text
-    for word in removed:
-        rest = re.sub(rf"\b{re.escape(word)}\b", " ", rest, flags=re.IGNORECASE)
-    return " ".join(rest.split()) or "?"
+    """`text` without the words `removed` (lower case, as `words` finds them: "parkinson's" whole), the rest as
+    it was typed."""
+    drop, pieces, last = set(removed), [], 0
+    for match in WORD_RE.finditer(text):
+        if match.group().lower() in drop:
+            pieces.append(text[last : match.start()])
+            last = match.end()
+    pieces.append(text[last:])
+    return " ".join("".join(pieces).split()) or "?"
+
+
+def _bare(word: str) -> str:
+    """A word without apostrophes ("parkinson's" -> "parkinsons", "doesn't" -> "doesnt"), as the word lists hold it."""
+    return word.replace("'", "").replace("’", "")
 
 
 def _common_terms(idf: dict[str, float], passages: int) -> frozenset[str]:
@@ -337,6 +337,16 @@ def _common_terms(idf: dict[str, float], passages: int) -> frozenset[str]:
         if df > COMMON_TERM_SHARE * passages:
             common.add(term)
     return frozenset(common)
+
+
+def _calibration_of(manifest: Manifest, folder: Path) -> Calibration:
+    """The version's own calibration, unless it was fitted on signals that have since changed meaning (a version
+    built by an older release): then the package default, until the next build refits it."""
+    if manifest.lexical.get("signals") == SIGNALS_VERSION:
+        return Calibration.for_version(folder)
+    log.warning("%s was built by an older release: its 'no good match' decision is the package default until the "
+                "next build (nets-search build) refits it", folder.name)
+    return Calibration.load()
 
 
 def _load_glossary(folder: Path) -> Glossary:

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -49,16 +50,35 @@ def test_nothing_changed_finishes_without_loading_the_model(built, monkeypatch):
     assert report.nothing_changed and report.version == first.version and report.embedded == 0
 
 
+def _labelled_questions(count: int) -> str:
+    """`count` in-scope and `count` out-of-scope questions of the tune part, in the golden-question format."""
+    from nets_search.metrics import part_of
+
+    ids = (f"q{i}" for i in range(1000) if part_of(f"q{i}") == "tune")
+    inside = [{"id": next(ids), "question": q, "expect": [[phrase]]} for q, phrase in [
+        ("why does my face go red", "Flushing"), ("what foods should I avoid", "tryptophan"),
+        ("why am I so tired", "Tiredness"), ("can naps help", "naps"), ("is cheese a problem", "cheese")][:count]]
+    outside = [{"id": next(ids), "question": q, "out_of_scope": True} for q in [
+        "how do I renew my passport", "best price for a used car", "football scores tonight",
+        "how to bake sourdough bread", "cheap flights to Spain"][:count]]
+    return "\n".join(json.dumps(q) for q in inside + outside) + "\n"
+
+
 def test_a_release_with_new_no_match_signals_rebuilds_and_recalibrates_from_the_cache(built, encoder, monkeypatch):
     corpus, index, first = built
     from nets_search import confidence
 
+    (corpus / "golden-questions.jsonl").write_text(_labelled_questions(5), encoding="utf-8")
+    build_index(corpus, index, encoder=encoder)
+    before = store.current_version(index)
     monkeypatch.setattr(confidence, "SIGNALS_VERSION", confidence.SIGNALS_VERSION + 1)
     report = build_index(corpus, index, encoder=encoder)
-    assert not report.nothing_changed and report.version != first.version
+    assert not report.nothing_changed and report.version != before
     assert report.embedded == 0 and report.reused == report.passages  # from the embedding cache
-    manifest, _ = store.open_current(index)
+    manifest, folder = store.open_current(index)
     assert manifest.lexical["signals"] == confidence.SIGNALS_VERSION
+    fitted = confidence.Calibration.load(folder / confidence.VERSION_FILE)  # refitted on the corpus's questions
+    assert fitted.fitted_on == "5 in-scope and 5 out-of-scope questions" and fitted.confident >= fitted.threshold
 
 
 def test_nothing_changed_build_does_not_import_torch(built):

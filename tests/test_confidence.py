@@ -3,6 +3,7 @@ import dataclasses
 import pytest
 
 from nets_search.confidence import Calibration, Evidence, best_sentence, fit_calibration
+from nets_search.errors import EvaluationError, NetsSearchError
 from nets_search.labels import strength_of
 from nets_search.lexical import analyse
 
@@ -29,8 +30,23 @@ def test_the_confident_bar_is_above_every_out_of_scope_question_let_through_and_
     calibration = fit_calibration(inside + outside, [True] * 30 + [False] * 21)
     assert not calibration.no_good_match(outside[-1])  # let through by the threshold...
     assert not calibration.is_confident(outside[-1])  # ...but never called a strong or good match
-    sure = sum(calibration.is_confident(e) for e in inside)
-    assert sure <= 0.9 * len(inside) + 1 and sure >= len(inside) // 2
+    assert sum(calibration.is_confident(e) for e in inside) == 24  # the 24 above the one let through
+    without = fit_calibration(inside + outside[:-1], [True] * 30 + [False] * 20)
+    assert sum(without.is_confident(e) for e in inside) == 27  # 90% of 30, no more
+
+
+@pytest.mark.parametrize("in_scope", [[True] * 4, [False] * 4])
+def test_a_calibration_needs_both_kinds_of_question(in_scope):
+    with pytest.raises(EvaluationError, match="both in-scope and out-of-scope"):
+        fit_calibration([Evidence(0.1 * i, 0.5) for i in range(4)], in_scope)
+
+
+@pytest.mark.parametrize("values", ['"threshold": 0.4, "confident": 1.5', '"threshold": 0.6, "confident": 0.5',
+                                    '"threshold": NaN'])
+def test_a_calibration_file_with_values_out_of_range_is_refused_by_name(tmp_path, values):
+    (tmp_path / "c.json").write_text('{"weights": [1.0, 1.0, 1.0], "bias": 0.0, ' + values + "}")
+    with pytest.raises(NetsSearchError, match="c.json: calibration values out of range"):
+        Calibration.load(tmp_path / "c.json")
 
 
 def test_a_calibration_file_without_a_confident_bar_uses_its_threshold(tmp_path):
@@ -65,17 +81,23 @@ def test_best_sentence_is_the_one_sharing_most_question_terms(question, expected
     assert (text[span[0] : span[1]] if span else None) == expected
 
 
-def test_an_answer_the_engine_is_unsure_of_is_tentative_and_says_so(seed_searcher):
+def test_an_answer_the_engine_is_unsure_of_is_tentative_and_says_so(seed_searcher, monkeypatch):
     response = seed_searcher.search("what are the symptoms of carcinoid syndrome")
     assert not response.tentative and "tentative" not in response.to_dict()
     unsure = dataclasses.replace(seed_searcher.calibration, confident=1.0)  # no answer is sure enough
-    seed_searcher.calibration, kept = unsure, seed_searcher.calibration
-    try:
-        response = seed_searcher.search("what are the symptoms of carcinoid syndrome")
-    finally:
-        seed_searcher.calibration = kept
+    monkeypatch.setattr(seed_searcher, "calibration", unsure)
+    response = seed_searcher.search("what are the symptoms of carcinoid syndrome")
     assert response.tentative and not response.no_good_match and response.to_dict()["tentative"] is True
     assert strength_of(response.results[0], response.no_good_match, response.tentative).label == "Related"
+
+
+def test_an_index_built_on_older_signals_uses_the_package_calibration_until_rebuilt(seed_index, encoder, monkeypatch):
+    from nets_search import search as search_module
+    from nets_search.search import Searcher
+
+    assert Searcher(seed_index, encoder=encoder).calibration != Calibration.load()  # its own, fitted at build
+    monkeypatch.setattr(search_module, "SIGNALS_VERSION", search_module.SIGNALS_VERSION + 1)
+    assert Searcher(seed_index, encoder=encoder).calibration == Calibration.load()
 
 
 def test_search_flags_an_unrelated_question_and_not_a_related_one(seed_searcher):

@@ -444,3 +444,26 @@ def test_the_golden_table_shows_off_topic_questions_called_strong_or_good():
                           out_of_scope_flagged=1, in_scope_flagged=0, misses=(), out_of_scope_labelled_sure=1)
     header, row = format_golden_table("test", {"hybrid": report}).splitlines()[1:3]
     assert "off-topic called strong/good" in header and row.rstrip().endswith("1/2")
+
+
+def test_golden_evaluation_counts_first_passages_labelled_strong_or_good_by_scope():
+    from nets_search.evaluate import GoldenQuestion, evaluate_golden
+    from nets_search.types import Passage, Result, SearchResponse
+
+    def result(dense_rank):
+        passage = Passage("p", "d", "T", "S", "flushing happens", 0, 0)
+        return Result(rank=1, score=0.5, passage=passage, retriever_ranks=(("dense", dense_rank), ("lexical", 1)))
+
+    answers = {
+        "sure off-topic": SearchResponse("q", (result(1),)),
+        "tentative off-topic": SearchResponse("q", (result(1),), tentative=True),
+        "flagged off-topic": SearchResponse("q", (result(1),), no_good_match=True),
+        "nothing found": SearchResponse("q", ()),
+        "related in scope": SearchResponse("q", (result(30),)),
+        "sure in scope": SearchResponse("q", (result(3),)),
+    }
+    outside = {text for text in answers if "off-topic" in text or "nothing" in text}
+    questions = [GoldenQuestion(f"id{i}", text, expect=() if text in outside else (("flushing",),),
+                                out_of_scope=text in outside) for i, text in enumerate(answers)]
+    report = evaluate_golden(lambda text: answers[text], questions)
+    assert (report.out_of_scope_labelled_sure, report.in_scope_labelled_sure) == (1, 1)

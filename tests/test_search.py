@@ -180,10 +180,19 @@ def test_a_question_not_covered_names_its_rarest_missing_words_and_no_more_than_
     assert seed_searcher.search("which foods should I avoid").missing_terms == ()  # covered: nothing named
 
 
-def test_a_word_that_begins_a_word_of_our_pages_is_covered(seed_searcher):
+def test_a_word_our_pages_hold_in_a_derived_form_is_covered(seed_searcher):
     prepared = seed_searcher._prepare("out of breath", repair=True)  # the pages say "breathlessness"
     assert "breath" in prepared.covered and "breath" not in prepared.uncovered
-    assert "brea" not in seed_searcher._prepare("brea", repair=False).covered  # too short to stand for a word
+    prepared = seed_searcher._prepare("can I go to a party", repair=False)  # the pages say "particular": unrelated
+    assert "party" in prepared.uncovered
+
+
+def test_a_word_with_an_apostrophe_is_weighed_and_named_as_typed(seed_searcher):
+    prepared = seed_searcher._prepare("Parkinson's disease", repair=False)
+    assert prepared.uncovered == ("parkinson's",)
+    response = seed_searcher.search("Parkinson's disease", repair=False)
+    assert response.evidence.key_gap > 0.1 and response.no_good_match
+    assert response.missing_terms == ("parkinson's",)
 
 
 @pytest.mark.parametrize("question", ["can I have a glass of wine", "can I still have a beer", "my heart races",
@@ -225,6 +234,9 @@ class CountingEncoder:
         self.texts.extend(texts)
         return self.encoder.encode_queries(texts)
 
+    def sharing(self):
+        return self.encoder.sharing()
+
 
 def test_a_glossary_expansion_is_encoded_once_and_a_repeated_question_not_at_all(seed_index, encoder, monkeypatch):
     monkeypatch.setenv("NETS_SEARCH_QUERY_CACHE", "8")
@@ -241,6 +253,18 @@ def test_a_glossary_expansion_is_encoded_once_and_a_repeated_question_not_at_all
     again = searcher.search("my face goes red")
     assert counting.texts == []
     assert [r.passage.passage_id for r in again.results] == [r.passage.passage_id for r in first.results]
+
+
+def test_a_question_with_words_our_pages_lack_costs_one_extra_encode_and_none_when_repeated(seed_index, encoder,
+                                                                                            monkeypatch):
+    monkeypatch.setenv("NETS_SEARCH_QUERY_CACHE", "8")
+    counting = CountingEncoder(encoder)
+    searcher = Searcher(seed_index, encoder=counting)
+    first = searcher.search("quantum chromodynamics of carcinoid syndrome")
+    assert sorted(counting.texts) == ["of carcinoid syndrome", "quantum chromodynamics of carcinoid syndrome"]
+    counting.texts.clear()
+    again = searcher.search("quantum chromodynamics of carcinoid syndrome")
+    assert counting.texts == [] and again.evidence == first.evidence and again.no_good_match == first.no_good_match
 
 
 def test_the_recent_question_cache_can_be_switched_off(seed_index, encoder, monkeypatch):
