@@ -13,7 +13,7 @@ from pathlib import Path
 from .errors import EvaluationError
 from .golden import GoldenQuestion, load_golden
 from .metrics import part_of
-from .confidence import VERSION_FILE, calibrate
+from .confidence import SIGNALS_VERSION, VERSION_FILE, calibrate
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +81,10 @@ def recalibrate(index_dir: Path, questions: list[GoldenQuestion], encoder=None, 
                     shutil.copy2(path, target)
             fitted.save(staged / VERSION_FILE)
             built_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            # fitted with today's signals: say so, or a version built by an older release would ignore it
+            lexical = {**manifest.lexical, "signals": SIGNALS_VERSION}
             store.write_manifest(staged, dataclasses.replace(manifest, version=version, built_at=built_at,
-                                                             checksums=store.file_checksums(staged)))
+                                                             lexical=lexical, checksums=store.file_checksums(staged)))
             store.publish(index_dir, staged, version)
         except BaseException:
             store.discard_version(index_dir, version)

@@ -202,11 +202,11 @@ class Searcher:
         expansion_terms = [t for t in dict.fromkeys(analyse(" ".join(kept))) if t not in own and t not in self._common]
         glossed = set(analyse(" ".join(term for term, _ in self._glossary.matches(normalised.text))))
         covered = {t for t in own if t in self._idf} | glossed  # (not own & dict: that walks the whole vocabulary)
-        content = {w: _bare(w) for w in dict.fromkeys(words(normalised.text.lower()))}  # as typed: bare
-        content = {w: bare for w, bare in content.items() if len(bare) > 2 and not is_stopword(bare) and analyse(bare)}
-        covered |= {analyse(bare)[0] for bare in content.values() if self._normaliser.has_derived_form(bare)}
-        uncovered = tuple(w for w, bare in content.items() if analyse(bare)[0] not in covered)
-        missing = self._normaliser.rarest_first([w for w in uncovered if not self._normaliser.is_everyday(content[w])])
+        content = _content_words(normalised.text)
+        covered |= {stem for bare, stem in content.values()
+                    if stem not in covered and self._normaliser.has_derived_form(bare)}
+        uncovered = tuple(w for w, (_, stem) in content.items() if stem not in covered)
+        missing = self._normaliser.rarest_first([w for w in uncovered if not self._normaliser.is_everyday(content[w][0])])
         return _Query(normalised.text, terms, expansion_terms, "; ".join(kept), uncovered, tuple(missing),
                       normalised.corrections, frozenset(covered))
 
@@ -320,6 +320,17 @@ def _without(text: str, removed: tuple[str, ...]) -> str:
             last = match.end()
     pieces.append(text[last:])
     return " ".join("".join(pieces).split()) or "?"
+
+
+def _content_words(text: str) -> dict[str, tuple[str, str]]:
+    """The question's content words as typed (lower case), each with its bare form and its BM25 term."""
+    content = {}
+    for word in dict.fromkeys(words(text.lower())):
+        bare = _bare(word)
+        terms = analyse(bare) if len(bare) > 2 and not is_stopword(bare) else []
+        if terms:
+            content[word] = (bare, terms[0])
+    return content
 
 
 def _bare(word: str) -> str:

@@ -63,6 +63,25 @@ def test_calibrate_switches_in_a_new_version_and_never_writes_the_package(tmp_pa
     assert DEFAULT_CALIBRATION.read_bytes() == package
 
 
+def test_calibrating_a_version_of_an_older_release_puts_its_fit_to_use(tmp_path, encoder):
+    from nets_search import search as search_module
+    from nets_search.calibrate import recalibrate
+    from nets_search.golden import load_golden
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEED_CORPUS, corpus)
+    index = tmp_path / "index"
+    build_index(corpus, index, encoder=encoder)
+    manifest_file = _version_folder(index) / store.MANIFEST_FILE  # as an older release wrote it
+    manifest = json.loads(manifest_file.read_text())
+    manifest["lexical"]["signals"] = search_module.SIGNALS_VERSION - 1
+    manifest_file.write_text(json.dumps(manifest))
+    assert Searcher(index, encoder=encoder).calibration == Calibration.load()  # the old fit is set aside
+    questions = [q for path in sorted(corpus.glob("*.jsonl")) for q in load_golden(path)]
+    fitted, _ = recalibrate(index, questions, encoder=encoder)
+    assert Searcher(index, encoder=encoder).calibration == fitted
+
+
 def test_calibrate_without_questions_says_so(tmp_path, seed_index, capsys):
     empty = tmp_path / "empty"
     empty.mkdir()
