@@ -60,6 +60,11 @@ class Glossary:
         """The inverse of to_dict: how an index version stores the glossary it was built with."""
         return cls(tuple(sorted(entries.items())))
 
+    def words(self) -> list[str]:
+        """The readers' words the glossary knows (its left sides, word by word): a typo of one ("cofee") is
+        repaired to it, so that its entry applies."""
+        return list(dict.fromkeys(w for term, _ in self.entries for w in words(term) if w.isalpha()))
+
     def expansions(self, text: str) -> list[str]:
         return [expansion for _, expansion in self.matches(text)]
 
@@ -130,6 +135,7 @@ class QueryNormaliser:
             counts = Counter(words(normalise_unicode("\n".join(passage_texts)).lower()))
             self._corpus_words = Counter({w: n for w, n in counts.items() if w.isalpha()})
             self._choices = [w for w, _ in self._corpus_words.most_common() if len(w) >= MIN_TYPO_LENGTH]
+            self._choices += [w for w in self.glossary.words() if len(w) >= MIN_TYPO_LENGTH and w not in counts]
             self._known = self._known | english_words()
             self._everyday = everyday_words()
         finally:

@@ -27,6 +27,12 @@ def test_typos_are_repaired_against_the_corpus_words(normaliser, question, corre
     assert normaliser.normalise(question).corrections == corrections
 
 
+def test_a_typo_of_a_glossary_word_is_repaired_so_its_entry_applies(normaliser):
+    query = normaliser.normalise("tumy ache")  # "tummy" is in no page, only in the glossary
+    assert query.corrections == (("tumy", "tummy"),)
+    assert query.expansions == ("stomach",)
+
+
 def test_corrected_words_replace_the_typo_in_the_searched_text(normaliser):
     assert normaliser.normalise("Diarea at night").text == "diarrhoea at night"
 
