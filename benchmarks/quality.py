@@ -133,6 +133,24 @@ def fit_default_calibration(searchers, sets):
     return fit_calibration(evidence, labels)
 
 
+def default_calibration_figures(searchers, sets, calibration) -> dict:
+    """How the package default would judge each corpus's tune questions (what a corpus with no labelled questions
+    of its own gets): in-scope flagged and labelled strong or good, out-of-scope caught and labelled strong or good."""
+    figures = {}
+    for name in CORPORA:
+        tune = evaluate.split_parts(sets[name], key=lambda q: q.id)["tune"]
+        judged = [(q.out_of_scope, searchers[name].search(q.question).evidence) for q in tune]
+        inside = [e for out, e in judged if not out]
+        outside = [e for out, e in judged if out]
+        figures[name] = {
+            "in_scope": len(inside), "in_scope_flagged": sum(map(calibration.no_good_match, inside)),
+            "in_scope_sure": sum(map(calibration.is_confident, inside)),
+            "out_of_scope": len(outside), "out_of_scope_caught": sum(map(calibration.no_good_match, outside)),
+            "out_of_scope_sure": sum(calibration.is_confident(e) and not calibration.no_good_match(e) for e in outside),
+        }
+    return figures
+
+
 def markdown_summary(report: dict) -> str:
     """The README's quality figures as a table, each row naming its set and part."""
     f = report["fusion"]
@@ -158,6 +176,14 @@ def markdown_summary(report: dict) -> str:
                     f"{g['best_sentence']} | {g['out_of_scope_flagged']}/{g['out_of_scope']} | "
                     f"{g['in_scope_flagged']}/{g['in_scope']} | {g['out_of_scope_labelled_sure']}/{g['out_of_scope']}, "
                     f"{g['in_scope_labelled_sure']}/{g['in_scope']} |")
+    if "default_calibration_on_tune" in report:
+        lines += ["", "The package's default calibration (for a corpus with no labelled questions of its own) on each "
+                  "corpus's **tune** questions, which it was fitted on:", "",
+                  "| corpus | in scope flagged | in scope strong/good | out of scope caught | out of scope strong/good |",
+                  "| --- | --- | --- | --- | --- |"]
+        for name, d in report["default_calibration_on_tune"].items():
+            lines.append(f"| {name} | {d['in_scope_flagged']}/{d['in_scope']} | {d['in_scope_sure']}/{d['in_scope']} | "
+                         f"{d['out_of_scope_caught']}/{d['out_of_scope']} | {d['out_of_scope_sure']}/{d['out_of_scope']} |")
     if "medquad" in report["sets"]:
         lines += ["", "| MedQuAD dev (CC BY 4.0) | part | mode | nDCG@10 | MRR@10 | Recall@10 | Recall@100 | queries |",
                   "| --- | --- | --- | --- | --- | --- | --- | --- |"]
@@ -205,6 +231,7 @@ def main() -> None:
     if "medquad" in searchers:
         report["sets"]["medquad"] = {part: {mode: medquad_ndcg(searchers["medquad"], part, mode)
                                             for mode in ("hybrid", "dense", "lexical")} for part in evaluate.PARTS}
+    report["default_calibration_on_tune"] = default_calibration_figures(searchers, sets, calibration)
     report["seconds"] = round(time.perf_counter() - started, 1)
     evaluate.write_json(args.out, report)
     args.out.with_suffix(".md").write_text(markdown_summary(report), encoding="utf-8")

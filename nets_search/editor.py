@@ -19,6 +19,7 @@ from .errors import NetsSearchError
 from .feedback import FeedbackStore, add_golden_question, complete_golden_question, unfinished_golden_questions
 from .highlight import escape_text
 from .page_setup import PageConfig, get_searcher, load_encoder, show_small
+from .rebuild import is_settings_file
 from .text import sentence_spans
 from .types import Result
 
@@ -110,7 +111,7 @@ def render_index_status(config: PageConfig) -> None:
         st.markdown(note_html(f"No usable index: {exc}", "nets-problem", "alert"), unsafe_allow_html=True)
         return
     rows = [
-        ("Pages", f"{len(manifest.files):,}"),
+        ("Pages", f"{sum(not is_settings_file(name) for name in manifest.files):,}"),  # not the glossary or questions
         ("Passages", f"{manifest.passages:,}"),
         ("Model", f"{manifest.model} ({manifest.backend})"),
         ("Built", manifest.built_at.replace("T", " ").replace("Z", " UTC")),

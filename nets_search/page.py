@@ -198,8 +198,8 @@ def render_unavailable(config: PageConfig, exc: NetsSearchError) -> None:
     st.code(BUILD_COMMAND, language="bash")
 
 
-TENTATIVE_NOTE = ("This is the nearest passage we found, but it may not answer your question exactly: check it does, "
-                  "or ask your care team.")
+TENTATIVE_NOTE = "The nearest passage we found may not answer exactly: check it does, or ask your care team."
+# (one line shorter than it was: on a 375 px phone the answer's first lines stay on the first screen beneath it)
 
 
 def render_results(response: SearchResponse, searcher: Searcher) -> None:

@@ -7,7 +7,6 @@ Also writes the README screenshots: docs/screenshot-desktop.png (1280 px wide) a
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -18,9 +17,10 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from .conftest import copy_seed_page
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
-SEED_PAGE = ROOT / "corpus" / "nets-key-facts.md"
 DOCS = ROOT / "docs"
 FOODS = "what foods should I avoid?"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -72,8 +72,7 @@ def serve(root: Path, extra_env: dict[str, str]):
     from nets_search.build import BuildSettings, build_index
 
     corpus = root / "corpus"
-    corpus.mkdir()
-    shutil.copy(SEED_PAGE, corpus / SEED_PAGE.name)
+    copy_seed_page(corpus)
     build_index(corpus, root / "index", BuildSettings())
     port = free_port()
     env = dict(

@@ -17,8 +17,9 @@ from nets_search.labels import strength_of
 from nets_search.build import BuildSettings, build_index
 from nets_search.types import Passage, Result
 
+from .conftest import copy_seed_page
+
 ROOT = Path(__file__).resolve().parents[1]
-SEED_PAGE = ROOT / "corpus" / "nets-key-facts.md"
 FOODS = "what foods should I avoid?"
 INJECTIONS = [
     "<script>alert('x')</script> flushing",
@@ -32,8 +33,7 @@ def seed_index(tmp_path_factory) -> tuple[Path, Path]:
     """(corpus, index) built once per session from the seed page, with the real model."""
     root = tmp_path_factory.mktemp("seed")
     corpus = root / "corpus"
-    corpus.mkdir()
-    shutil.copy(SEED_PAGE, corpus / SEED_PAGE.name)
+    copy_seed_page(corpus)
     build_index(corpus, root / "index", BuildSettings())
     return corpus, root / "index"
 
