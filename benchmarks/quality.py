@@ -134,20 +134,20 @@ def fit_default_calibration(searchers, sets):
 
 
 def default_calibration_figures(searchers, sets, calibration) -> dict:
-    """How the package default would judge each corpus's tune questions (what a corpus with no labelled questions
-    of its own gets): in-scope flagged and labelled strong or good, out-of-scope caught and labelled strong or good."""
+    """How each corpus's tune questions fare with the package default in place of the version's own calibration
+    (what a corpus with no labelled questions of its own gets), counted as the main table counts them."""
     figures = {}
     for name in CORPORA:
-        tune = evaluate.split_parts(sets[name], key=lambda q: q.id)["tune"]
-        judged = [(q.out_of_scope, searchers[name].search(q.question).evidence) for q in tune]
-        inside = [e for out, e in judged if not out]
-        outside = [e for out, e in judged if out]
-        figures[name] = {
-            "in_scope": len(inside), "in_scope_flagged": sum(map(calibration.no_good_match, inside)),
-            "in_scope_sure": sum(map(calibration.is_confident, inside)),
-            "out_of_scope": len(outside), "out_of_scope_caught": sum(map(calibration.no_good_match, outside)),
-            "out_of_scope_sure": sum(calibration.is_confident(e) and not calibration.no_good_match(e) for e in outside),
-        }
+        searcher, own = searchers[name], searchers[name].calibration
+        searcher.calibration = calibration
+        try:
+            g = golden_figures(searcher, evaluate.split_parts(sets[name], key=lambda q: q.id)["tune"])
+        finally:
+            searcher.calibration = own
+        figures[name] = {"in_scope": g["in_scope"], "in_scope_flagged": g["in_scope_flagged"],
+                         "in_scope_sure": g["in_scope_labelled_sure"], "out_of_scope": g["out_of_scope"],
+                         "out_of_scope_caught": g["out_of_scope_flagged"],
+                         "out_of_scope_sure": g["out_of_scope_labelled_sure"]}
     return figures
 
 

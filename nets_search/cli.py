@@ -114,7 +114,7 @@ class _progress_bar:
 
 def run_versions(args: argparse.Namespace) -> int:
     from . import store
-    from .rebuild import is_settings_file
+    from .corpus import is_settings_file
 
     current = store.current_version(args.index)
     manifests = store.list_versions(args.index)

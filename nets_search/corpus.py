@@ -23,6 +23,11 @@ SETTINGS_SUFFIXES = (".yaml", ".yml", ".jsonl")  # the glossary, page settings a
 MAX_FILE_BYTES = 5_000_000
 
 
+def is_settings_file(name: str) -> bool:
+    """The glossary, page settings and labelled-question files the build reads beside the pages (not pages)."""
+    return name.lower().endswith(SETTINGS_SUFFIXES)
+
+
 @dataclass(frozen=True)
 class LoadReport:
     pages: tuple[Page, ...]

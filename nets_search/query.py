@@ -23,6 +23,8 @@ from .text import normalise_unicode, stem, words
 GLOSSARY_FILE = "glossary.yaml"
 TYPO_CUTOFF = 80  # rapidfuzz ratio (0-100) a correction must reach
 MIN_TYPO_LENGTH = 4
+GLOSSARY_TYPO_CUTOFF = 85  # stricter for a glossary word the pages lack: names ("crps", "tremens") sit at 80-83
+MIN_GLOSSARY_TARGET = 5  # and not onto short ones ("dietz" is no typo of "diet")
 DERIVED_SUFFIXES = ("less", "lessness", "ness")  # derived words the stemmer keeps apart from their base
 MIN_DERIVED_BASE = 4
 EVERYDAY_WORDS = 1000  # this many of the most frequent English words never carry a question's topic on their own
@@ -61,9 +63,14 @@ class Glossary:
         return cls(tuple(sorted(entries.items())))
 
     def words(self) -> list[str]:
-        """The readers' words the glossary knows (its left sides, word by word): a typo of one ("cofee") is
-        repaired to it, so that its entry applies."""
-        return list(dict.fromkeys(w for term, _ in self.entries for w in words(term) if w.isalpha()))
+        """The readers' words the glossary knows (its left sides, word by word): typed as they are, never
+        "repaired"."""
+        return list(dict.fromkeys(w for term, _ in self.entries for w in words(term)))
+
+    def single_words(self) -> list[str]:
+        """Left sides that are one word: a typo of one ("cofee") is repaired to it, so that its entry applies.
+        (Not the words of longer entries: "goes" of "face goes red" would pull in unrelated names.)"""
+        return [term for term, _ in self.entries if term.isalpha()]
 
     def expansions(self, text: str) -> list[str]:
         return [expansion for _, expansion in self.matches(text)]
@@ -126,6 +133,8 @@ class QueryNormaliser:
         self._corpus_words: Counter = Counter()
         self._everyday: frozenset[str] = frozenset()
         self._choices: list[str] = []
+        self._glossary_words: frozenset[str] = frozenset()
+        self._glossary_choices: list[str] = []
         self._ready = threading.Event()
         # Counting a large corpus's words takes a second or two: do it beside the first page render, not before.
         threading.Thread(target=self._count_words, args=(passage_texts,), daemon=True).start()
@@ -135,7 +144,9 @@ class QueryNormaliser:
             counts = Counter(words(normalise_unicode("\n".join(passage_texts)).lower()))
             self._corpus_words = Counter({w: n for w, n in counts.items() if w.isalpha()})
             self._choices = [w for w, _ in self._corpus_words.most_common() if len(w) >= MIN_TYPO_LENGTH]
-            self._choices += [w for w in self.glossary.words() if len(w) >= MIN_TYPO_LENGTH and w not in counts]
+            self._glossary_words = frozenset(self.glossary.words())
+            self._glossary_choices = [w for w in self.glossary.single_words()
+                                      if len(w) >= MIN_GLOSSARY_TARGET and w not in self._corpus_words]
             self._known = self._known | english_words()
             self._everyday = everyday_words()
         finally:
@@ -173,9 +184,11 @@ class QueryNormaliser:
         for word in dict.fromkeys(words(normalise_unicode(question).lower())):
             if len(word) < MIN_TYPO_LENGTH or not word.isalpha():
                 continue
-            if word in self._corpus_words or word in self._known:
+            if word in self._corpus_words or word in self._known or word in self._glossary_words:
                 continue
-            match = process.extractOne(word, self._choices, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+            match = (process.extractOne(word, self._choices, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+                     or process.extractOne(word, self._glossary_choices, scorer=fuzz.ratio,
+                                           score_cutoff=GLOSSARY_TYPO_CUTOFF))
             if match:
                 found.append((word, match[0]))
         return tuple(found)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .build import BuildSettings, ProgressFn, build_index
+from .corpus import is_settings_file
 from .types import BuildReport
 
 
@@ -28,11 +29,6 @@ def rebuild_and_check(corpus: Path, index: Path, settings: BuildSettings = Build
     report = build_index(corpus, index, settings, encoder=encoder, progress=progress, force=force)
     regressions = () if report.nothing_changed else tuple(check_golden_questions(corpus, index, encoder))
     return Rebuild(report, regressions)
-
-
-def is_settings_file(name: str) -> bool:
-    """The glossary and labelled-question files the build reads beside the pages (they are not pages)."""
-    return name.endswith((".yaml", ".jsonl"))
 
 
 def format_build_report(report: BuildReport) -> str:

@@ -13,7 +13,6 @@ from .types import Passage
 
 LIST_MARKS = ("•", "-", "*")  # how a list item starts in a passage's text
 MAX_LIST_ITEMS = 8  # a lead-in's list items shown with it, at most
-SENTENCE_ENDS = (".", "!", "?", "\"", "”", ")")  # a sentence ending otherwise, followed by list items, leads into them
 
 
 class SentenceScorer:
@@ -82,10 +81,10 @@ class SentenceScorer:
         return (start, self._through_list(row, sentences[chosen + 1 :], end))
 
     def _through_list(self, row: int, following: list[int], end: int) -> int:
-        """A lead-in ("… should call a doctor right away:", "… cause symptoms such as") is no answer on its own:
-        the list items right after it are part of it. A lead-in ends with a colon, or with no full stop at all."""
+        """A lead-in ("… should call a doctor right away:") is no answer on its own: the list items right after
+        it are part of it."""
         text = self._passages[row].text
-        if text[:end].rstrip().endswith(SENTENCE_ENDS):
+        if not text[:end].rstrip().endswith(":"):
             return end
         for sentence_row in following[:MAX_LIST_ITEMS]:
             _, start, item_end = self._sentences[sentence_row]

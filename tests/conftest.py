@@ -59,8 +59,8 @@ def seed_searcher(seed_index, encoder):
 
 
 def copy_seed_page(corpus: Path) -> None:
-    """The seed page and its labelled questions, as the shipped corpus has them (so its version is calibrated on
-    its own questions), but not the editors' golden file, which page tests write themselves."""
+    """The seed page and its labelled questions (so its version is calibrated on questions of its own, as the
+    shipped corpus's is), but not the editors' golden file, which page tests write themselves, nor the glossary."""
     corpus.mkdir(parents=True, exist_ok=True)
     for path in [*SEED_CORPUS.glob("*.md"), *SEED_CORPUS.glob("*.jsonl")]:
         if path.name != "golden-questions.jsonl":

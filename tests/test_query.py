@@ -33,6 +33,20 @@ def test_a_typo_of_a_glossary_word_is_repaired_so_its_entry_applies(normaliser):
     assert query.expansions == ("stomach",)
 
 
+def test_a_glossary_word_typed_as_it_is_is_never_repaired(normaliser):
+    assert normaliser.normalise("tummy").corrections == ()
+
+
+@pytest.mark.parametrize("entry, question, corrections", [
+    (("racing", "palpitations"), "heart racng", (("racng", "racing"),)),
+    (("heart racing", "palpitations"), "heart racng", ()),  # a word of a longer entry is no repair target
+    (("diet", "foods"), "loeys diett", ()),  # nor a short one: a name is no typo of it
+])
+def test_only_one_word_glossary_entries_are_repair_targets(entry, question, corrections):
+    normaliser = QueryNormaliser(PASSAGES, Glossary((entry,)), KNOWN)
+    assert normaliser.normalise(question).corrections == corrections
+
+
 def test_corrected_words_replace_the_typo_in_the_searched_text(normaliser):
     assert normaliser.normalise("Diarea at night").text == "diarrhoea at night"
 

@@ -59,18 +59,16 @@ def test_sentences_out_of_passage_order_are_refused():
                        np.eye(3, dtype=np.float32), analyse)
 
 
-@pytest.mark.parametrize("lead_in", ["Call a doctor right away if you have any of the following:",
-                                     "Call a doctor right away if you have symptoms such as"])  # no full stop
-def test_a_lead_in_sentence_comes_with_the_list_it_introduces(lead_in):
-    text = f"{lead_in}\n• chest pain\n• black stools\n\nThese can be signs of bleeding."
-    first = len(lead_in)
-    spans = [(0, first), (first + 1, first + 13), (first + 14, first + 28), (first + 30, first + 61)]
+def test_a_lead_in_sentence_comes_with_the_list_it_introduces():
+    text = ("Call a doctor right away if you have any of the following:\n• chest pain\n• black stools\n\n"
+            "These can be signs of bleeding.")
+    spans = [(0, 58), (59, 71), (72, 86), (88, 119)]
     assert [text[a:b] for a, b in spans][1:] == ["• chest pain", "• black stools", "These can be signs of bleeding."]
     scorer = SentenceScorer([passage(0, text)], np.eye(1, 3, dtype=np.float32), [(0, a, b) for a, b in spans],
                             np.stack([unit(1, 0, 0), unit(0, 1, 0), unit(0, 1, 0), unit(0, 0, 1)]), analyse)
     _, by_row = scorer.dense_scores(unit(1, 0, 0), [0], 0.3)
     start, end = scorer.best_sentence(0, by_row, [], [], {}, 0.6, 0.3)
-    assert text[start:end] == f"{lead_in}\n• chest pain\n• black stools"
+    assert text[start:end] == "Call a doctor right away if you have any of the following:\n• chest pain\n• black stools"
     _, by_row = scorer.dense_scores(unit(0, 0, 1), [0], 0.3)
     start, end = scorer.best_sentence(0, by_row, [], [], {}, 0.6, 0.3)
     assert text[start:end] == "These can be signs of bleeding."  # no lead-in: the sentence alone
