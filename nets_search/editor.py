@@ -15,11 +15,11 @@ import streamlit as st
 
 from . import store
 from .cards import note_html
+from .corpus import is_settings_file
 from .errors import NetsSearchError
 from .feedback import FeedbackStore, add_golden_question, complete_golden_question, unfinished_golden_questions
 from .highlight import escape_text
 from .page_setup import PageConfig, get_searcher, load_encoder, show_small
-from .corpus import is_settings_file
 from .text import sentence_spans
 from .types import Result
 

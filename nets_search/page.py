@@ -199,7 +199,7 @@ def render_unavailable(config: PageConfig, exc: NetsSearchError) -> None:
 
 
 TENTATIVE_NOTE = "The nearest passage we found may not answer exactly: check it does, or ask your care team."
-# (one line shorter than it was: on a 375 px phone the answer's first lines stay on the first screen beneath it)
+# (kept short: on a 375 px phone the answer's first lines must still fit on the first screen beneath it)
 
 
 def render_results(response: SearchResponse, searcher: Searcher) -> None:
