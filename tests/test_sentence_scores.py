@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from nets_search.lexical import analyse
-from nets_search.sentence_scores import SentenceScorer
+from nets_search.sentence_scores import SentenceScorer, _best_scoring
 from nets_search.types import Passage
 
 TEXTS = ["Flushing is common. Wine can trigger it.", "Diarrhoea at night. Eat small meals.", "No sentences here"]
@@ -72,3 +74,25 @@ def test_a_lead_in_sentence_comes_with_the_list_it_introduces():
     _, by_row = scorer.dense_scores(unit(0, 0, 1), [0], 0.3)
     start, end = scorer.best_sentence(0, by_row, [], [], {}, 0.6, 0.3)
     assert text[start:end] == "These can be signs of bleeding."  # no lead-in: the sentence alone
+
+
+@given(st.lists(st.tuples(st.floats(-1, 1), st.sampled_from([0.0, 0.25, 0.5, 1.0])), min_size=1, max_size=12),
+       st.sampled_from([0.0, 0.3, 1.0]))
+def test_the_pruned_choice_is_the_one_scoring_every_sentence_gives(sentences, words_weight):
+    cosines, shares = [c for c, _ in sentences], [s for _, s in sentences]
+    asked = []
+
+    def share(number):
+        asked.append(number)
+        return shares[number]
+
+    scores = [c + words_weight * s for c, s in sentences]
+    assert _best_scoring(cosines, words_weight, share) == scores.index(max(scores))  # the first on a tie
+    assert all(cosines[n] + words_weight >= max(scores) for n in asked[1:])  # none asked that could not win
+
+
+def test_sentences_that_cannot_win_are_not_analysed():
+    cosines = [0.9, 0.1, 0.7, 0.2]
+    asked = []
+    assert _best_scoring(cosines, 0.3, lambda n: asked.append(n) or 0.0) == 0
+    assert asked == [0, 2]  # 0.7 + 0.3 could still beat 0.9, so it is tried; 0.2 + 0.3 could not: the search stops
