@@ -152,7 +152,7 @@ def encode_one_by_one(encoder, texts: list[str]) -> np.ndarray:
 @lru_cache(maxsize=1)
 def helper_pool() -> ThreadPoolExecutor:
     """Threads for the encodes of questions' variants, each beside its question's own encode (ONNX Runtime
-    releases the GIL). Measured in one process, interleaved: seed-index p50 3.1 ms against 4.6 ms encoding both in
-    turn; the same move for BM25 lost time to the hand-over, so BM25 stays on the caller's thread. Jobs never
+    releases the GIL), and for BM25 beside the vector scan on a large index (search.Searcher._run_retrievers).
+    Measured in one process, interleaved: seed-index p50 3.1 ms against 4.6 ms encoding both in turn. Jobs never
     wait on one another, so a few threads serve any number of concurrent searches."""
     return ThreadPoolExecutor(max_workers=4, thread_name_prefix="nets-search-helper")

@@ -4,12 +4,14 @@ function plus one `register(...)` line.
 
 A retriever's `run(searcher, search)` returns (passage row, score) best first; `search` is the one search in
 progress (`Search`): the prepared question, its vector, and the rankings of the retrievers registered before it
-(the dense retriever scores the lexical hits too), plus a place for by-products later steps read (the sentence
-cosines the best sentence is chosen from).
+(the dense retriever scores the lexical hits too: `search.ranking("lexical")`), plus a place for by-products later
+steps read (the sentence cosines the best sentence is chosen from). A retriever marked `beside` may be started on a
+helper thread before the others run (the searcher decides when that pays); `ranking` waits for it.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -24,6 +26,13 @@ class Search:
     vector: np.ndarray
     ranked: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
+    pending: dict[str, Future] = field(default_factory=dict)  # rankings still being made on helper threads
+
+    def ranking(self, name: str) -> list[tuple[int, float]]:
+        """A retriever's ranking, waiting for it if it is still being made on a helper thread ([] if none)."""
+        if name in self.pending:
+            self.ranked[name] = self.pending.pop(name).result()
+        return self.ranked.get(name, [])
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,7 @@ class Retriever:
     run: Callable[[Any, Search], list[tuple[int, float]]]
     weight: Callable[[Any], float]  # its weight in fusion, from the FusionSettings
     scaled: bool = False  # scores scaled to the question's best before fusion (BM25's are unbounded)
+    beside: bool = False  # needs only the question, not its vector nor another ranking: may run beside the others
 
 
 REGISTRY: dict[str, Retriever] = {}
@@ -57,9 +67,9 @@ def _lexical(searcher, search: Search) -> list[tuple[int, float]]:
 
 
 def _dense(searcher, search: Search) -> list[tuple[int, float]]:
-    ranking, search.extras["sentence_cos"] = searcher.dense_ranking(search.vector, search.ranked.get("lexical", []))
+    ranking, search.extras["sentence_cos"] = searcher.dense_ranking(search.vector, lambda: search.ranking("lexical"))
     return ranking
 
 
-register(Retriever("lexical", _lexical, weight=lambda fusion: fusion.lexical_weight, scaled=True))
+register(Retriever("lexical", _lexical, weight=lambda fusion: fusion.lexical_weight, scaled=True, beside=True))
 register(Retriever("dense", _dense, weight=lambda fusion: fusion.dense_weight))

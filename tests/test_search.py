@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 
 from nets_search.build import build_index
@@ -310,6 +312,27 @@ def test_a_registered_retriever_is_a_mode_a_rank_and_part_of_the_fusion(seed_sea
     assert set(fused.results[0].ranks) == {"lexical", "dense", "title"}
     assert fused.results[0].to_dict()["ranks"]["title"] is not None
     assert cli.make_parser().parse_args(["search", "x", "--mode", toy_retriever]).mode == toy_retriever
+
+
+@pytest.mark.parametrize("question", ["can I drink coffee", "why does my face go red", "side effects of lanreotide"])
+def test_bm25_beside_the_vector_scan_gives_the_answers_it_gives_in_turn(seed_searcher, monkeypatch, question):
+    import threading
+
+    from nets_search import retrievers, search
+
+    in_turn = seed_searcher.search(question, k=8)
+    threads = []
+    lexical = retrievers.REGISTRY["lexical"]
+
+    def recorded(searcher, current):
+        threads.append(threading.current_thread().name)
+        return lexical.run(searcher, current)
+
+    monkeypatch.setattr(search, "BESIDE_FROM", 0)  # as on a large index
+    monkeypatch.setitem(retrievers.REGISTRY, "lexical", dataclasses.replace(lexical, run=recorded))
+    beside = seed_searcher.search(question, k=8)
+    assert threads and threads[0].startswith("nets-search-helper")  # it did run on a helper thread
+    assert beside.to_dict() == in_turn.to_dict()
 
 
 def test_the_modes_are_hybrid_and_each_registered_retriever():
