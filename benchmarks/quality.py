@@ -176,6 +176,19 @@ def markdown_summary(report: dict) -> str:
                     f"{g['best_sentence']} | {g['out_of_scope_flagged']}/{g['out_of_scope']} | "
                     f"{g['in_scope_flagged']}/{g['in_scope']} | {g['out_of_scope_labelled_sure']}/{g['out_of_scope']}, "
                     f"{g['in_scope_labelled_sure']}/{g['in_scope']} |")
+    lines += ["", "How far these figures can be trusted: 95% Wilson intervals of the hybrid rows above (a few dozen "
+              "questions per part give wide ones: a figure is only known to lie somewhere in its interval, so a "
+              "target inside one is neither surely met nor surely missed):", "",
+              "| set | part | hit@1 | hit@3 | best sentence | out of scope caught | in scope flagged |",
+              "| --- | --- | --- | --- | --- | --- | --- |"]
+    for name, parts in report["sets"].items():
+        for part in ("test", "held-out"):
+            g = parts.get(part, {}).get("hybrid") if name != "medquad" else None
+            if g and "intervals_95" in g:
+                i = g["intervals_95"]
+                cells = [f"{i[k][0]:.2f}–{i[k][1]:.2f}" for k in
+                         ("hit@1", "hit@3", "best_sentence", "out_of_scope_caught", "in_scope_flagged")]
+                lines.append(f"| {name} | {part} | " + " | ".join(cells) + " |")
     if "default_calibration_on_tune" in report:
         lines += ["", "The package's default calibration (for a corpus with no labelled questions of its own) on each "
                   "corpus's **tune** questions, which it was fitted on:", "",

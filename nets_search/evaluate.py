@@ -60,6 +60,8 @@ def format_golden_table(label: str, reports: Mapping[str, GoldenReport], misses_
             f"   {f'{r.out_of_scope_labelled_sure}/{r.out_of_scope}':>28}"
         )
     mode = misses_of if misses_of in reports else next(iter(reports))
+    lines.append(f"  95% intervals in {mode} mode (few questions give wide ones): " + "; ".join(
+        f"{name.replace('_', ' ')} {low:.2f}-{high:.2f}" for name, (low, high) in reports[mode].intervals().items()))
     misses = reports[mode].misses
     lines.append(f"  misses in {mode} mode: {len(misses)}" + (" (other modes' misses are in the JSON file)" if len(reports) > 1 and misses else ""))
     for miss in misses:

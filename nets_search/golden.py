@@ -14,6 +14,7 @@ from typing import Callable, Iterator, Mapping, Sequence
 
 from .errors import EvaluationError
 from .labels import CONFIDENT_LABELS, top_label
+from .metrics import share_interval
 from .types import Passage, SearchResponse
 
 SearchFn = Callable[[str], SearchResponse]
@@ -175,6 +176,20 @@ class GoldenReport:
     def best_sentence_rate(self) -> float:
         return _share(self.best_sentence_hits, self.best_sentence_asked)
 
+    def counts(self) -> dict[str, tuple[int, int]]:
+        """Each share-like figure as (count, total), the form its interval is computed from."""
+        return {
+            "hit@1": (round(self.hit_at_1 * self.in_scope), self.in_scope),
+            "hit@3": (round(self.hit_at_3 * self.in_scope), self.in_scope),
+            "best_sentence": (self.best_sentence_hits, self.best_sentence_asked),
+            "out_of_scope_caught": (self.out_of_scope_flagged, self.out_of_scope),
+            "in_scope_flagged": (self.in_scope_flagged, self.in_scope),
+        }
+
+    def intervals(self) -> dict[str, tuple[float, float]]:
+        """95% Wilson intervals of the share-like figures (see metrics.share_interval)."""
+        return {name: share_interval(count, total) for name, (count, total) in self.counts().items()}
+
     def to_dict(self) -> dict:
         return {
             "in_scope": self.in_scope,
@@ -187,6 +202,7 @@ class GoldenReport:
             "best_sentence": f"{self.best_sentence_hits}/{self.best_sentence_asked}",
             "out_of_scope_labelled_sure": self.out_of_scope_labelled_sure,
             "in_scope_labelled_sure": self.in_scope_labelled_sure,
+            "intervals_95": {name: [round(low, 4), round(high, 4)] for name, (low, high) in self.intervals().items()},
             "seconds": round(self.seconds, 3),
             "misses": [m.to_dict() for m in self.misses],
             "questions": {

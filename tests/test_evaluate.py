@@ -8,13 +8,16 @@ from math import log2
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from nets_search import cli
 from nets_search.errors import NetsSearchError
 from nets_search.beir import doc_scores, load_beir
 from nets_search.errors import EvaluationError
 from nets_search.golden import GoldenQuestion, evaluate_golden, fold, load_golden, passage_matches
-from nets_search.metrics import mrr_at_k, ndcg_at_k, part_of, ranked_doc_ids, recall_at_k, split_parts
+from nets_search.metrics import (mrr_at_k, ndcg_at_k, part_of, ranked_doc_ids, recall_at_k, share_interval,
+                                  split_parts)
 from nets_search.types import Passage, Result, SearchResponse
 
 from .conftest import SEED_CORPUS, SHARED
@@ -435,6 +438,42 @@ def test_eval_has_help_for_every_option(capsys):
     assert done.value.code == 0
     for option in ("--golden", "--no-golden", "--beir", "--split", "--index", "--beir-index", "--modes", "--limit", "--out"):
         assert option in out
+
+
+@pytest.mark.parametrize("count, total, expected", [
+    (8, 10, (0.4902, 0.9433)),  # the Wilson interval's textbook example
+    (0, 44, (0.0, 0.0803)),
+    (44, 44, (0.9197, 1.0)),
+    (0, 0, (0.0, 1.0)),  # nothing measured: anything is possible
+])
+def test_a_share_comes_with_its_wilson_interval(count, total, expected):
+    assert share_interval(count, total) == pytest.approx(expected, abs=1e-4)
+
+
+@given(st.integers(1, 400), st.data())
+def test_a_share_lies_inside_its_interval_and_more_questions_narrow_it(total, data):
+    count = data.draw(st.integers(0, total))
+    low, high = share_interval(count, total)
+    assert 0.0 <= low <= count / total <= high <= 1.0
+    wider = share_interval(count, total)
+    narrower = share_interval(4 * count, 4 * total)
+    assert narrower[1] - narrower[0] < wider[1] - wider[0]
+
+
+def test_a_count_outside_its_total_is_refused():
+    with pytest.raises(ValueError, match="between 0 and the total"):
+        share_interval(5, 4)
+
+
+def test_the_golden_report_gives_each_shares_interval_in_its_table_and_json():
+    from nets_search.evaluate import GoldenReport, format_golden_table
+
+    report = GoldenReport(in_scope=10, hit_at_1=0.8, hit_at_3=1.0, mrr_at_5=0.9, out_of_scope=4,
+                          out_of_scope_flagged=4, in_scope_flagged=0, misses=(), best_sentence_hits=6,
+                          best_sentence_asked=8)
+    assert report.counts()["hit@1"] == (8, 10) and report.counts()["best_sentence"] == (6, 8)
+    assert report.to_dict()["intervals_95"]["hit@1"] == [0.4902, 0.9433]
+    assert "hit@1 0.49-0.94" in format_golden_table("test", {"hybrid": report})
 
 
 def test_the_golden_table_shows_off_topic_questions_called_strong_or_good():
