@@ -49,7 +49,8 @@ class SentenceScorer:
         total = int(counts.sum())
         if total:
             offsets = np.cumsum(counts) - counts
-            sims = self._sentence_matrix[np.repeat(starts - offsets, counts) + np.arange(total)] @ vector
+            rows_of_sentences = np.repeat(starts - offsets, counts) + np.arange(total)
+            sims = np.take(self._sentence_matrix, rows_of_sentences, axis=0) @ vector  # (faster than [rows])
             has = counts > 0
             best[has] = np.maximum.reduceat(sims, offsets[has])
             by_row = {row: sims[o : o + c] for row, o, c in zip(rows, offsets.tolist(), counts.tolist()) if c}
