@@ -177,8 +177,9 @@ def markdown_summary(report: dict) -> str:
                     f"{g['in_scope_flagged']}/{g['in_scope']} | {g['out_of_scope_labelled_sure']}/{g['out_of_scope']}, "
                     f"{g['in_scope_labelled_sure']}/{g['in_scope']} |")
     lines += ["", "How far these figures can be trusted: 95% Wilson intervals of the hybrid rows above (a few dozen "
-              "questions per part give wide ones: a figure is only known to lie somewhere in its interval, so a "
-              "target inside one is neither surely met nor surely missed):", "",
+              "questions per part give wide ones: the rate on questions like these is plausibly anywhere inside, so a "
+              "target inside one is neither shown met nor shown missed; the questions are counted as independent, "
+              "which several wordings of one need make optimistic):", "",
               "| set | part | hit@1 | hit@3 | best sentence | out of scope caught | in scope flagged |",
               "| --- | --- | --- | --- | --- | --- | --- |"]
     for name, parts in report["sets"].items():

@@ -25,6 +25,13 @@ class FusionSettings:
     expansion_weight: float = 0.6
     sentence_words_weight: float = 0.3  # best sentence: cosine + this * share of the question's words it holds
 
+    def __post_init__(self) -> None:
+        """Weights are shares of a score: a negative one would turn a signal upside down (and break the best
+        sentence's early stop, which counts on the words' share lying in [0, 1])."""
+        for name in ("dense_weight", "lexical_weight", "sentence_weight", "expansion_weight", "sentence_words_weight"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"fusion setting {name} must be 0 or more, not {getattr(self, name)}")
+
 
 def reciprocal_rank_fusion(
     rankings: dict[str, list[int]], weights: dict[str, float], k: int = 60

@@ -102,8 +102,10 @@ METRICS: dict[str, Callable[[Results, Qrels, int], MetricScore]] = {
 
 def share_interval(count: int, total: int, confidence: float = 0.95) -> tuple[float, float]:
     """The Wilson score interval of a share `count`/`total` (SciPy's): how far a figure on a few dozen questions can
-    be trusted. A hit@1 of 0.8 on 70 questions is only known to lie between about 0.69 and 0.88, so two figures
-    closer than that are not yet evidence of a difference. Nothing measured (total 0): (0, 1)."""
+    be trusted. After 56 right of 70, the rate on questions like these is plausibly (95%) between about 0.69 and
+    0.88. It treats the questions as independent (several wordings of one need make it look tighter than it is),
+    and two modes asked the same questions are compared question by question, not by overlapping intervals.
+    Nothing measured (total 0): (0, 1)."""
     if total <= 0:
         return (0.0, 1.0)
     if not 0 <= count <= total:

@@ -26,13 +26,23 @@ class Search:
     vector: np.ndarray
     ranked: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
-    pending: dict[str, Future] = field(default_factory=dict)  # rankings still being made on helper threads
+    pending: dict[str, tuple[Future, Callable[[], list]]] = field(default_factory=dict)  # rankings started on
+    # helper threads, each with the call that makes it here instead if its job has not started yet
 
     def ranking(self, name: str) -> list[tuple[int, float]]:
-        """A retriever's ranking, waiting for it if it is still being made on a helper thread ([] if none)."""
+        """A retriever's ranking ([] if none): how a retriever reads another's, since one started on a helper
+        thread is not in `ranked` until it is asked for. A job still queued behind other searches' work is taken
+        back and run on this thread rather than waited for."""
         if name in self.pending:
-            self.ranked[name] = self.pending.pop(name).result()
+            job, run_here = self.pending.pop(name)
+            self.ranked[name] = run_here() if job.cancel() else job.result()
         return self.ranked.get(name, [])
+
+    def cancel_pending(self) -> None:
+        """Jobs of a search that failed: those not started are dropped (a running one finishes unread)."""
+        for job, _ in self.pending.values():
+            job.cancel()
+        self.pending.clear()
 
 
 @dataclass(frozen=True)
@@ -41,7 +51,8 @@ class Retriever:
     run: Callable[[Any, Search], list[tuple[int, float]]]
     weight: Callable[[Any], float]  # its weight in fusion, from the FusionSettings
     scaled: bool = False  # scores scaled to the question's best before fusion (BM25's are unbounded)
-    beside: bool = False  # needs only the question, not its vector nor another ranking: may run beside the others
+    beside: bool = False  # needs only the question, not its vector nor another ranking (it must not ask for one:
+    # it would wait on the helper threads from one of them): may run beside the others
 
 
 REGISTRY: dict[str, Retriever] = {}

@@ -5,6 +5,7 @@ vectors), fused (fusion.py), labelled with its evidence. The page, the CLI and t
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sqlite3
@@ -221,11 +222,15 @@ class Searcher:
         if len(self.passages) >= BESIDE_FROM:
             for name, retriever in registry.items():
                 if retriever.beside:
-                    search.pending[name] = encode.helper_pool().submit(retriever.run, self, search)
-        for name, retriever in registry.items():
-            if name not in search.pending:
-                search.ranked[name] = retriever.run(self, search)
-        search.ranked = {name: search.ranking(name) for name in registry}
+                    run = functools.partial(retriever.run, self, search)
+                    search.pending[name] = (encode.helper_pool().submit(run), run)
+        try:
+            for name, retriever in registry.items():
+                if name not in search.pending:
+                    search.ranked[name] = retriever.run(self, search)
+            search.ranked = {name: search.ranking(name) for name in registry}
+        finally:
+            search.cancel_pending()
 
     def _encode(self, query: _Query) -> tuple[np.ndarray, float]:
         """The question's vector (its expansions mixed in below its own words), and how much its meaning rests on

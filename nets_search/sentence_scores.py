@@ -71,7 +71,7 @@ class SentenceScorer:
         for t in expansion_terms:
             wanted.setdefault(t, expansion_weight * idf.get(t, 0.0))
         total = sum(wanted.values()) or 1.0
-        chosen = _best_scoring(sentence_cos[row].tolist(), words_weight, lambda number: sum(
+        chosen = _best_scoring(sentence_cos[row].tolist(), words_weight, lambda number: words_weight * sum(
             w for t, w in wanted.items() if t in self._terms(sentences[number])) / total)
         _, start, end = self._sentences[sentences[chosen]]
         return (start, self._through_list(row, sentences[chosen + 1 :], end))
@@ -98,17 +98,22 @@ class SentenceScorer:
         return terms
 
 
-def _best_scoring(cosines: list[float], words_weight: float, share: Callable[[int], float]) -> int:
-    """The index maximising cosines[i] + words_weight * share(i), the first one on a tie, where 0 <= share <= 1.
+def _best_scoring(cosines: list[float], most_bonus: float, bonus: Callable[[int], float]) -> int:
+    """The index maximising cosines[i] + bonus(i), the first one on a tie, where 0 <= bonus(i) <= most_bonus
+    (a NaN cosine counts as -inf).
 
-    Sentences are tried nearest first and the search stops once no later one could win even holding every word
-    of the question: most of a passage's sentences are never analysed (MedQuAD: analysing them all was a tenth
-    of a search's time). The same sentence is chosen as by scoring every one."""
+    Sentences are tried nearest first and the search stops once no later one could win even with the largest
+    bonus (holding every word of the question): most of a passage's sentences are never analysed (MedQuAD:
+    analysing them all was a tenth of a search's time), and the same sentence is chosen as by scoring every one."""
+    if not cosines:
+        raise ValueError("no sentences to choose from")
+    cosines = [c if c == c else float("-inf") for c in cosines]
+    reach = max(most_bonus, 0.0) * (1 + 1e-9) + 1e-12  # a rounding step of slack: never stops too early
     best, best_score = 0, float("-inf")
     for number in sorted(range(len(cosines)), key=lambda i: (-cosines[i], i)):
-        if cosines[number] + max(words_weight, 0.0) < best_score:
+        if cosines[number] + reach < best_score:
             break
-        score = cosines[number] + words_weight * share(number)
+        score = cosines[number] + bonus(number)
         if score > best_score or (score == best_score and number < best):
             best, best_score = number, score
     return best

@@ -102,6 +102,16 @@ def test_reciprocal_rank_fusion_orders_by_summed_reciprocal_ranks(rankings, weig
     assert [item for item, _ in reciprocal_rank_fusion(rankings, weights, k=60)] == expected
 
 
+@pytest.mark.parametrize("setting", ["dense_weight", "lexical_weight", "sentence_weight", "expansion_weight",
+                                     "sentence_words_weight"])
+def test_a_negative_fusion_weight_is_refused(setting):
+    from nets_search.fusion import FusionSettings
+
+    with pytest.raises(ValueError, match=f"{setting} must be 0 or more"):
+        FusionSettings(**{setting: -0.1})
+    assert getattr(FusionSettings(**{setting: 0.0}), setting) == 0.0
+
+
 def test_reciprocal_rank_fusion_score_is_the_hand_computed_sum():
     fused = dict(reciprocal_rank_fusion({"a": [7, 8], "b": [8]}, {}, k=60))
     assert fused[8] == pytest.approx(1 / 62 + 1 / 61)
@@ -314,25 +324,66 @@ def test_a_registered_retriever_is_a_mode_a_rank_and_part_of_the_fusion(seed_sea
     assert cli.make_parser().parse_args(["search", "x", "--mode", toy_retriever]).mode == toy_retriever
 
 
-@pytest.mark.parametrize("question", ["can I drink coffee", "why does my face go red", "side effects of lanreotide"])
-def test_bm25_beside_the_vector_scan_gives_the_answers_it_gives_in_turn(seed_searcher, monkeypatch, question):
-    import threading
+class _NearestOnly:
+    """The candidate scan cut to the single nearest passage: every other candidate must come from BM25's hits."""
 
+    def __init__(self, index):
+        self._index = index
+
+    def search(self, vector, k):
+        return self._index.search(vector, 1)
+
+
+@pytest.mark.parametrize("question", ["carcinoid syndrome symptoms", "why does my face go red",
+                                      "can NETs spread and need surgery"])
+def test_bm25_beside_the_vector_scan_gives_the_answers_it_gives_in_turn(seed_searcher, monkeypatch, question):
     from nets_search import retrievers, search
 
+    monkeypatch.setattr(seed_searcher, "_candidate_index", _NearestOnly(seed_searcher._candidate_index))
     in_turn = seed_searcher.search(question, k=8)
-    threads = []
-    lexical = retrievers.REGISTRY["lexical"]
+    pending = []
+    dense = retrievers.REGISTRY["dense"]
 
     def recorded(searcher, current):
-        threads.append(threading.current_thread().name)
-        return lexical.run(searcher, current)
+        pending.append(list(current.pending))
+        return dense.run(searcher, current)
 
     monkeypatch.setattr(search, "BESIDE_FROM", 0)  # as on a large index
-    monkeypatch.setitem(retrievers.REGISTRY, "lexical", dataclasses.replace(lexical, run=recorded))
+    monkeypatch.setitem(retrievers.REGISTRY, "dense", dataclasses.replace(dense, run=recorded))
     beside = seed_searcher.search(question, k=8)
-    assert threads and threads[0].startswith("nets-search-helper")  # it did run on a helper thread
+    assert pending == [["lexical"]]  # BM25 was started on a helper before the dense retriever ran
     assert beside.to_dict() == in_turn.to_dict()
+    scored_dense = [r for r in beside.results if dict(r.retriever_ranks)["dense"] is not None]
+    assert len(scored_dense) > 1  # BM25's hits reached the dense scoring: the cut scan alone gives one passage
+
+
+def test_a_failed_search_drops_the_bm25_job_it_started(seed_searcher, monkeypatch):
+    from nets_search import retrievers, search
+
+    seen = []
+
+    def failing(searcher, current):
+        seen.append((current, list(current.pending)))
+        raise RuntimeError("the dense retriever failed")
+
+    monkeypatch.setattr(search, "BESIDE_FROM", 0)
+    monkeypatch.setitem(retrievers.REGISTRY, "dense", dataclasses.replace(retrievers.REGISTRY["dense"], run=failing))
+    with pytest.raises(RuntimeError, match="dense retriever failed"):
+        seed_searcher.search("can I drink coffee")
+    (current, pending_then), = seen
+    assert pending_then == ["lexical"]  # BM25 had been started beside it
+    assert not current.pending  # and was dropped (or left to finish unread) when the search failed
+
+
+def test_a_queued_job_is_taken_back_and_run_on_the_callers_thread():
+    from concurrent.futures import Future
+
+    from nets_search.retrievers import Search
+
+    queued = Future()  # never started: as a job waiting behind other searches' work
+    current = Search(query=None, vector=None, pending={"lexical": (queued, lambda: [(3, 1.0)])})
+    assert current.ranking("lexical") == [(3, 1.0)] and queued.cancelled()
+    assert current.ranked == {"lexical": [(3, 1.0)]} and not current.pending
 
 
 def test_the_modes_are_hybrid_and_each_registered_retriever():

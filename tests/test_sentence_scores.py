@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from nets_search.lexical import analyse
@@ -76,19 +76,30 @@ def test_a_lead_in_sentence_comes_with_the_list_it_introduces():
     assert text[start:end] == "These can be signs of bleeding."  # no lead-in: the sentence alone
 
 
-@given(st.lists(st.tuples(st.floats(-1, 1), st.sampled_from([0.0, 0.25, 0.5, 1.0])), min_size=1, max_size=12),
+COSINES = st.one_of(st.sampled_from([-1.0, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0]), st.floats(-1, 1))  # ties too
+
+
+@given(st.lists(st.tuples(COSINES, st.sampled_from([0.0, 0.25, 0.5, 1.0])), min_size=1, max_size=12),
        st.sampled_from([0.0, 0.3, 1.0]))
+@example([(0.0, 1.0), (1.0, 0.0)], 1.0)  # a tie: the first sentence wins, so the search may not stop at equality
+@example([(0.5, 0.0), (0.25, 1.0), (0.75, 0.0)], 1.0)  # a tie found only after the nearest
 def test_the_pruned_choice_is_the_one_scoring_every_sentence_gives(sentences, words_weight):
     cosines, shares = [c for c, _ in sentences], [s for _, s in sentences]
     asked = []
 
-    def share(number):
+    def bonus(number):
         asked.append(number)
-        return shares[number]
+        return words_weight * shares[number]
 
     scores = [c + words_weight * s for c, s in sentences]
-    assert _best_scoring(cosines, words_weight, share) == scores.index(max(scores))  # the first on a tie
-    assert all(cosines[n] + words_weight >= max(scores) for n in asked[1:])  # none asked that could not win
+    assert _best_scoring(cosines, words_weight, bonus) == scores.index(max(scores))  # the first on a tie
+    assert all(cosines[n] + words_weight + 1e-9 >= max(scores) for n in asked[1:])  # none asked that could not win
+
+
+def test_no_sentences_is_an_error_and_a_nan_cosine_never_wins():
+    with pytest.raises(ValueError, match="no sentences"):
+        _best_scoring([], 0.3, lambda n: 0.0)
+    assert _best_scoring([0.1, float("nan"), 0.6, float("nan")], 0.3, lambda n: 0.3 if n % 2 else 0.0) == 2
 
 
 def test_sentences_that_cannot_win_are_not_analysed():
