@@ -44,6 +44,10 @@ def compare_beir(search: ModeSearch, dataset: BeirDataset, modes: Sequence[str],
 # --------------------------------------------------------------------------- reports
 
 
+_INTERVAL_NAMES = {"best_sentence": "best sentence", "out_of_scope_caught": "out-of-scope flagged",
+                   "in_scope_flagged": "in-scope flagged"}  # as the table's columns say
+
+
 def format_golden_table(label: str, reports: Mapping[str, GoldenReport], misses_of: str | None = None) -> str:
     """A side-by-side table of the modes, then the misses of mode `misses_of` (default: the first mode)."""
     first = next(iter(reports.values()))
@@ -61,7 +65,7 @@ def format_golden_table(label: str, reports: Mapping[str, GoldenReport], misses_
         )
     mode = misses_of if misses_of in reports else next(iter(reports))
     lines.append(f"  95% intervals in {mode} mode (few questions give wide ones): " + "; ".join(
-        f"{name.replace('_', ' ')} {low:.2f}-{high:.2f}" for name, (low, high) in reports[mode].intervals().items()))
+        f"{_INTERVAL_NAMES.get(name, name)} {low:.2f}-{high:.2f}" for name, (low, high) in reports[mode].intervals().items()))
     misses = reports[mode].misses
     lines.append(f"  misses in {mode} mode: {len(misses)}" + (" (other modes' misses are in the JSON file)" if len(reports) > 1 and misses else ""))
     for miss in misses:
