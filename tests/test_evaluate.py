@@ -226,6 +226,20 @@ def test_the_projects_golden_file_is_well_formed_and_its_phrases_are_verbatim():
             assert fold(phrase) in corpus_text, f"{q.id}: '{phrase}' is not in the corpus"
 
 
+def test_no_question_is_asked_twice_across_the_labelled_sets():
+    """A question in two files can be dealt into tune and test (or be in tuning and in a held-out set): its test
+    figure would then be measured on data a choice has seen."""
+    repo = SEED_CORPUS.parent
+    files = [*SEED_CORPUS.glob("*.jsonl"), *repo.glob("examples/*/*.jsonl"), *repo.glob("benchmarks/held-out/*.jsonl")]
+    seen: dict[str, str] = {}
+    for path in sorted(files):
+        for q in load_golden(path):
+            text = " ".join(fold(q.question).split())
+            assert text not in seen, f"'{q.question}' is in {seen.get(text)} and {path.name} ({q.id})"
+            seen[text] = f"{path.name} ({q.id})"
+    assert len(seen) > 500
+
+
 # --------------------------------------------------------------------------- golden evaluation
 
 

