@@ -72,7 +72,7 @@ def _walk(folder: Path) -> tuple[list[Path], list[str]]:
             if name.startswith((".", "_")):
                 continue
             if not name.lower().endswith(PAGE_SUFFIXES):
-                if not (root == str(folder) and name.lower().endswith(SETTINGS_SUFFIXES)):
+                if not (root == str(folder) and is_settings_file(name)):
                     rel = (Path(root) / name).relative_to(folder).as_posix()
                     warnings.append(f"ignored {rel}: not a page (pages are {', '.join(PAGE_SUFFIXES)} files)")
                 continue
