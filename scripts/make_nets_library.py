@@ -27,7 +27,6 @@ TITLE = re.compile(
 NEIGHBOURS = {"Pancreatic Cancer", "Small Intestine Cancer", "Neuroblastoma", "Adenocarcinoma of the appendix"}
 
 HEADINGS = (  # (pattern in the section's opening, heading); the first that matches wins
-    (r"^key points", "Key points"),
     (r"clinical trial|being studied|new types of treatment", "Research and clinical trials"),
     (r"inherit|autosomal", "How it is inherited"),
     (r"signs? and symptoms|symptoms?\b", "Signs and symptoms"),
@@ -42,12 +41,31 @@ HEADINGS = (  # (pattern in the section's opening, heading); the first that matc
 )
 
 
+KEY_POINTS_HEADINGS = (  # a CancerGov "Key Points" record named for what its first point is about
+    (r"\bstag|\bspread", "Stages and spread"),
+    (r"\btreat", "Treatment"),
+    (r"\bscreening", "Screening"),
+)
+
+
+def key_points_heading(body: str) -> str:
+    """CancerGov opens each part of a page (what it is, stages, treatment) with a record titled "Key Points"; three
+    sections all headed "Key points" tell a reader nothing and give the search no hint what each holds, so the
+    heading names what the record's first point is about ("Overview" for the opening one)."""
+    first_point = body.lstrip(" -").split(" - ", 1)[0][:200].lower()
+    for pattern, heading in KEY_POINTS_HEADINGS:
+        if re.search(pattern, first_point):
+            return heading
+    return "Overview"
+
+
 def heading_and_text(text: str) -> tuple[str, str]:
     first, _, rest = text.partition("? ")
     if rest and len(first) < 160 and re.match(r"^(what|how|is|are|who|can|do|does)\b", first, re.I):
         return first.strip() + "?", rest.strip()
     if text.startswith("Key Points"):
-        return "Key points", text[len("Key Points"):].strip()
+        body = text[len("Key Points"):].strip()
+        return key_points_heading(body), body
     opening = text[:240].lower()
     for pattern, heading in HEADINGS:
         if re.search(pattern, opening):
