@@ -21,8 +21,8 @@ class FusionSettings:
     rrf_k: int = 60
     dense_weight: float = 0.8
     lexical_weight: float = 0.2
-    sentence_weight: float = 0.3
-    expansion_weight: float = 0.6
+    sentence_weight: float = 0.5
+    expansion_weight: float = 0.3
     sentence_words_weight: float = 0.3  # best sentence: cosine + this * share of the question's words it holds
 
     def __post_init__(self) -> None:
