@@ -114,14 +114,14 @@ class _progress_bar:
 
 def run_versions(args: argparse.Namespace) -> int:
     from . import store
-    from .corpus import is_settings_file
+    from .corpus import count_pages
 
     current = store.current_version(args.index)
     manifests = store.list_versions(args.index)
     if not manifests:
         raise NetsSearchError(f"no index versions in {args.index}; {store.REBUILD_HINT}")
     for m in manifests:
-        pages = sum(1 for name in m.files if not is_settings_file(name))
+        pages = count_pages(m.files)
         mark = "*" if m.version == current else " "
         print(f"{mark} {m.version}  built {m.built_at}  {pages} pages  {m.passages} passages")
     print("(* = in use)")

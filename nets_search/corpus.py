@@ -28,6 +28,11 @@ def is_settings_file(name: str) -> bool:
     return name.lower().endswith(SETTINGS_SUFFIXES)
 
 
+def count_pages(names) -> int:
+    """How many of an index's corpus files are pages (its manifest lists the settings files too)."""
+    return sum(not is_settings_file(name) for name in names)
+
+
 @dataclass(frozen=True)
 class LoadReport:
     pages: tuple[Page, ...]

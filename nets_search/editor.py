@@ -15,7 +15,7 @@ import streamlit as st
 
 from . import store
 from .cards import note_html
-from .corpus import is_settings_file
+from .corpus import count_pages
 from .errors import NetsSearchError
 from .feedback import FeedbackStore, add_golden_question, complete_golden_question, unfinished_golden_questions
 from .highlight import escape_text
@@ -111,7 +111,7 @@ def render_index_status(config: PageConfig) -> None:
         st.markdown(note_html(f"No usable index: {exc}", "nets-problem", "alert"), unsafe_allow_html=True)
         return
     rows = [
-        ("Pages", f"{sum(not is_settings_file(name) for name in manifest.files):,}"),  # not the glossary or questions
+        ("Pages", f"{count_pages(manifest.files):,}"),
         ("Passages", f"{manifest.passages:,}"),
         ("Model", f"{manifest.model} ({manifest.backend})"),
         ("Built", manifest.built_at.replace("T", " ").replace("Z", " UTC")),

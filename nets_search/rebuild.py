@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .build import BuildSettings, ProgressFn, build_index
-from .corpus import is_settings_file
+from .corpus import count_pages, is_settings_file
 from .types import BuildReport
 
 
@@ -39,7 +39,7 @@ def format_build_report(report: BuildReport) -> str:
         settings = sorted({n for n in everything if is_settings_file(n)})
         lines = [
             f"Built index {report.version} in {report.seconds:.1f} s.",
-            f"  pages: {_pages(report.added)} added, {_pages(report.changed)} changed, {_pages(report.removed)} removed, "
+            f"  pages: {count_pages(report.added)} added, {count_pages(report.changed)} changed, {count_pages(report.removed)} removed, "
             f"{report.unchanged} unchanged",
             f"  passages: {report.passages} ({report.embedded} embedded, {report.reused} reused from the cache); "
             f"{report.sentences} sentences",
@@ -61,6 +61,3 @@ def format_build_report(report: BuildReport) -> str:
     lines.extend(f"  warning: {w}" for w in report.warnings)
     return "\n".join(lines)
 
-
-def _pages(names: tuple[str, ...]) -> int:
-    return sum(not is_settings_file(n) for n in names)

@@ -52,11 +52,12 @@ def key_points_heading(body: str) -> str:
     """CancerGov opens each part of a page (what it is, stages, treatment) with a record titled "Key Points"; three
     sections all headed "Key points" tell a reader nothing and give the search no hint what each holds, so the
     heading names what the record's first point is about ("Overview" for the opening one)."""
-    first_point = body.lstrip(" -").split(" - ", 1)[0][:200].lower()
-    for pattern, heading in KEY_POINTS_HEADINGS:
-        if re.search(pattern, first_point):
-            return heading
-    return "Overview"
+    return first_heading(KEY_POINTS_HEADINGS, body.lstrip(" -").split(" - ", 1)[0][:200].lower())
+
+
+def first_heading(rules: tuple[tuple[str, str], ...], text: str) -> str:
+    """The heading of the first (pattern, heading) rule whose pattern is found in `text`; "Overview" if none is."""
+    return next((heading for pattern, heading in rules if re.search(pattern, text)), "Overview")
 
 
 def heading_and_text(text: str) -> tuple[str, str]:
@@ -66,11 +67,7 @@ def heading_and_text(text: str) -> tuple[str, str]:
     if text.startswith("Key Points"):
         body = text[len("Key Points"):].strip()
         return key_points_heading(body), body
-    opening = text[:240].lower()
-    for pattern, heading in HEADINGS:
-        if re.search(pattern, opening):
-            return heading, text
-    return "Overview", text
+    return first_heading(HEADINGS, text[:240].lower()), text
 
 
 def markdown_body(text: str) -> str:
