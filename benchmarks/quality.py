@@ -42,7 +42,7 @@ CORPORA = {"seed": ROOT / "corpus", "library": ROOT / "examples" / "nets-library
 GRID = {
     "sentence_weight": (0.0, 0.3, 0.5, 0.7),
     "expansion_weight": (0.3, 0.6, 1.0),
-    "dense_weight": (0.5, 0.6, 0.7, 0.8),
+    "dense_weight": (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95),
 }
 
 

@@ -19,8 +19,8 @@ class FusionSettings:
 
     method: str = "convex"
     rrf_k: int = 60
-    dense_weight: float = 0.8
-    lexical_weight: float = 0.2
+    dense_weight: float = 0.85
+    lexical_weight: float = 0.15
     sentence_weight: float = 0.5
     expansion_weight: float = 0.3
     sentence_words_weight: float = 0.3  # best sentence: cosine + this * share of the question's words it holds
