@@ -4,6 +4,7 @@ parts of the labelled sets, then report every figure on the test parts, which no
     python benchmarks/quality.py                 # grid on tune, report test; writes docs/quality.json and .md
     python benchmarks/quality.py --no-grid       # report today's settings only
     python benchmarks/quality.py --no-grid --refit-calibration   # ... and refit the default calibration (tune parts)
+    python benchmarks/quality.py --bm25-grid     # BM25's settings tried on tune only; writes docs/quality-bm25.json
 
 Sets (each split into tune/test by `nets_search.evaluate.part_of`, a fixed seed):
   seed corpus (corpus/):          its labelled questions (corpus/*.jsonl) and ../shared/data/nets-dev-questions.jsonl
@@ -31,6 +32,7 @@ from nets_search.calibrate import labelled_questions  # noqa: E402
 from nets_search.confidence import DEFAULT_CALIBRATION, fit_calibration  # noqa: E402
 from nets_search.encode import DEFAULT_BACKEND, Encoder  # noqa: E402
 from nets_search.fusion import FusionSettings  # noqa: E402
+from nets_search.lexical import BM25_SETTINGS, Bm25Settings, LexicalIndex, analyse, lexical_document  # noqa: E402
 from nets_search.search import Searcher  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
@@ -44,6 +46,7 @@ GRID = {
     "expansion_weight": (0.3, 0.6, 1.0),
     "dense_weight": (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95),
 }
+BM25_GRID = {"heading_repeat": (1, 2, 3, 5), "k1": (0.6, 0.9, 1.2, 1.6), "b": (0.0, 0.1, 0.2, 0.3, 0.4, 0.6, 0.75)}
 
 
 def question_sets() -> dict[str, list[evaluate.GoldenQuestion]]:
@@ -101,8 +104,8 @@ _MEDQUAD_TUNE: dict[tuple, float] = {}
 
 
 def _medquad_tune(searcher: Searcher) -> float:
-    """MedQuAD has no glossary: its figure depends only on the fusion and sentence weights, so it is measured once
-    for each of their combinations."""
+    """MedQuAD has no glossary: under one BM25 its figure depends only on the fusion and sentence weights, so it is
+    measured once for each of their combinations."""
     key = (searcher.fusion.sentence_weight, searcher.fusion.dense_weight)
     if key not in _MEDQUAD_TUNE:
         _MEDQUAD_TUNE[key] = medquad_ndcg(searcher, "tune")["ndcg@10"]
@@ -120,6 +123,24 @@ def grid_search(searchers, sets) -> tuple[FusionSettings, list]:
         print(f"  {dict(zip(GRID, values))}: {score:.4f}", flush=True)
     best = max(trials, key=lambda t: t["tune_objective"])
     return FusionSettings(**best["settings"]), trials
+
+
+def bm25_grid(searchers, sets) -> list[dict]:
+    """BM25's settings tried on the tune parts under today's fusion, each searcher's BM25 rebuilt in memory over
+    its own passages (the passages and vectors do not depend on them). The objective is the fusion grid's."""
+    trials = []
+    for repeat in BM25_GRID["heading_repeat"]:
+        documents = {name: [analyse(lexical_document(p, Bm25Settings(heading_repeat=repeat))) for p in s.passages]
+                     for name, s in searchers.items()}
+        for k1, b in itertools.product(BM25_GRID["k1"], BM25_GRID["b"]):
+            settings = Bm25Settings(k1=k1, b=b, heading_repeat=repeat)
+            for name, searcher in searchers.items():
+                searcher.use_lexical(LexicalIndex.from_terms(documents[name], settings))
+            _MEDQUAD_TUNE.clear()  # kept per fusion setting, which BM25's change under
+            score = tune_objective(searchers, sets)
+            trials.append({"settings": asdict(settings), "tune_objective": round(score, 4)})
+            print(f"  k1 {k1}, b {b}, headings x{repeat}: {score:.4f}", flush=True)
+    return trials
 
 
 def fit_default_calibration(searchers, sets):
@@ -213,6 +234,8 @@ def main() -> None:
     parser.add_argument("--no-grid", action="store_true", help="report today's settings without a grid search")
     parser.add_argument("--refit-calibration", action="store_true",
                         help="with --no-grid: still refit the package's default calibration on the tune parts")
+    parser.add_argument("--bm25-grid", action="store_true",
+                        help="only try BM25's settings on the tune parts (docs/quality-bm25.json); ships nothing")
     parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "results" / "quality-indexes")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "quality.json")
     args = parser.parse_args()
@@ -220,6 +243,15 @@ def main() -> None:
     encoder = Encoder(DEFAULT_BACKEND, cache_dir=ROOT / "index" / "cache")
     sets = question_sets()
     searchers = open_searchers(encoder, args.work)
+    if args.bm25_grid:
+        trials = bm25_grid(searchers, sets)
+        best = max(trials, key=lambda t: t["tune_objective"])
+        print(f"best on tune: {best}; shipped: {asdict(BM25_SETTINGS)}")
+        created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        evaluate.write_json(args.out.with_name("quality-bm25.json"),
+                            {"created": created, "fusion": asdict(FusionSettings()), "shipped": asdict(BM25_SETTINGS),
+                             "best_on_tune": best, "grid": trials})
+        return
     chosen, trials = FusionSettings(), []
     if not args.no_grid:
         chosen, trials = grid_search(searchers, sets)

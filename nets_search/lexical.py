@@ -14,8 +14,9 @@ from .types import Passage
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG on import
 
-# Chosen on the development sets (MedQuAD dev and the NETs golden questions; figures in the issue notes): page title
-# and section heading count three times, like a boosted title field, and a gentler length normalisation.
+# Chosen on the tune parts (`python benchmarks/quality.py --bm25-grid`; docs/quality-bm25.json): page title and section
+# heading count three times, like a boosted title field, and a gentle length normalisation (every b from 0 to 0.3
+# scored within a question of the best on tune; 0.2 is the middle of that plateau).
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class Bm25Settings:
 
     method: str = "lucene"
     k1: float = 0.9
-    b: float = 0.4
+    b: float = 0.2
     heading_repeat: int = 3
     stemmer: str = "english"
     stopwords: str = "lucene+question"
@@ -44,9 +45,9 @@ tell know please thanks thank hi hello anyone someone something anything really 
 _STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN) | frozenset(_QUESTION_WORDS)
 
 
-def lexical_document(passage: Passage) -> str:
+def lexical_document(passage: Passage, settings: Bm25Settings = BM25_SETTINGS) -> str:
     """What BM25 indexes for a passage: its headings, weighted by repetition, then its text."""
-    headings = f"{passage.title}\n{passage.section}\n" * BM25_SETTINGS.heading_repeat
+    headings = f"{passage.title}\n{passage.section}\n" * settings.heading_repeat
     return headings + passage.text
 
 
@@ -73,9 +74,9 @@ class LexicalIndex:
         return cls.from_terms([analyse(t) for t in texts])
 
     @classmethod
-    def from_terms(cls, documents: list[list[str]]) -> "LexicalIndex":
+    def from_terms(cls, documents: list[list[str]], settings: Bm25Settings = BM25_SETTINGS) -> "LexicalIndex":
         """From already analysed documents (a build keeps them per passage so unchanged pages are not redone)."""
-        params = {"method": BM25_SETTINGS.method, "k1": BM25_SETTINGS.k1, "b": BM25_SETTINGS.b}
+        params = {"method": settings.method, "k1": settings.k1, "b": settings.b}
         retriever = bm25s.BM25(**params)
         retriever.index([terms or ["_"] for terms in documents], show_progress=False)
         return cls(retriever, len(documents))

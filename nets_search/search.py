@@ -151,6 +151,13 @@ class Searcher:
         self._common = _common_terms(self._idf, len(self.passages))
         self._normaliser = QueryNormaliser([p.text for p in self.passages], self._glossary, encode.known_words())
 
+    def use_lexical(self, lexical: LexicalIndex) -> None:
+        """Search with another BM25 index over the same passages: how benchmarks/quality.py tries BM25 settings on
+        the tune parts without a build for each (the IDF, from which passages hold a term, does not change)."""
+        if lexical.size != len(self.passages):
+            raise ValueError(f"a BM25 index of {lexical.size} documents for {len(self.passages)} passages")
+        self._lexical = lexical
+
     def is_stale(self) -> bool:
         """True when a newer version has been switched in on disk (a cheap check: one small file)."""
         return store.current_version(self.index_dir) != self.version

@@ -2,7 +2,8 @@ import bm25s
 import numpy as np
 import pytest
 
-from nets_search.lexical import BM25_SETTINGS, LexicalIndex, analyse
+from nets_search.lexical import BM25_SETTINGS, Bm25Settings, LexicalIndex, analyse, lexical_document
+from nets_search.types import Passage
 
 TEXTS = [
     "Carcinoid syndrome can cause diarrhoea and flushing of the face.",
@@ -13,10 +14,12 @@ TEXTS = [
 ]
 
 
-def test_scores_match_raw_bm25s_on_the_same_terms():
-    """Oracle: our wrapper must rank and score exactly as bm25s does on the same analysed tokens."""
-    ours = LexicalIndex.build(TEXTS)
-    raw = bm25s.BM25(method="lucene", k1=BM25_SETTINGS.k1, b=BM25_SETTINGS.b)
+@pytest.mark.parametrize("settings", [BM25_SETTINGS, Bm25Settings(k1=1.5, b=0.75)], ids=["shipped", "classic"])
+def test_scores_match_raw_bm25s_on_the_same_terms(settings):
+    """Oracle: our wrapper must rank and score exactly as bm25s does on the same analysed tokens, with the settings
+    it is given (benchmarks/quality.py --bm25-grid tries others than the shipped ones)."""
+    ours = LexicalIndex.from_terms([analyse(t) for t in TEXTS], settings)
+    raw = bm25s.BM25(method="lucene", k1=settings.k1, b=settings.b)
     raw.index([analyse(t) for t in TEXTS], show_progress=False)
     for query in ["diarrhea flushing", "tumor spread liver", "chocolate"]:
         terms = analyse(query)
@@ -46,3 +49,10 @@ def test_saved_index_loads_and_answers_the_same(tmp_path):
     loaded = LexicalIndex.load(tmp_path, len(TEXTS))
     assert loaded.search(analyse("cheese"), k=2) == index.search(analyse("cheese"), k=2)
     assert not list(tmp_path.glob("*.pkl"))
+
+
+@pytest.mark.parametrize("repeat", [1, 3])
+def test_headings_are_indexed_as_often_as_the_settings_say(repeat):
+    passage = Passage("p", "d", "Carcinoid syndrome", "Diet", "Eat small meals.", 0, 0)
+    terms = analyse(lexical_document(passage, Bm25Settings(heading_repeat=repeat)))
+    assert terms.count(analyse("carcinoid")[0]) == repeat and terms.count(analyse("meals")[0]) == 1

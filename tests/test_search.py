@@ -5,6 +5,7 @@ import pytest
 from nets_search.build import build_index
 from nets_search.errors import QueryError
 from nets_search.fusion import reciprocal_rank_fusion
+from nets_search.lexical import Bm25Settings, LexicalIndex, analyse, lexical_document
 from nets_search.search import MAX_QUESTION_CHARS, Searcher, prepare_question
 
 from .conftest import page
@@ -286,6 +287,22 @@ def test_the_recent_question_cache_can_be_switched_off(seed_index, encoder, monk
     for _ in range(2):
         searcher.search("what is carcinoid syndrome")
     assert counting.texts.count("what is carcinoid syndrome") == 2
+
+
+def test_another_bm25_over_the_same_passages_can_be_swapped_in(seed_index, encoder):
+    """How benchmarks/quality.py --bm25-grid tries BM25 settings without a build for each."""
+    searcher = Searcher(seed_index, encoder=encoder)
+    settings = Bm25Settings(k1=1.5, b=0.75, heading_repeat=1)
+    documents = [analyse(lexical_document(p, settings)) for p in searcher.passages]
+    swapped = LexicalIndex.from_terms(documents, settings)
+    searcher.use_lexical(swapped)
+    response = searcher.search("tryptophan chocolate cheese", k=8, mode="lexical", repair=False)
+    assert response.expansions == ()
+    expected = [(searcher.passages[row].passage_id, round(score, 4))
+                for row, score in swapped.search(analyse(response.searched_text), 8)]
+    assert [(r.passage.passage_id, round(r.score, 4)) for r in response.results] == expected and expected
+    with pytest.raises(ValueError, match="2 documents"):
+        searcher.use_lexical(LexicalIndex.from_terms(documents[:2], settings))
 
 
 @pytest.mark.parametrize("question", ["what does benign mean", "does exercise help", "my husband was told it is a NET"])
