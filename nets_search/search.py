@@ -156,6 +156,8 @@ class Searcher:
         the tune parts without a build for each (the IDF, from which passages hold a term, does not change)."""
         if lexical.size != len(self.passages):
             raise ValueError(f"a BM25 index of {lexical.size} documents for {len(self.passages)} passages")
+        if lexical.idf() != self._idf:  # the coverage signal and the common-term list are built on it
+            raise ValueError("a BM25 index whose passages hold other terms than this version's")
         self._lexical = lexical
 
     def is_stale(self) -> bool:

@@ -303,6 +303,8 @@ def test_another_bm25_over_the_same_passages_can_be_swapped_in(seed_index, encod
     assert [(r.passage.passage_id, round(r.score, 4)) for r in response.results] == expected and expected
     with pytest.raises(ValueError, match="2 documents"):
         searcher.use_lexical(LexicalIndex.from_terms(documents[:2], settings))
+    with pytest.raises(ValueError, match="other terms"):
+        searcher.use_lexical(LexicalIndex.from_terms([terms[:1] for terms in documents], settings))
 
 
 @pytest.mark.parametrize("question", ["what does benign mean", "does exercise help", "my husband was told it is a NET"])
