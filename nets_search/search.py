@@ -166,7 +166,8 @@ class Searcher:
         return store.current_version(self.index_dir) != self.version
 
     def search(self, question: str, k: int = 5, mode: str = "hybrid", repair: bool = True) -> SearchResponse:
-        """The best `k` passages for `question`. `repair=False` searches the reader's words exactly as typed."""
+        """The best `k` passages for `question` (k at most 100; past CANDIDATES, only as many as the two candidate
+        lists hold together). `repair=False` searches the reader's words exactly as typed."""
         if mode not in retrievers.modes():
             raise QueryError(f"unknown search mode '{mode}' (choose from {', '.join(retrievers.modes())})")
         text, truncated = prepare_question(question)

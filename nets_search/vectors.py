@@ -23,7 +23,7 @@ from .settings import EngineSettings, engine_settings
 
 HNSW_THRESHOLD = 200_000
 HNSW_M = 32
-HNSW_EF_SEARCH = 400  # >= the 100 candidates fusion asks for; measured on MedQuAD: nDCG@10 -0.4 pt vs exact (128: -0.8)
+HNSW_EF_SEARCH = 400  # >= the candidates the searcher asks for (search.CANDIDATES, 50); measured on MedQuAD: nDCG@10 -0.4 pt vs exact (128: -0.8)
 
 DEFAULT_ENGINE = "faiss"
 ENGINES = (DEFAULT_ENGINE, qdrant_vectors.LOCAL, qdrant_vectors.SERVER)
