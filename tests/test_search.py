@@ -307,6 +307,21 @@ def test_another_bm25_over_the_same_passages_can_be_swapped_in(seed_index, encod
         searcher.use_lexical(LexicalIndex.from_terms([terms[:1] for terms in documents], settings))
 
 
+def test_a_bm25_rebuilt_in_memory_with_the_shipped_settings_answers_as_the_built_one(seed_index, encoder):
+    """The BM25 grid's figures stand for real builds: swapping in a BM25 made from the passages with the shipped
+    settings changes no score."""
+    from nets_search.lexical import BM25_SETTINGS
+
+    built = Searcher(seed_index, encoder=encoder)
+    swapped = Searcher(seed_index, encoder=encoder)
+    documents = [analyse(lexical_document(p, BM25_SETTINGS)) for p in swapped.passages]
+    swapped.use_lexical(LexicalIndex.from_terms(documents, BM25_SETTINGS))
+    for question in ("foods to avoid with carcinoid syndrome", "why does my face go red", "tumour spread to liver"):
+        ours = [(r.passage.passage_id, round(r.score, 5)) for r in swapped.search(question, k=8, mode="lexical").results]
+        assert ours == [(r.passage.passage_id, round(r.score, 5))
+                        for r in built.search(question, k=8, mode="lexical").results] and ours
+
+
 @pytest.mark.parametrize("question", ["what does benign mean", "does exercise help", "my husband was told it is a NET"])
 def test_everyday_words_are_not_named_as_topics_our_pages_lack(seed_searcher, question):
     prepared = seed_searcher._prepare(question, repair=True)
