@@ -139,7 +139,7 @@ def bm25_grid(searchers, sets) -> list[dict]:
             settings = Bm25Settings(k1=k1, b=b, heading_repeat=repeat)
             for name, searcher in searchers.items():
                 searcher.use_lexical(LexicalIndex.from_terms(documents[name], settings))
-            _MEDQUAD_TUNE.clear()  # kept per fusion setting, which BM25's change under
+            _MEDQUAD_TUNE.clear()  # its figures are kept per fusion setting, and change with BM25's
             score = tune_objective(searchers, sets)
             trials.append({"settings": asdict(settings), "tune_objective": round(score, 4)})
             print(f"  k1 {k1}, b {b}, headings x{repeat}: {score:.4f}", flush=True)
