@@ -20,7 +20,7 @@ import itertools
 import json
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,6 +46,9 @@ GRID = {
     "expansion_weight": (0.3, 0.6, 1.0),
     "dense_weight": (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95),
 }
+# How the best sentence is chosen and shown: these settings change no ranking, only which sentence is bold.
+SENTENCE_GRID = {"sentence_words_weight": (0.0, 0.15, 0.3, 0.5), "quantity_weight": (0.0, 0.05, 0.1, 0.2),
+                 "widen_to_references": (False, True)}
 BM25_GRID = {"heading_repeat": (1, 2, 3, 5), "k1": (0.6, 0.9, 1.2, 1.6), "b": (0.0, 0.1, 0.2, 0.3, 0.4, 0.6, 0.75)}
 
 
@@ -146,6 +149,25 @@ def bm25_grid(searchers, sets) -> list[dict]:
     return trials
 
 
+def sentence_grid(searchers, sets) -> list[dict]:
+    """The best sentence's settings tried on the tune parts of both NETs corpora: the objective is how many of
+    the questions answered first have the expected phrase in their best sentence (the ranking does not move)."""
+    trials = []
+    tune = {name: [q for q in evaluate.split_parts(sets[name], key=lambda q: q.id)["tune"] if not q.out_of_scope]
+            for name in CORPORA}
+    for values in itertools.product(*SENTENCE_GRID.values()):
+        settings = replace(FusionSettings(), **dict(zip(SENTENCE_GRID, values)))
+        hits = asked = 0
+        for name, questions in tune.items():
+            searchers[name].fusion = settings
+            held, answered = map(int, golden_figures(searchers[name], questions)["best_sentence"].split("/"))
+            hits, asked = hits + held, asked + answered
+        trials.append({"settings": dict(zip(SENTENCE_GRID, values)), "best_sentence": f"{hits}/{asked}",
+                       "tune_objective": round(hits / asked, 4) if asked else 0.0})
+        print(f"  {dict(zip(SENTENCE_GRID, values))}: {hits}/{asked}", flush=True)
+    return trials
+
+
 def fit_default_calibration(searchers, sets):
     """The package's default calibration: fitted on the tune parts of both NETs corpora together, each question's
     evidence from its own corpus's index, so that it holds for a corpus with no labelled questions of its own."""
@@ -183,7 +205,9 @@ def markdown_summary(report: dict) -> str:
         "",
         f"Created {report['created']}; split seed `{report['split_seed']}`. Chosen on the tune parts: dense weight "
         f"{f['dense_weight']}, lexical {round(f['lexical_weight'], 2)}, sentence weight {f['sentence_weight']}, "
-        f"expansion weight {f['expansion_weight']}. Every figure below is on a **test** part unless it says tune; "
+        f"expansion weight {f['expansion_weight']}; best sentence (`--sentence-grid`, docs/quality-sentence.json): "
+        f"words' share {f.get('sentence_words_weight')}, number bonus {f.get('quantity_weight')}, widened to a "
+        f"pointing neighbour: {f.get('widen_to_references')}. Every figure below is on a **test** part unless it says tune; "
         "`library-blind` and `seed-blind` are held-out sets written by someone who saw only those pages, used whole.",
         "",
         "| set | part | mode | hit@1 | hit@3 | MRR@5 | best sentence | out of scope caught | in scope flagged | "
@@ -232,6 +256,15 @@ def markdown_summary(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def previous_grid(summary: Path) -> list:
+    """The fusion grid of the last full run: a --no-grid report keeps it, so the committed summary still shows
+    how today's weights were chosen."""
+    try:
+        return json.loads(summary.read_text(encoding="utf-8")).get("grid", [])
+    except (FileNotFoundError, ValueError):
+        return []
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--no-grid", action="store_true", help="report today's settings without a grid search")
@@ -239,6 +272,8 @@ def main() -> None:
                         help="with --no-grid: still refit the package's default calibration on the tune parts")
     parser.add_argument("--bm25-grid", action="store_true",
                         help="only try BM25's settings on the tune parts (docs/quality-bm25.json); ships nothing")
+    parser.add_argument("--sentence-grid", action="store_true",
+                        help="only try the best sentence's settings on the tune parts (docs/quality-sentence.json)")
     parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "results" / "quality-indexes")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "quality.json")
     args = parser.parse_args()
@@ -255,7 +290,16 @@ def main() -> None:
                             {"created": created, "fusion": asdict(FusionSettings()), "shipped": asdict(BM25_SETTINGS),
                              "best_on_tune": best, "grid": trials})
         return
-    chosen, trials = FusionSettings(), []
+    if args.sentence_grid:
+        trials = sentence_grid(searchers, sets)
+        best = max(trials, key=lambda t: t["tune_objective"])
+        shipped = {name: getattr(FusionSettings(), name) for name in SENTENCE_GRID}
+        print(f"best on tune: {best}; shipped: {shipped}")
+        created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        evaluate.write_json(args.out.with_name("quality-sentence.json"),
+                            {"created": created, "shipped": shipped, "best_on_tune": best, "grid": trials})
+        return
+    chosen, trials = FusionSettings(), previous_grid(args.out)
     if not args.no_grid:
         chosen, trials = grid_search(searchers, sets)
         print(f"chosen on tune: {chosen}")

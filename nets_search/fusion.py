@@ -24,11 +24,14 @@ class FusionSettings:
     sentence_weight: float = 0.5
     expansion_weight: float = 0.3
     sentence_words_weight: float = 0.3  # best sentence: cosine + this * share of the question's words it holds
+    quantity_weight: float = 0.1  # ... + this if it gives a number and the question asks "how many/common …"
+    widen_to_references: bool = True  # ... shown with the sentence it points back at, or that points back at it
 
     def __post_init__(self) -> None:
         """Weights are shares of a score: a negative one would turn a signal upside down (and break the best
-        sentence's early stop, which counts on the words' share lying in [0, 1])."""
-        for name in ("dense_weight", "lexical_weight", "sentence_weight", "expansion_weight", "sentence_words_weight"):
+        sentence's early stop, which counts on its bonuses lying between 0 and their weights)."""
+        for name in ("dense_weight", "lexical_weight", "sentence_weight", "expansion_weight", "sentence_words_weight",
+                     "quantity_weight"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"fusion setting {name} must be 0 or more, not {getattr(self, name)}")
 

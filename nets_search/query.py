@@ -21,6 +21,11 @@ from .errors import CorpusError
 from .text import normalise_unicode, stem, words
 
 GLOSSARY_FILE = "glossary.yaml"
+# A question answered with a number or a share: its best sentence is one that gives one.
+_ASKS_QUANTITY = re.compile(
+    r"\b(how\s+(many|much|common|commonly|often|frequent|frequently|long|high|likely|old|rare)|"
+    r"what\s+(percent|percentage|proportion|age)|what\s+are\s+the\s+(chances|odds)|survival\s+rate|prevalence|"
+    r"life\s+expectancy)\b", re.IGNORECASE)
 TYPO_CUTOFF = 80  # rapidfuzz ratio (0-100) a correction must reach
 MIN_TYPO_LENGTH = 4
 GLOSSARY_TYPO_CUTOFF = 85  # stricter for a glossary word the pages lack: names ("crps", "tremens") sit at 80-83
@@ -88,6 +93,11 @@ class Glossary:
 
 def _stemmed(text: str) -> str:
     return " ".join(stem(w) for w in words(normalise_unicode(text).lower().replace("'", "")))
+
+
+def asks_quantity(question: str) -> bool:
+    """True for "how many …", "how common …", "at what age …" and the like."""
+    return _ASKS_QUANTITY.search(question) is not None
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from .confidence import SIGNALS_VERSION, Calibration, Evidence
 from .errors import NetsSearchError, QueryError
 from .fusion import FusionSettings, convex_fusion, reciprocal_rank_fusion, scaled_to_best
 from .lexical import LexicalIndex, analyse, is_stopword
-from .query import Glossary, QueryNormaliser
+from .query import Glossary, QueryNormaliser, asks_quantity
 from .sentence_scores import SentenceScorer
 from .settings import engine_settings
 from .text import WORD_RE, normalise_unicode, words
@@ -61,6 +61,7 @@ class _Query:
     missing: tuple[str, ...]  # those that are not everyday words, rarest in English first: the topics to name
     corrections: tuple[tuple[str, str], ...]
     covered: frozenset[str]  # its terms our pages contain, or that a glossary entry turns into our words
+    asks_quantity: bool  # "how many …", "how common …": its best sentence is one that gives a number
 
 
 class Searcher:
@@ -221,7 +222,7 @@ class Searcher:
         uncovered = tuple(w for w, (_, stem) in content.items() if stem not in covered)
         missing = self._normaliser.rarest_first([w for w in uncovered if not self._normaliser.is_everyday(content[w][0])])
         return _Query(normalised.text, terms, expansion_terms, "; ".join(kept), uncovered, tuple(missing),
-                      normalised.corrections, frozenset(covered))
+                      normalised.corrections, frozenset(covered), asks_quantity(normalised.text))
 
     def _run_retrievers(self, search: retrievers.Search) -> None:
         """Every registered retriever, in order. On a large index a retriever that needs only the question (BM25)
@@ -308,7 +309,9 @@ class Searcher:
 
     def _best_sentence(self, row: int, sentence_cos: dict[int, np.ndarray], query: _Query) -> tuple[int, int] | None:
         return self._scorer.best_sentence(row, sentence_cos, query.terms, query.expansion_terms, self._idf,
-                                          self.fusion.expansion_weight, self.fusion.sentence_words_weight)
+                                          self.fusion.expansion_weight, self.fusion.sentence_words_weight,
+                                          self.fusion.quantity_weight if query.asks_quantity else 0.0,
+                                          self.fusion.widen_to_references)
 
     def _evidence(self, query: _Query, dense, key_gap: float) -> Evidence:
         terms = set(query.terms)

@@ -9,6 +9,7 @@ from typing import Callable
 import numpy as np
 
 from .confidence import best_sentence
+from .text import holds_quantity, refers_back
 from .types import Passage
 
 LIST_MARKS = ("•", "-", "*")  # how a list item starts in a passage's text
@@ -60,10 +61,12 @@ class SentenceScorer:
 
     def best_sentence(self, row: int, sentence_cos: dict[int, np.ndarray], terms: list[str],
                       expansion_terms: list[str], idf: dict[str, float], expansion_weight: float,
-                      words_weight: float) -> tuple[int, int] | None:
+                      words_weight: float, quantity_weight: float = 0.0, widen: bool = True
+                      ) -> tuple[int, int] | None:
         """The (start, end) of the sentence that answers: nearest the question in meaning, plus `words_weight`
         times the share of the question's own words it holds (IDF-weighted, glossary words at the expansion
-        weight)."""
+        weight), plus `quantity_weight` if it gives a number (pass 0 unless the question asks for one). Shown
+        with the list it leads into and (`widen`) the sentence it points back at or that points back at it."""
         sentences = self._sentences_of[row]
         if not sentences or row not in sentence_cos:
             return best_sentence(self._passages[row].text, set(terms), idf, self._analyse)
@@ -71,30 +74,61 @@ class SentenceScorer:
         for t in expansion_terms:
             wanted.setdefault(t, expansion_weight * idf.get(t, 0.0))
         total = sum(wanted.values()) or 1.0
-        chosen = _best_scoring(sentence_cos[row].tolist(), words_weight, lambda number: words_weight * sum(
-            w for t, w in wanted.items() if t in self._terms(sentences[number])) / total)
-        _, start, end = self._sentences[sentences[chosen]]
-        return (start, self._through_list(row, sentences[chosen + 1 :], end))
 
-    def _through_list(self, row: int, following: list[int], end: int) -> int:
+        def bonus(number: int) -> float:
+            sentence_row = sentences[number]
+            held = sum(w for t, w in wanted.items() if t in self._terms(sentence_row)) / total
+            return words_weight * held + (quantity_weight if quantity_weight and holds_quantity(
+                self._text(sentence_row)) else 0.0)
+
+        chosen = _best_scoring(sentence_cos[row].tolist(), words_weight + quantity_weight, bonus)
+        return self._readable_span(sentences, chosen, widen)
+
+    def _readable_span(self, sentences: list[int], chosen: int, widen: bool) -> tuple[int, int]:
+        """The chosen sentence, widened so it reads on its own: back to the sentence it points at ("These cells
+        release hormones …"), on through the list it leads into ("… call a doctor right away:") or else to the
+        next sentence when that one points back at it ("This is an older term …")."""
+        before, this, after = sentences[chosen - 1] if chosen else None, sentences[chosen], sentences[chosen + 1 :]
+        _, start, end = self._sentences[this]
+        listed = self._through_list(after, end)
+        # A list item is shown as it is, and "These …" after a list is not joined to its last item: it means all of it.
+        if widen and not self._is_list_item(this):
+            if before is not None and self._points_back(this) and not self._is_list_item(before):
+                start = self._sentences[before][1]
+            if listed == end and after and self._points_back(after[0]):
+                listed = self._sentences[after[0]][2]
+        return start, listed
+
+    def _points_back(self, sentence_row: int) -> bool:
+        """A sentence, not a list item, opening with a word that points at the sentence before it."""
+        return not self._is_list_item(sentence_row) and refers_back(self._text(sentence_row))
+
+    def _through_list(self, following: list[int], end: int) -> int:
         """A lead-in ("… should call a doctor right away:") is no answer on its own: the list items right after
         it are part of it."""
-        text = self._passages[row].text
+        if not following:
+            return end
+        text = self._passages[self._sentences[following[0]][0]].text
         if not text[:end].rstrip().endswith(":"):
             return end
         for sentence_row in following[:MAX_LIST_ITEMS]:
-            _, start, item_end = self._sentences[sentence_row]
-            if not text[start:item_end].lstrip().startswith(LIST_MARKS):
+            if not self._is_list_item(sentence_row):
                 break
-            end = item_end
+            end = self._sentences[sentence_row][2]
         return end
+
+    def _is_list_item(self, sentence_row: int) -> bool:
+        return self._text(sentence_row).lstrip().startswith(LIST_MARKS)
+
+    def _text(self, sentence_row: int) -> str:
+        row, start, end = self._sentences[sentence_row]
+        return self._passages[row].text[start:end]
 
     def _terms(self, sentence_row: int) -> frozenset[str]:
         """A sentence's terms, analysed on first use (`best_sentence` asks only for sentences that can still win)."""
         terms = self._terms_cache.get(sentence_row)
         if terms is None:
-            row, start, end = self._sentences[sentence_row]
-            terms = self._terms_cache[sentence_row] = frozenset(self._analyse(self._passages[row].text[start:end]))
+            terms = self._terms_cache[sentence_row] = frozenset(self._analyse(self._text(sentence_row)))
         return terms
 
 
@@ -103,7 +137,7 @@ def _best_scoring(cosines: list[float], most_bonus: float, bonus: Callable[[int]
     (a NaN cosine counts as -inf).
 
     Sentences are tried nearest first and the search stops once no later one could win even with the largest
-    bonus (holding every word of the question): most of a passage's sentences are never analysed (MedQuAD:
+    bonus (holding every word of the question, and a number if one was asked for): most of a passage's sentences are never analysed (MedQuAD:
     analysing them all was a tenth of a search's time), and the same sentence is chosen as by scoring every one."""
     if not cosines:
         raise ValueError("no sentences to choose from")

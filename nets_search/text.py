@@ -14,6 +14,13 @@ WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 
 # Abbreviations after which a full stop does not end a sentence.
 _ABBREVIATIONS = ("e.g", "i.e", "dr", "mr", "mrs", "ms", "prof", "vs", "etc", "approx", "no", "st", "fig")
+# A sentence opening with one of these points back at the one before it ("These cells release hormones …"), and
+# a sentence followed by one is what it points at: neither is an answer on its own.
+_REFERS_BACK = re.compile(r"[\s•*-]*(this|these|that|those|it|its|they|their|them|such)\b", re.IGNORECASE)
+# Words that say how many, how often or how likely: what a "how common …?" question is answered with.
+_QUANTITY = re.compile(  # (a digit inside a name, "MEN1", "5-HIAA", "Ga-68", is no number)
+    r"(?<![\w-])\d[\d,.]*(?![\w-])|%|\b(one|two|three|four|five|six|seven|eight|nine|ten|half|third|quarter|percent|"
+    r"per cent|most|few|rare)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+|$)|\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)|\n")
 
 # UK and US spellings folded to one form on both sides of the lexical index. Each rule is applied to a
@@ -103,6 +110,16 @@ def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> 
     right = len(piece.rstrip())
     if right > left and any(ch.isalnum() for ch in piece):
         spans.append((start + left, start + right))
+
+
+def refers_back(sentence: str) -> bool:
+    """True when the sentence opens with a word that points at the sentence before it."""
+    return _REFERS_BACK.match(sentence) is not None
+
+
+def holds_quantity(sentence: str) -> bool:
+    """True when the sentence gives a number or a share ("about 1 in 30,000", "most", "rare")."""
+    return _QUANTITY.search(sentence) is not None
 
 
 def sentences(text: str) -> list[str]:

@@ -1,7 +1,7 @@
 import pytest
 
 from nets_search.errors import CorpusError
-from nets_search.query import Glossary, QueryNormaliser
+from nets_search.query import Glossary, QueryNormaliser, asks_quantity
 
 PASSAGES = ["Carcinoid syndrome causes diarrhoea and flushing.", "Foods with tryptophan include chocolate."]
 KNOWN = frozenset({"bake", "bread", "train", "times", "what", "is", "the"})
@@ -85,3 +85,17 @@ def test_a_contraction_typed_without_its_apostrophe_is_an_everyday_word_not_a_to
     from nets_search.query import everyday_words
 
     assert written in everyday_words() and typed in everyday_words()  # questions are checked without apostrophes
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("how common is MEN1", True),
+    ("How many people get carcinoid syndrome?", True),
+    ("at what age do people get paraganglioma", True),
+    ("what are the chances it comes back", True),
+    ("How   commonly does it spread", True),
+    ("is there a chance I have it", False),  # a yes/no question, not one asking for a number
+    ("how do doctors find a NET", False),
+    ("what is a carcinoid tumour", False),
+])
+def test_a_question_answered_with_a_number_is_recognised(question, expected):
+    assert asks_quantity(question) is expected

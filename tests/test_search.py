@@ -104,7 +104,7 @@ def test_reciprocal_rank_fusion_orders_by_summed_reciprocal_ranks(rankings, weig
 
 
 @pytest.mark.parametrize("setting", ["dense_weight", "lexical_weight", "sentence_weight", "expansion_weight",
-                                     "sentence_words_weight"])
+                                     "sentence_words_weight", "quantity_weight"])
 def test_a_negative_fusion_weight_is_refused(setting):
     from nets_search.fusion import FusionSettings
 
@@ -221,12 +221,29 @@ def test_covered_questions_in_lay_words_are_not_flagged(seed_searcher, question)
         ("how many people get carcinoid syndrome", "approximately 10%"),
         ("is it cancer", "NETs can be malignant"),
         ("what happens if carcinoid syndrome is left untreated", "vitamin deficiencies"),
+        # the nearest sentence names the cells; the one after it, "These cells release hormones", says what they do
+        ("what job do neuroendocrine cells have in the body", "release hormones"),
     ],
 )
 def test_the_best_sentence_is_the_one_that_answers(seed_searcher, question, phrase):
     top = seed_searcher.search(question).results[0]
     start, end = top.best_sentence
     assert phrase in top.passage.text[start:end]
+
+
+@pytest.mark.parametrize("quantity_weight, gives_number", [(0.0, False), (5.0, True)])
+def test_a_question_asking_how_common_is_answered_by_a_sentence_giving_a_number(seed_index, encoder, quantity_weight,
+                                                                                 gives_number):
+    from nets_search.fusion import FusionSettings
+    from nets_search.text import holds_quantity
+
+    searcher = Searcher(seed_index, encoder=encoder,
+                        fusion=dataclasses.replace(FusionSettings(), quantity_weight=quantity_weight))
+    top = searcher.search("how common are the symptoms of carcinoid syndrome").results[0]
+    bold = top.passage.text[slice(*top.best_sentence)]
+    assert holds_quantity(bold) is gives_number  # the weight reaches the choice only through the question's kind
+    unasked = searcher.search("what are the symptoms of carcinoid syndrome").results[0]
+    assert not holds_quantity(unasked.passage.text[slice(*unasked.best_sentence)])
 
 
 def test_real_words_are_never_repaired(seed_searcher):

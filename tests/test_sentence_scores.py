@@ -76,6 +76,48 @@ def test_a_lead_in_sentence_comes_with_the_list_it_introduces():
     assert text[start:end] == "These can be signs of bleeding."  # no lead-in: the sentence alone
 
 
+def scorer_of(text: str, nearest: int) -> tuple[SentenceScorer, dict]:
+    """A one-passage scorer over `text`'s sentences, with the question nearest sentence `nearest` in meaning."""
+    from nets_search.text import sentence_spans
+
+    spans = sentence_spans(text)
+    matrix = np.stack([unit(1, 0, 0) if i == nearest else unit(0.2, 1, 0) for i in range(len(spans))])
+    scorer = SentenceScorer([passage(0, text)], np.eye(1, 3, dtype=np.float32), [(0, a, b) for a, b in spans],
+                            matrix, analyse)
+    return scorer, scorer.dense_scores(unit(1, 0, 0), [0], 0.3)[1]
+
+
+POINTING = "Cells make up the system. These cells release hormones. Hormones travel in blood. It is quick. Done."
+LISTED = "They can help:\n• rest\n• They say fluids\n\nThese are simple. Such steps help."
+
+
+@pytest.mark.parametrize("text, nearest, widen, shown", [
+    (POINTING, 1, True, "Cells make up the system. These cells release hormones."),  # back to what "These" means
+    (POINTING, 2, True, "Hormones travel in blood. It is quick."),  # on to the sentence pointing back at it
+    (POINTING, 0, True, "Cells make up the system. These cells release hormones."),
+    (POINTING, 4, True, "Done."),
+    (POINTING, 1, False, "These cells release hormones."),
+    (POINTING, 2, False, "Hormones travel in blood."),
+    (LISTED, 0, True, "They can help:\n• rest\n• They say fluids"),  # the first sentence: nothing before it
+    (LISTED, 2, True, "• They say fluids"),  # a list item is shown alone
+    (LISTED, 3, True, "These are simple. Such steps help."),  # not joined to the list's last item, but to the next
+])
+def test_the_best_sentence_is_shown_with_the_sentence_it_points_back_at_or_that_points_at_it(text, nearest, widen,
+                                                                                              shown):
+    scorer, by_row = scorer_of(text, nearest)
+    start, end = scorer.best_sentence(0, by_row, [], [], {}, 0.6, 0.3, widen=widen)
+    assert text[start:end] == shown
+
+
+@pytest.mark.parametrize("quantity_weight, shown", [(0.0, "The syndrome is a group of symptoms."),
+                                                    (1.0, "About 1 in 10 people with NETs get it.")])
+def test_a_sentence_giving_a_number_wins_only_when_the_question_asks_for_one(quantity_weight, shown):
+    text = "The syndrome is a group of symptoms. About 1 in 10 people with NETs get it."
+    scorer, by_row = scorer_of(text, 0)
+    start, end = scorer.best_sentence(0, by_row, [], [], {}, 0.6, 0.0, quantity_weight)
+    assert text[start:end] == shown
+
+
 COSINES = st.one_of(st.sampled_from([-1.0, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0]), st.floats(-1, 1))  # ties too
 
 

@@ -1,6 +1,7 @@
 import pytest
 
-from nets_search.text import fold_spelling, normalise_unicode, sentence_spans, sentences, word_count
+from nets_search.text import (fold_spelling, holds_quantity, normalise_unicode, refers_back, sentence_spans, sentences,
+                              word_count)
 
 
 @pytest.mark.parametrize(
@@ -53,3 +54,30 @@ def test_normalise_unicode_drops_control_characters_and_straightens_quotes():
 
 def test_word_count_counts_words_not_punctuation():
     assert word_count("NETs – (benign) or malignant?") == 4
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("These cells release hormones into your body.", True),
+    ("This is an older term that is sometimes still used.", True),
+    ("• They may also feel tired.", True),
+    ("It can take years to be diagnosed.", True),
+    ("Thessaly is a region of Greece.", False),  # a word that only starts like one
+    ("The disease is metastatic.", False),
+    ("Many people still refer to NETs as carcinoid tumours.", False),
+])
+def test_a_sentence_that_points_back_is_recognised(sentence, expected):
+    assert refers_back(sentence) is expected
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("MEN1 affects about 1 in 30,000 people.", True),
+    ("Approximately 10% of people with NETs develop it.", True),
+    ("Most of them occur in the small intestine.", True),
+    ("It is a rare disease.", True),
+    ("Some people may feel tired.", False),
+    ("Someone with a rarefied diet.", False),
+    ("MEN1 is inherited; 5-HIAA and Ga-68 scans help.", False),  # digits inside names are no number
+    ("Type 2 is rarer.", True),
+])
+def test_a_sentence_that_gives_a_number_or_share_is_recognised(sentence, expected):
+    assert holds_quantity(sentence) is expected
