@@ -5,6 +5,8 @@ parts of the labelled sets, then report every figure on the test parts, which no
     python benchmarks/quality.py --no-grid       # report today's settings only
     python benchmarks/quality.py --no-grid --refit-calibration   # ... and refit the default calibration (tune parts)
     python benchmarks/quality.py --bm25-grid     # BM25's settings tried on tune only; writes docs/quality-bm25.json
+    python benchmarks/quality.py --sentence-grid # the best sentence's settings on tune; docs/quality-sentence.json
+    python benchmarks/quality.py --calibration-cv  # "no good match" cross-validated on tune; quality-calibration-cv.json
 
 Sets (each split into tune/test by `nets_search.evaluate.part_of`, a fixed seed):
   seed corpus (corpus/):          its labelled questions (corpus/*.jsonl) and ../shared/data/nets-dev-questions.jsonl
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import random
 import sys
 import time
 from dataclasses import asdict, replace
@@ -168,6 +171,34 @@ def sentence_grid(searchers, sets) -> list[dict]:
     return trials
 
 
+def calibration_cv(searchers, folds: int = 5, shuffles: int = 30) -> dict:
+    """The "no good match" rule cross-validated on each NETs corpus's tune questions alone, refitted per fold as a
+    build does: how it treats questions it was not fitted on."""
+    report = {}
+    for name, folder in CORPORA.items():
+        questions = labelled_questions(folder, part="tune")
+        evidence = [searchers[name].search(q.question).evidence for q in questions]
+        in_scope = [not q.out_of_scope for q in questions]
+        counts = {"in_scope_flagged": 0, "in_scope_judged": 0, "out_of_scope_caught": 0, "out_of_scope_judged": 0}
+        for shuffle in range(shuffles):
+            order = list(range(len(questions)))
+            random.Random(shuffle).shuffle(order)
+            for fold in range(folds):
+                held = set(order[fold::folds])
+                fitted = fit_calibration([e for i, e in enumerate(evidence) if i not in held],
+                                         [y for i, y in enumerate(in_scope) if i not in held])
+                for i in held:
+                    counts["in_scope_judged" if in_scope[i] else "out_of_scope_judged"] += 1
+                    counts["in_scope_flagged" if in_scope[i] else "out_of_scope_caught"] += fitted.no_good_match(
+                        evidence[i])
+        counts["in_scope_flag_rate"] = round(counts["in_scope_flagged"] / counts["in_scope_judged"], 4)
+        counts["out_of_scope_caught_rate"] = round(counts["out_of_scope_caught"] / counts["out_of_scope_judged"], 4)
+        report[name] = counts
+        print(f"  {name}: in scope flagged {counts['in_scope_flag_rate']:.3f}, "
+              f"out of scope caught {counts['out_of_scope_caught_rate']:.3f}", flush=True)
+    return {"folds": folds, "shuffles": shuffles, "corpora": report}
+
+
 def fit_default_calibration(searchers, sets):
     """The package's default calibration: fitted on the tune parts of both NETs corpora together, each question's
     evidence from its own corpus's index, so that it holds for a corpus with no labelled questions of its own."""
@@ -274,6 +305,8 @@ def main() -> None:
                         help="only try BM25's settings on the tune parts (docs/quality-bm25.json); ships nothing")
     parser.add_argument("--sentence-grid", action="store_true",
                         help="only try the best sentence's settings on the tune parts (docs/quality-sentence.json)")
+    parser.add_argument("--calibration-cv", action="store_true",
+                        help="only cross-validate the no-good-match rule on the tune parts (docs/quality-calibration-cv.json)")
     parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "results" / "quality-indexes")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "quality.json")
     args = parser.parse_args()
@@ -289,6 +322,10 @@ def main() -> None:
         evaluate.write_json(args.out.with_name("quality-bm25.json"),
                             {"created": created, "fusion": asdict(FusionSettings()), "shipped": asdict(BM25_SETTINGS),
                              "best_on_tune": best, "grid": trials})
+        return
+    if args.calibration_cv:
+        report = {"created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **calibration_cv(searchers)}
+        evaluate.write_json(args.out.with_name("quality-calibration-cv.json"), report)
         return
     if args.sentence_grid:
         trials = sentence_grid(searchers, sets)
