@@ -59,7 +59,8 @@ def build_index(
         config = _config(settings, previous)
         diff = compare(previous.files if previous else {}, files)
         damaged = _damaged(index_dir, previous)
-        if previous and not (force or damaged) and previous.files == files and _same_config(previous, config):
+        if (previous and not (force or damaged) and previous.files == files and _same_config(previous, config)
+                and _vectors_stored_as_today(previous)):
             return BuildReport(previous.version, (), (), (), len(files), previous.passages, 0, previous.passages,
                                time.perf_counter() - started, warnings=loaded.warnings, nothing_changed=True)
         stage("loaded")
@@ -201,6 +202,12 @@ def _same_config(manifest: Manifest, config: dict) -> bool:
         "vector_engine": engine_of(manifest.vector_engine),
     }
     return built == config
+
+
+def _vectors_stored_as_today(manifest: Manifest) -> bool:
+    """A version's passage vectors are stored as this release stores that many (exact, or an HNSW graph past
+    vectors.HNSW_THRESHOLD): if not, even an unchanged corpus is built again, from the embedding cache."""
+    return manifest.index_type == index_type_of(engine_of(manifest.vector_engine), manifest.passages)
 
 
 def _damaged(index_dir: Path, manifest: Manifest | None) -> tuple[str, ...]:

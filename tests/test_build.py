@@ -50,6 +50,22 @@ def test_nothing_changed_finishes_without_loading_the_model(built, monkeypatch):
     assert report.nothing_changed and report.version == first.version and report.embedded == 0
 
 
+def test_a_release_that_stores_vectors_otherwise_rebuilds_them_from_the_cache(built, encoder, monkeypatch):
+    """Past vectors.HNSW_THRESHOLD passages the vectors are an HNSW graph: an unchanged corpus built as exact by an
+    earlier release is stored again, without embedding anything, and answers as before."""
+    from nets_search import vectors
+
+    corpus, index, first = built
+    question = "why does my face go red after a glass of wine"
+    before = [r.passage.passage_id for r in Searcher(index, encoder=encoder).search(question).results]
+    monkeypatch.setattr(vectors, "HNSW_THRESHOLD", 2)
+    report = build_index(corpus, index, encoder=encoder)
+    assert not report.nothing_changed and report.embedded == 0 and report.version != first.version
+    assert store.open_current(index)[0].index_type == "hnsw"
+    assert [r.passage.passage_id for r in Searcher(index, encoder=encoder).search(question).results] == before
+    assert build_index(corpus, index, encoder=encoder).nothing_changed
+
+
 def _labelled_questions(count: int) -> str:
     """`count` in-scope and `count` out-of-scope questions of the tune part, in the golden-question format."""
     from nets_search.metrics import part_of

@@ -55,6 +55,18 @@ def test_every_engine_gives_back_the_vectors_it_was_given_and_finds_each_one_fir
     assert index.search(unit_rows(1, seed=1)[0], 5) == [] if count == 0 else len(index.search(matrix[0], 500)) == count
 
 
+@pytest.mark.parametrize("count", [1, 300])
+def test_an_hnsw_graph_gives_back_its_vectors_and_proposes_each_one_first(tmp_path, count):
+    matrix = unit_rows(count)
+    path = tmp_path / store.VECTORS_FILE
+    write_vectors(matrix, path, "faiss", "hnsw")
+    index = open_vectors(path)
+    assert np.allclose(index.vectors(), matrix, atol=1e-6)  # what the searcher scores its candidates with
+    assert index.for_candidates() is index  # the graph proposes the candidates itself
+    for row in range(0, count, 23):
+        assert index.search(matrix[row], 5)[0][0] == row
+
+
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
