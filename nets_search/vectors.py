@@ -3,7 +3,7 @@ engine. Nothing outside this module touches FAISS; Qdrant (qdrant_vectors.py) is
 methods, chosen by a build (NETS_SEARCH_VECTORS) and recorded in the version's manifest, which is what a searcher
 opens it with.
 
-Exact inner-product search (`IndexFlatIP`) for a corpus of up to `HNSW_THRESHOLD` passages; past that an HNSW
+Exact inner-product search (`IndexFlatIP`) for a corpus of fewer than `HNSW_THRESHOLD` passages; from there an HNSW
 graph, which only proposes a question's candidates: the searcher scores them (and BM25's) exactly, so rankings do
 not rest on the graph's approximate scores (see README, "Scale").
 """

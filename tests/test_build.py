@@ -50,18 +50,26 @@ def test_nothing_changed_finishes_without_loading_the_model(built, monkeypatch):
     assert report.nothing_changed and report.version == first.version and report.embedded == 0
 
 
-def test_a_release_that_stores_vectors_otherwise_rebuilds_them_from_the_cache(built, encoder, monkeypatch):
-    """Past vectors.HNSW_THRESHOLD passages the vectors are an HNSW graph: an unchanged corpus built as exact by an
-    earlier release is stored again, without embedding anything, and answers as before."""
+def test_a_release_that_stores_vectors_otherwise_rebuilds_them_from_the_cache(make_corpus, tmp_path, encoder,
+                                                                             monkeypatch):
+    """Past vectors.HNSW_THRESHOLD passages FAISS stores the passage vectors as an HNSW graph: an unchanged corpus
+    built as exact by an earlier release is stored again, without embedding anything, and answers as before.
+    (On FAISS in every test pass: Qdrant engines keep their own index kinds.)"""
+    import faiss
+
     from nets_search import vectors
 
-    corpus, index, first = built
+    monkeypatch.setenv("NETS_SEARCH_VECTORS", "faiss")
+    corpus, index = make_corpus(PAGES), tmp_path / "index"
+    first = build_index(corpus, index, encoder=encoder)
     question = "why does my face go red after a glass of wine"
     before = [r.passage.passage_id for r in Searcher(index, encoder=encoder).search(question).results]
     monkeypatch.setattr(vectors, "HNSW_THRESHOLD", 2)
     report = build_index(corpus, index, encoder=encoder)
     assert not report.nothing_changed and report.embedded == 0 and report.version != first.version
-    assert store.open_current(index)[0].index_type == "hnsw"
+    manifest, folder = store.open_current(index)
+    assert manifest.index_type == "hnsw"
+    assert isinstance(faiss.read_index(str(folder / store.VECTORS_FILE)), faiss.IndexHNSW)  # stored so, not only named
     assert [r.passage.passage_id for r in Searcher(index, encoder=encoder).search(question).results] == before
     assert build_index(corpus, index, encoder=encoder).nothing_changed
 
