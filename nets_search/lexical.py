@@ -9,6 +9,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
+from . import npy_files
 from .text import normalise_unicode, stem, words
 from .types import Passage
 
@@ -86,7 +87,9 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, folder: Path, size: int) -> "LexicalIndex":
-        return cls(bm25s.BM25.load(str(folder), allow_pickle=False, mmap=False), size)
+        with npy_files.READ_LOCK:
+            loaded = bm25s.BM25.load(str(folder), allow_pickle=False, mmap=False)
+        return cls(loaded, size)
 
     def idf(self) -> dict[str, float]:
         """Inverse document frequency of every indexed term (from the BM25 matrix's column sizes)."""

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import npy_files
 from .errors import NetsSearchError
 from .settings import engine_settings
 
@@ -132,7 +133,8 @@ def _save_local(matrix: np.ndarray, path: Path) -> None:
 
 
 def _open_local(path: Path) -> QdrantVectors:
-    matrix = np.load(path, allow_pickle=False)
+    with npy_files.READ_LOCK:
+        matrix = np.load(path, allow_pickle=False)
     if matrix.ndim != 2 or matrix.dtype != np.float32:
         raise NetsSearchError(f"{path}: not a matrix of vectors")
     return QdrantVectors.in_memory(matrix)

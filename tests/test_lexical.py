@@ -56,3 +56,32 @@ def test_headings_are_indexed_as_often_as_the_settings_say(repeat):
     passage = Passage("p", "d", "Carcinoid syndrome", "Diet", "Eat small meals.", 0, 0)
     terms = analyse(lexical_document(passage, Bm25Settings(heading_repeat=repeat)))
     assert terms.count(analyse("carcinoid")[0]) == repeat and terms.count(analyse("meals")[0]) == 1
+
+
+def test_saved_files_are_read_by_one_thread_at_a_time(tmp_path, monkeypatch):
+    """NumPy parses each .npy header with ast.literal_eval, which CPython 3.11 cannot run in two threads at once
+    (npy_files.py): readers opening a version together must take turns."""
+    import ast
+    import threading
+    import time
+
+    LexicalIndex.build(["flushing of the face", "diarrhoea at night", "tryptophan in chocolate"]).save(tmp_path)
+    parse, guard, state = ast.literal_eval, threading.Lock(), {"inside": 0, "most": 0}
+
+    def slow_parse(text):
+        with guard:
+            state["inside"] += 1
+            state["most"] = max(state["most"], state["inside"])
+        time.sleep(0.002)  # wide enough that threads not taking turns would overlap here
+        with guard:
+            state["inside"] -= 1
+        return parse(text)
+
+    monkeypatch.setattr(ast, "literal_eval", slow_parse)
+    loaded = []
+    readers = [threading.Thread(target=lambda: loaded.append(LexicalIndex.load(tmp_path, 3))) for _ in range(8)]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join()
+    assert len(loaded) == 8 and state["most"] == 1
