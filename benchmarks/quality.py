@@ -163,8 +163,9 @@ def sentence_grid(searchers, sets) -> list[dict]:
         hits = asked = 0
         for name, questions in tune.items():
             searchers[name].fusion = settings
-            held, answered = map(int, golden_figures(searchers[name], questions)["best_sentence"].split("/"))
-            hits, asked = hits + held, asked + answered
+            report = evaluate.evaluate_golden(
+                lambda text, searcher=searchers[name]: searcher.search(text, k=evaluate.GOLDEN_DEPTH), questions)
+            hits, asked = hits + report.best_sentence_hits, asked + report.best_sentence_asked
         trials.append({"settings": dict(zip(SENTENCE_GRID, values)), "best_sentence": f"{hits}/{asked}",
                        "tune_objective": round(hits / asked, 4) if asked else 0.0})
         print(f"  {dict(zip(SENTENCE_GRID, values))}: {hits}/{asked}", flush=True)
@@ -237,8 +238,8 @@ def markdown_summary(report: dict) -> str:
         f"Created {report['created']}; split seed `{report['split_seed']}`. Chosen on the tune parts: dense weight "
         f"{f['dense_weight']}, lexical {round(f['lexical_weight'], 2)}, sentence weight {f['sentence_weight']}, "
         f"expansion weight {f['expansion_weight']}; best sentence (`--sentence-grid`, docs/quality-sentence.json): "
-        f"words' share {f.get('sentence_words_weight')}, number bonus {f.get('quantity_weight')}, widened to a "
-        f"pointing neighbour: {f.get('widen_to_references')}. Every figure below is on a **test** part unless it says tune; "
+        f"words' share {f['sentence_words_weight']}, number bonus {f['quantity_weight']}, widened to a pointing "
+        f"neighbour: {f['widen_to_references']}. Every figure below is on a **test** part unless it says tune; "
         "`library-blind` and `seed-blind` are held-out sets written by someone who saw only those pages, used whole.",
         "",
         "| set | part | mode | hit@1 | hit@3 | MRR@5 | best sentence | out of scope caught | in scope flagged | "
@@ -287,6 +288,18 @@ def markdown_summary(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def best_and_grid(trials: list[dict]) -> dict:
+    best = max(trials, key=lambda t: t["tune_objective"])
+    print(f"best on tune: {best}")
+    return {"best_on_tune": best, "grid": trials}
+
+
+def write_side_summary(out: Path, name: str, body: dict) -> None:
+    """A one-question run's summary (a grid that ships nothing by itself, a cross-validation) beside quality.json."""
+    created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    evaluate.write_json(out.with_name(name), {"created": created, **body})
+
+
 def previous_grid(summary: Path) -> list:
     """The fusion grid of the last full run: a --no-grid report keeps it, so the committed summary still shows
     how today's weights were chosen."""
@@ -316,25 +329,16 @@ def main() -> None:
     searchers = open_searchers(encoder, args.work)
     if args.bm25_grid:
         trials = bm25_grid(searchers, sets)
-        best = max(trials, key=lambda t: t["tune_objective"])
-        print(f"best on tune: {best}; shipped: {asdict(BM25_SETTINGS)}")
-        created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        evaluate.write_json(args.out.with_name("quality-bm25.json"),
-                            {"created": created, "fusion": asdict(FusionSettings()), "shipped": asdict(BM25_SETTINGS),
-                             "best_on_tune": best, "grid": trials})
+        write_side_summary(args.out, "quality-bm25.json", {"fusion": asdict(FusionSettings()),
+                                                           "shipped": asdict(BM25_SETTINGS), **best_and_grid(trials)})
         return
     if args.calibration_cv:
-        report = {"created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **calibration_cv(searchers)}
-        evaluate.write_json(args.out.with_name("quality-calibration-cv.json"), report)
+        write_side_summary(args.out, "quality-calibration-cv.json", calibration_cv(searchers))
         return
     if args.sentence_grid:
         trials = sentence_grid(searchers, sets)
-        best = max(trials, key=lambda t: t["tune_objective"])
         shipped = {name: getattr(FusionSettings(), name) for name in SENTENCE_GRID}
-        print(f"best on tune: {best}; shipped: {shipped}")
-        created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        evaluate.write_json(args.out.with_name("quality-sentence.json"),
-                            {"created": created, "shipped": shipped, "best_on_tune": best, "grid": trials})
+        write_side_summary(args.out, "quality-sentence.json", {"shipped": shipped, **best_and_grid(trials)})
         return
     chosen, trials = FusionSettings(), previous_grid(args.out)
     if not args.no_grid:

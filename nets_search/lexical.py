@@ -17,7 +17,7 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logge
 
 # Chosen on the tune parts (`python benchmarks/quality.py --bm25-grid`; docs/quality-bm25.json): page title and section
 # heading count three times, like a boosted title field, and a gentle length normalisation (with k1 0.9 and headings
-# x2 or x3, every b from 0 to 0.3 scored within 0.0011 of the best on tune; 0.2 is the middle of that plateau).
+# x2 or x3, every b from 0 to 0.3 scored within 0.002 of the best on tune; 0.2 is the middle of that plateau).
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,7 @@ class SentenceScorer:
         listed = self._through_list(after, end)
         # A list item is shown as it is, and "These …" after a list is not joined to its last item: it means all of it.
         if widen and not self._is_list_item(this):
-            if before is not None and self._points_back(this) and not self._is_list_item(before):
+            if before is not None and refers_back(self._text(this)) and not self._is_list_item(before):
                 start = self._sentences[before][1]
             if listed == end and after and self._points_back(after[0]):
                 listed = self._sentences[after[0]][2]
@@ -137,8 +137,9 @@ def _best_scoring(cosines: list[float], most_bonus: float, bonus: Callable[[int]
     (a NaN cosine counts as -inf).
 
     Sentences are tried nearest first and the search stops once no later one could win even with the largest
-    bonus (holding every word of the question, and a number if one was asked for): most of a passage's sentences are never analysed (MedQuAD:
-    analysing them all was a tenth of a search's time), and the same sentence is chosen as by scoring every one."""
+    bonus (holding every word of the question, and a number if one was asked for): most of a passage's sentences
+    are never analysed (MedQuAD: analysing them all was a tenth of a search's time), and the same sentence is
+    chosen as by scoring every one."""
     if not cosines:
         raise ValueError("no sentences to choose from")
     cosines = [c if c == c else float("-inf") for c in cosines]
