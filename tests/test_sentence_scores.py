@@ -76,16 +76,6 @@ def test_a_lead_in_sentence_comes_with_the_list_it_introduces():
     assert text[start:end] == "These can be signs of bleeding."  # no lead-in: the sentence alone
 
 
-def test_a_sentence_ending_in_a_full_stop_still_leads_into_the_list_right_after_it():
-    text = "The list below gives the signs of this condition.\n• Rapid heartbeat\n• Sweating\n\nSee a doctor. Soon."
-    scorer, by_row = scorer_of(text, 0)
-    start, end = scorer.best_sentence(0, by_row, [], [], {}, 0.6, 0.3)
-    assert text[start:end] == "The list below gives the signs of this condition.\n• Rapid heartbeat\n• Sweating"
-    scorer, by_row = scorer_of(text, 3)
-    start, end = scorer.best_sentence(0, by_row, [], [], {}, 0.6, 0.3)
-    assert text[start:end] == "See a doctor."  # no list after it: the sentence alone
-
-
 def scorer_of(text: str, nearest: int) -> tuple[SentenceScorer, dict]:
     """A one-passage scorer over `text`'s sentences, with the question nearest sentence `nearest` in meaning."""
     from nets_search.text import sentence_spans
