@@ -97,11 +97,16 @@ def medquad_ndcg(searcher: Searcher, part: str, mode: str = "hybrid") -> dict:
     return scores.to_dict(per_query=False)
 
 
+def tune_in_scope(sets, name: str) -> list:
+    """A corpus's in-scope questions of the tune part: what the ranking objectives are measured on."""
+    return [q for q in evaluate.split_parts(sets[name], key=lambda q: q.id)["tune"] if not q.out_of_scope]
+
+
 def tune_objective(searchers, sets) -> float:
     """Mean over the corpora of MRR@5 on the tune part (and MedQuAD nDCG@10 on its tune part, if built)."""
     values = []
     for name in CORPORA:
-        tune = [q for q in evaluate.split_parts(sets[name], key=lambda q: q.id)["tune"] if not q.out_of_scope]
+        tune = tune_in_scope(sets, name)
         if tune:
             values.append(golden_figures(searchers[name], tune)["mrr@5"])
     if "medquad" in searchers:
@@ -156,8 +161,7 @@ def sentence_grid(searchers, sets) -> list[dict]:
     """The best sentence's settings tried on the tune parts of both NETs corpora: the objective is how many of
     the questions answered first have the expected phrase in their best sentence (the ranking does not move)."""
     trials = []
-    tune = {name: [q for q in evaluate.split_parts(sets[name], key=lambda q: q.id)["tune"] if not q.out_of_scope]
-            for name in CORPORA}
+    tune = {name: tune_in_scope(sets, name) for name in CORPORA}
     for values in itertools.product(*SENTENCE_GRID.values()):
         settings = replace(FusionSettings(), **dict(zip(SENTENCE_GRID, values)))
         hits = asked = 0

@@ -90,7 +90,7 @@ class SentenceScorer:
         next sentence when that one points back at it ("This is an older term …")."""
         before, this, after = sentences[chosen - 1] if chosen else None, sentences[chosen], sentences[chosen + 1 :]
         _, start, end = self._sentences[this]
-        listed = self._through_list(after, end)
+        listed = self._through_list(this, after)
         # A list item is shown as it is, and "These …" after a list is not joined to its last item: it means all of it.
         if widen and not self._is_list_item(this):
             if before is not None and refers_back(self._text(this)) and not self._is_list_item(before):
@@ -103,13 +103,11 @@ class SentenceScorer:
         """A sentence, not a list item, opening with a word that points at the sentence before it."""
         return not self._is_list_item(sentence_row) and refers_back(self._text(sentence_row))
 
-    def _through_list(self, following: list[int], end: int) -> int:
-        """A lead-in ("… should call a doctor right away:") is no answer on its own: the list items right after
-        it are part of it."""
-        if not following:
-            return end
-        text = self._passages[self._sentences[following[0]][0]].text
-        if not text[:end].rstrip().endswith(":"):
+    def _through_list(self, lead_in: int, following: list[int]) -> int:
+        """Where the span starting at sentence `lead_in` ends: a lead-in ("… should call a doctor right away:") is
+        no answer on its own, so the list items right after it are part of it."""
+        end = self._sentences[lead_in][2]
+        if not self._text(lead_in).rstrip().endswith(":"):
             return end
         for sentence_row in following[:MAX_LIST_ITEMS]:
             if not self._is_list_item(sentence_row):
