@@ -1,27 +1,44 @@
 #!/usr/bin/env bash
-# Create .venv and install the project. PyTorch goes in first, as its CPU build: if pip resolved plain "torch"
-# through a dependency from the public index, it would pull the CUDA build and several GB of nvidia-* packages.
-# PyTorch's own CPU wheel index is tried first (as PyTorch's install instructions do for CPU); where it cannot be
-# reached (an offline mirror, an air-gapped server), the default index is used, and the line below says so.
+# Create .venv and install the project from the lock in requirements/ (exact versions with hashes, for CPython
+# 3.11 on Linux x86-64; bash scripts/lock.sh regenerates it). Nothing is resolved: every pip call below installs
+# named, hashed files with --no-deps, so a new release on the registry changes nothing here.
+#   1. pip itself, upgraded from requirements/pip.txt;
+#   2. PyTorch's CPU build (requirements/torch-cpu.txt) from PyTorch's CPU wheel index, as PyTorch's own install
+#      instructions do for CPU; where that index cannot be reached (an offline mirror, an air-gapped server) the
+#      same file is looked for in the default index and find-links, and the line below says so. Plain "torch" from
+#      PyPI would be the CUDA build, several GB;
+#   3. everything else from requirements/runtime.txt (or test.txt with the argument "test");
+#   4. the project itself, editable, with the locked setuptools and no build isolation.
+# A second run with the same lock files does nothing: a stamp in .venv records what was installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-}"
-TORCH="torch==2.13.0"
+lock="requirements/runtime.txt"
+[ "$extras" = "test" ] && lock="requirements/test.txt"
 TORCH_CPU_INDEX="${NETS_SEARCH_TORCH_INDEX:-https://download.pytorch.org/whl/cpu}"
 if [ ! -x .venv/bin/python ]; then
   "${PYTHON:-python3}" -m venv .venv
 fi
 . .venv/bin/activate
-pip_quiet=(--quiet --disable-pip-version-check)
-if ! python -c "import torch" >/dev/null 2>&1; then
-  echo "setup: installing PyTorch (CPU build) from PyTorch's CPU index"
-  if ! python -m pip install "${pip_quiet[@]}" --timeout 20 --retries 0 --index-url "$TORCH_CPU_INDEX" "$TORCH" 2>/dev/null; then
-    echo "setup: PyTorch's CPU index cannot be reached; installing $TORCH from the default index instead"
-    python -m pip install "${pip_quiet[@]}" "$TORCH"
+stamp=".venv/.nets-search-lock"
+wanted="$(cat requirements/pip.txt requirements/torch-cpu.txt "$lock" pyproject.toml | sha256sum | cut -c1-16) $lock"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
+  echo "setup: .venv already matches $lock; nothing to install"
+  exit 0
+fi
+locked=(--quiet --disable-pip-version-check --no-deps --require-hashes)
+echo "setup: upgrading pip in .venv (requirements/pip.txt)"
+python -m pip install "${locked[@]}" -r requirements/pip.txt
+if ! python -c "import torch, sys; sys.exit(0 if torch.__version__ == '2.13.0+cpu' else 1)" >/dev/null 2>&1; then
+  echo "setup: installing PyTorch's CPU build (requirements/torch-cpu.txt)"
+  if ! python -m pip install "${locked[@]}" --timeout 20 --retries 0 --index-url "$TORCH_CPU_INDEX" \
+      -r requirements/torch-cpu.txt 2>/dev/null; then
+    echo "setup: PyTorch's CPU index cannot be reached; looking for the same file in the default index instead"
+    python -m pip install "${locked[@]}" -r requirements/torch-cpu.txt
   fi
 fi
-if python -c "import torch, sys; sys.exit(0 if torch.version.cuda is None else 1)" 2>/dev/null; then :; else
-  echo "setup: warning: the installed PyTorch is a CUDA build; NETs Search needs only the CPU build" >&2
-fi
+echo "setup: installing the locked dependencies ($lock)"
+python -m pip install "${locked[@]}" -r "$lock"
 echo "setup: installing nets-search${extras:+ [$extras]}"
-python -m pip install "${pip_quiet[@]}" -e ".${extras:+[$extras]}"
+python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+echo "$wanted" > "$stamp"
