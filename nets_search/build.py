@@ -243,7 +243,7 @@ def _embeddings(
         found.update(cache.get(model_key, [k for k in unique_keys if k not in known]))
         missing = [i for i, k in enumerate(unique_keys) if k not in found]
         if missing:
-            encoder = encoder or encode.Encoder(settings.backend, cache_dir=Path(index_dir) / "cache")
+            encoder = encode.loaded_encoder(encoder, settings.backend, Path(index_dir) / "cache")
             if encoder.key != model_key:  # the backend fell back: look again under the key that applies
                 model_key = encoder.key
                 found = cache.get(model_key, unique_keys)  # vectors of the version in use are of the old backend

@@ -260,7 +260,10 @@ def run_eval(args: argparse.Namespace) -> int:
     dataset = evaluate.load_beir(args.beir, args.split) if args.beir else None
     if not golden and dataset is None:
         raise NetsSearchError("nothing to evaluate: give --golden FILE or --beir DIR")
-    encoder = _LazyEncoder(args.index if golden else args.beir_index or Path(f"index-beir-{dataset.name}"))
+    from .encode import DEFAULT_BACKEND, SharedEncoder
+
+    index_dir = args.index if golden else args.beir_index or Path(f"index-beir-{dataset.name}")
+    encoder = SharedEncoder(DEFAULT_BACKEND, cache_dir=Path(index_dir) / "cache")  # one for the build and searchers
     figures: dict = {"created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "modes": modes, "golden": {}, "beir": {}}
     if golden:
         searcher = _eval_searcher(args.index, encoder)
@@ -310,22 +313,7 @@ def _golden_files(args: argparse.Namespace) -> list[Path]:
     return sorted(DEFAULT_CORPUS.glob("*.jsonl")) + ([SHARED_GOLDEN] if SHARED_GOLDEN.is_file() else [])
 
 
-class _LazyEncoder:
-    """One encoder for the whole run (the build and every searcher), loaded only when first needed."""
-
-    def __init__(self, index_dir: Path) -> None:
-        self.cache_dir = Path(index_dir) / "cache"
-        self._encoder = None
-
-    def get(self):
-        if self._encoder is None:
-            from .encode import DEFAULT_BACKEND, Encoder
-
-            self._encoder = Encoder(DEFAULT_BACKEND, cache_dir=self.cache_dir)
-        return self._encoder
-
-
-def _eval_searcher(index: Path, encoder: _LazyEncoder):
+def _eval_searcher(index: Path, encoder):
     from .encode import base_backend
     from .search import Searcher
 
@@ -339,14 +327,14 @@ def _eval_searcher(index: Path, encoder: _LazyEncoder):
     return searcher
 
 
-def _beir_searcher(dataset, index: Path, encoder: _LazyEncoder, quiet: bool):
+def _beir_searcher(dataset, index: Path, encoder, quiet: bool):
     """Bring the BEIR index up to date (a no-op when nothing changed), then open it."""
     from .build import BuildSettings, build_index
     from .rebuild import format_build_report
 
     print(f"Updating the index of {dataset.corpus} in {index}/ (only new or changed passages are embedded) …", flush=True)
     with _progress_bar(disabled=quiet) as progress:
-        report = build_index(dataset.corpus, index, BuildSettings(), encoder=encoder.get(), progress=progress)
+        report = build_index(dataset.corpus, index, BuildSettings(), encoder=encoder, progress=progress)
     print(format_build_report(report) + "\n")
     return _eval_searcher(index, encoder)
 

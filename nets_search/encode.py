@@ -94,6 +94,43 @@ class Encoder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
+class SharedEncoder:
+    """One `Encoder` for a whole run, loaded on first use: a build, its calibration and its golden-question check
+    (and an evaluation's build and searchers) all encode with it, so the model is loaded once per run, and not at
+    all by a build with nothing to embed. Until then `key` is the key the backend is expected to give; everything
+    else is the loaded Encoder's."""
+
+    def __init__(self, backend: str = DEFAULT_BACKEND, cache_dir: Path | None = None) -> None:
+        self.requested_backend = base_backend(backend)
+        self.cache_dir = cache_dir
+        self._encoder: Encoder | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        return self._encoder is not None
+
+    @property
+    def key(self) -> str:
+        return self._encoder.key if self._encoder else model_key(self.requested_backend)
+
+    def get(self) -> Encoder:
+        with self._lock:
+            if self._encoder is None:
+                self._encoder = Encoder(self.requested_backend, cache_dir=self.cache_dir)
+            return self._encoder
+
+    def __getattr__(self, name: str):
+        return getattr(self.get(), name)
+
+
+def loaded_encoder(encoder, backend: str, cache_dir: Path | None) -> Encoder:
+    """The Encoder to embed with now: the given one (loading a SharedEncoder), or a new one if none was given."""
+    if isinstance(encoder, SharedEncoder):
+        return encoder.get()
+    return encoder or Encoder(backend, cache_dir=cache_dir)
+
+
 def _load(backend: str, cache_dir: Path | None):
     folder = str(model_dir())
     if backend != "torch":

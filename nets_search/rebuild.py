@@ -23,9 +23,12 @@ class Rebuild:
 def rebuild_and_check(corpus: Path, index: Path, settings: BuildSettings = BuildSettings(), encoder=None,
                       progress: ProgressFn | None = None, force: bool = False) -> Rebuild:
     """Build `index` from `corpus` and check the golden questions against the new version (not when nothing
-    changed: the answers are the ones already checked). Raises NetsSearchError as build_index does."""
+    changed: the answers are the ones already checked). One encoder serves the build, its calibration and the
+    check, loaded only if one of them encodes. Raises NetsSearchError as build_index does."""
+    from .encode import SharedEncoder
     from .golden import check_golden_questions
 
+    encoder = encoder or SharedEncoder(settings.backend, cache_dir=Path(index) / "cache")
     report = build_index(corpus, index, settings, encoder=encoder, progress=progress, force=force)
     regressions = () if report.nothing_changed else tuple(check_golden_questions(corpus, index, encoder))
     return Rebuild(report, regressions)
