@@ -82,4 +82,7 @@ def test_the_page_load_test_drives_the_real_websocket(tmp_path: Path) -> None:
     assert [run["sessions"] for run in results["runs"]] == [1, 2]
     assert [run["searches"] for run in results["runs"]] == [3, 6]
     assert all(run["searches_per_s"] > 0 and run["p50_ms"] > 0 for run in results["runs"])
+    assert [run["errors"] for run in results["runs"]] == [0, 0]
+    assert all(run["server_peak_rss_mb"] >= run["server_rss_mb"] > 50 for run in results["runs"])  # the model is in
+    assert results["readers_held_p95_under_1s"] in (0, 1, 2)
     assert results["streamlit_floor"]["searches"] == 3
