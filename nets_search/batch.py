@@ -2,19 +2,30 @@
 
 Every input line gets exactly one output line: the answer, or `{"id": ..., "error": ...}` naming what is wrong
 with that line. Nothing a line contains (invalid UTF-8 or JSON, wrong types, lone surrogates, NUL, a BOM, CRLF,
-megabytes of text) can stop the batch or lose the lines after it.
+megabytes of text, arrays nested thousands deep, numbers of thousands of digits) can stop the batch or lose the
+lines after it: a line is parsed only within the size, nesting and number limits below.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 from typing import Iterable, Iterator
 
 from .errors import QueryError
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
 MAX_SHOWN = 200  # characters of a bad line's question echoed back in its error
+MAX_LINE_BYTES = 16 * 1024 * 1024  # a longer line is refused unparsed (a question is searched only in part anyway)
+MAX_DEPTH = 64  # arrays and objects nested deeper are refused before json.loads could recurse that deep
+# Numbers up to the lowest int-digit limit Python can be set to convert both ways whatever the setting (640 digits).
+MAX_NUMBER_DIGITS = sys.int_info.str_digits_check_threshold
+
+# A JSON string, escapes included: brackets inside it do not nest.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[]{}")
+_OPENING_BRACKETS = frozenset(b"[{")
 
 
 def clean(text: str) -> str:
@@ -37,10 +48,7 @@ def parse_line(raw: bytes, number: int) -> tuple[str, str]:
         raise QueryError(f"line {number}: not valid UTF-8 (byte {exc.start})") from None
     if not text.strip():
         raise QueryError(f"line {number}: empty line")
-    try:
-        record = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise QueryError(f"line {number}: not valid JSON ({exc.msg})") from None
+    record = load_within_limits(raw, text, number)
     if not isinstance(record, dict):
         raise QueryError(f"line {number}: each line must be a JSON object with 'id' and 'question'")
     query_id = record.get("id", record.get("_id"))
@@ -52,14 +60,51 @@ def parse_line(raw: bytes, number: int) -> tuple[str, str]:
     return clean(str(query_id)), question
 
 
+def load_within_limits(raw: bytes, text: str, number: int) -> object:
+    """The JSON value of line `number` (`text` is `raw` decoded); QueryError naming the line and the limit it
+    passes or its JSON error. Size and nesting are checked before json.loads, long numbers while it reads them."""
+    if len(raw) > MAX_LINE_BYTES:
+        raise QueryError(f"line {number}: longer than {MAX_LINE_BYTES:,} bytes ({len(raw):,})")
+    if nests_too_deep(raw):
+        raise QueryError(f"line {number}: arrays or objects nested more than {MAX_DEPTH} deep")
+    try:
+        return json.loads(text, parse_int=_bounded_int)
+    except json.JSONDecodeError as exc:
+        raise QueryError(f"line {number}: not valid JSON ({exc.msg})") from None
+    except QueryError as exc:
+        raise QueryError(f"line {number}: {exc}") from None
+    except Exception as exc:  # a safety net behind the limits: one line's failure never ends the batch
+        raise QueryError(f"line {number}: cannot be read ({type(exc).__name__})") from None
+
+
+def nests_too_deep(raw: bytes) -> bool:
+    """Whether a JSON line's arrays and objects nest more than MAX_DEPTH deep, counted from its brackets outside
+    strings in one pass that stops as soon as the limit is passed."""
+    if raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH:  # cannot nest deeper than it opens
+        return False
+    depth = 0
+    for bracket in _JSON_STRING.sub(b'""', raw).translate(None, _NOT_BRACKETS):
+        depth += 1 if bracket in _OPENING_BRACKETS else -1
+        if depth > MAX_DEPTH:
+            return True
+    return False
+
+
+def _bounded_int(digits: str) -> int:
+    """json's reading of an integer, refusing one longer than MAX_NUMBER_DIGITS."""
+    if len(digits) - digits.startswith("-") > MAX_NUMBER_DIGITS:
+        raise QueryError(f"a number of more than {MAX_NUMBER_DIGITS} digits")
+    return int(digits)
+
+
 def _line_id(raw: bytes) -> object:
     """The id of a bad line, if one can be read from it at all (so its error can be matched to it)."""
     try:
-        record = json.loads(raw.decode("utf-8", errors="replace"))
-        value = record.get("id", record.get("_id")) if isinstance(record, dict) else None
-        return clean(str(value)) if value is not None and not isinstance(value, (dict, list)) else None
-    except (ValueError, RecursionError):
+        record = load_within_limits(raw, raw.decode("utf-8", errors="replace"), 0)
+    except QueryError:
         return None
+    value = record.get("id", record.get("_id")) if isinstance(record, dict) else None
+    return clean(str(value)) if value is not None and not isinstance(value, (dict, list)) else None
 
 
 def answer_lines(search, lines: Iterable[bytes], k: int = 5, mode: str = "hybrid") -> Iterator[tuple[dict, bool]]:

@@ -18,6 +18,7 @@ import os
 import re
 import sqlite3
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -34,23 +35,78 @@ MAX_ROWS = 20_000  # the whole store; the oldest replies go first
 MAX_ROWS_PER_DAY = 2_000
 
 
-_IDENTIFIERS = (  # (pattern, mask), applied in this order
-    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),
-    (re.compile(r"\b\d{3}[ -]?\d{3}[ -]?\d{4}\b"), "[NHS number]"),
-    (re.compile(r"(?:\+44\s?|\b0)\d(?:[ -]?\d){8,9}\b"), "[phone]"),
-    (re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b"), "[date]"),
-    (re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{4}\b",
-                re.IGNORECASE), "[date]"),
+_MASK_WINDOW = 2 * MAX_QUESTION_CHARS  # masked before the cut, so an identifier across it is not left half shown
+MIN_PHONE_DIGITS = 9  # a national number: 0 (or a bracketed area code) and at least 8 more digits
+MIN_INTERNATIONAL_DIGITS = 8  # +CC and a national number of at least 7 digits (Iceland, Estonia)
+
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+          r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?")
+_DAY = r"(?:0?[1-9]|[12]\d|3[01])"
+_MONTH_NUMBER = r"(?:0?[1-9]|1[0-2])"
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_YEAR = r"(?:1[89]|20)\d\d"
+
+# An e-mail address, also with "(at)"/"[dot]" or a space round the @ (look-alike @ and dots are NFKC'd first).
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+\s?(?:@|[(\[]at[)\]])\s?[\w-]+(?:(?:\.|\s?[(\[]dot[)\]]\s?)[\w-]+)+",
+                    re.IGNORECASE)
+# An ISO date: 1961-03-12, 1961/3/12.
+_ISO_DATE = re.compile(rf"\b{_YEAR}([-/.]){_MONTH_NUMBER}\1{_DAY}\b")
+# A numeric date, day or month first, one separator throughout: 12/03/1961, 03-12-1961, 12.03.61. A two-digit
+# year only after / or ., so "every 3-6-12 months" stays.
+_NUMERIC_DATE = re.compile(rf"\b(?:{_DAY}([/.]){_DAY}\1(?:\d{{4}}|\d\d)|{_DAY}-{_DAY}-\d{{4}})\b")
+# A written date, day first: 12 March 1961, 3rd Mar. 1961, 12th of March, 1961 (a day and month alone stay).
+_DAY_MONTH_YEAR = re.compile(rf"\b{_DAY}{_ORDINAL}(?:\s+of)?\s+{_MONTH},?\s+{_YEAR}\b", re.IGNORECASE)
+# A written date, month first: March 12, 1961; Mar. 12th 1961.
+_MONTH_DAY_YEAR = re.compile(rf"\b{_MONTH}\s+{_DAY}{_ORDINAL},?\s+{_YEAR}\b", re.IGNORECASE)
+# A run of digit groups that may be a phone number: +CC, a bracketed code or digits, then groups (bracketed or
+# not) with at most one space, dot or hyphen between them. Possessive, so each digit is read once; _phone decides.
+_DIGIT_RUN = re.compile(r"(?<![\d+])(?:\+\s?\d{1,3}|\(\+?\d{1,5}\)|\d++)(?:[ .-]?+(?:\(\d{1,5}\)|\d++))*+")
+# A last group of one digit after a space: the count in "+44 20 7946 0958 2 times a day", not part of the number.
+_LONE_LAST_DIGIT = re.compile(r" \d$")
+# Ten digits grouped 3-3-4, one separator throughout or none: an NHS number's layout (and a US phone number's).
+_THREE_THREE_FOUR = re.compile(r"(?<![\d+])\d{3}([ .-]?)\d{3}\1\d{4}(?!\d)")
+
+
+def _phone(match: re.Match) -> str:
+    """'[phone]' for a digit run laid out as a phone number: from +, 0 or a bracket, and enough digits."""
+    run = match.group()
+    lone_digit = _LONE_LAST_DIGIT.search(run)
+    number, after = (run[:lone_digit.start()], lone_digit.group()) if lone_digit else (run, "")
+    digits = sum(char.isdigit() for char in number)
+    if number.startswith("+"):
+        return "[phone]" + after if digits >= MIN_INTERNATIONAL_DIGITS else run
+    if number.startswith(("0", "(")):
+        return "[phone]" + after if digits >= MIN_PHONE_DIGITS else run
+    return run
+
+
+def _nhs_number_or_phone(match: re.Match) -> str:
+    """'[NHS number]' if the ten digits pass the NHS number's modulus 11 check, else '[phone]'."""
+    digits = [int(char) for char in match.group() if char.isdigit()]
+    remainder = sum(digit * weight for digit, weight in zip(digits, range(10, 1, -1))) % 11
+    return "[NHS number]" if (11 - remainder) % 11 == digits[9] else "[phone]"
+
+
+_IDENTIFIERS = (  # (pattern, mask or function giving it), applied in this order
+    (_EMAIL, "[email]"),
+    (_ISO_DATE, "[date]"),
+    (_NUMERIC_DATE, "[date]"),
+    (_DAY_MONTH_YEAR, "[date]"),
+    (_MONTH_DAY_YEAR, "[date]"),
+    (_DIGIT_RUN, _phone),
+    (_THREE_THREE_FOUR, _nhs_number_or_phone),
 )
 
 
 def mask_identifiers(question: str) -> str:
-    """The question as it may be stored: whitespace runs as one space, cut to MAX_QUESTION_CHARS, and NHS
-    numbers, e-mail addresses, phone numbers and dates replaced by a placeholder."""
-    text = " ".join(question.split())[:MAX_QUESTION_CHARS]
+    """The question as it may be stored: NFKC-normalised (full-width and look-alike characters as plain ones),
+    whitespace runs as one space, NHS numbers, e-mail addresses, phone numbers and dates replaced by a
+    placeholder, cut to MAX_QUESTION_CHARS. Doses, counts, grades and years alone are kept."""
+    text = " ".join(question.split())[:_MASK_WINDOW]
+    text = " ".join(unicodedata.normalize("NFKC", text).split())
     for pattern, mask in _IDENTIFIERS:
         text = pattern.sub(mask, text)
-    return text
+    return text[:MAX_QUESTION_CHARS]
 GOLDEN_TODO = "editor: fill in 'expect' with phrases the answering passage must contain, or set \"out_of_scope\": true"
 
 _SCHEMA = """

@@ -2,11 +2,12 @@
 
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nets_search import cli
-from nets_search.batch import answer_lines, to_json_line
+from nets_search.batch import MAX_DEPTH, MAX_NUMBER_DIGITS, answer_lines, to_json_line
 
 HOSTILE = [
     b'{"id": "h1", "question": "what foods should I avoid?"}',
@@ -68,3 +69,76 @@ def test_any_question_text_gives_one_answer_or_one_error(question):
     ((record, answered),) = list(answer_lines(_fake_search, [line]))
     assert record["id"] == "q" and answered == ("error" not in record)
     json.loads(to_json_line(record).encode("utf-8"))
+
+
+LATER = b'{"id": "later", "question": "what foods should I avoid?"}'
+
+
+@pytest.mark.parametrize(
+    "bad, reason",
+    [
+        (b"[" * 100_000 + b"]" * 100_000, f"arrays or objects nested more than {MAX_DEPTH} deep"),
+        (b'{"id": ' + b"7" * 5_000 + b', "question": "flushing"}', f"a number of more than {MAX_NUMBER_DIGITS} digits"),
+    ],
+    ids=["100000-deep", "5000-digit-id"],
+)
+def test_a_deep_or_huge_number_line_is_its_own_error_and_later_lines_are_answered(
+    tmp_path, seed_index, capsys, monkeypatch, encoder, bad, reason
+):
+    monkeypatch.setattr("nets_search.encode.Encoder", lambda *a, **k: encoder)
+    batch = tmp_path / "bad.jsonl"
+    batch.write_bytes(b"\n".join([LATER, bad, LATER]) + b"\n")
+    code = cli.main(["search", "--batch", str(batch), "--index", str(seed_index), "-k", "2"])
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 2 and len(records) == 3
+    assert records[1] == {"id": None, "error": f"line 2: {reason}"}
+    assert records[2]["id"] == "later" and "tryptophan" in records[2]["results"][0]["text"]
+
+
+_BRACKETS = {"array": (b"[", b"]"), "object": (b'{"k": ', b"}")}
+
+
+def _nested_line(depth: int, kind: str) -> tuple[bytes, bool]:
+    """A line whose 'extra' field nests `depth` deep (the line itself one more), and whether it is within limits."""
+    opening, closing = _BRACKETS[kind]
+    line = b'{"id": "n", "question": "q", "extra": ' + opening * depth + b"0" + closing * depth + b"}"
+    return line, depth + 1 <= MAX_DEPTH
+
+
+def _number_line(digits: int) -> tuple[bytes, bool]:
+    return b'{"id": -' + b"9" * digits + b', "question": "q"}', digits <= MAX_NUMBER_DIGITS
+
+
+def _depth(value) -> int:
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+    return 0 if children is None else 1 + max(map(_depth, children), default=0)
+
+
+def _json_line(value) -> tuple[bytes, bool]:
+    """Any JSON value (strings full of brackets and quotes among them) as a line's 'extra' field."""
+    line = json.dumps({"id": "r", "question": "q", "extra": value}).encode("utf-8")
+    return line, 1 + _depth(value) <= MAX_DEPTH
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(alphabet='[]{}"\\a'),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=3), children, max_size=3),
+    max_leaves=200,
+)
+_LIMIT_LINES = st.one_of(
+    st.builds(_nested_line, st.integers(0, 2 * MAX_DEPTH) | st.integers(0, 20_000), st.sampled_from(sorted(_BRACKETS))),
+    st.builds(_number_line, st.integers(1, 2 * MAX_NUMBER_DIGITS) | st.integers(1, 20_000)),
+    st.builds(_json_line, _JSON_VALUES),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_LIMIT_LINES, max_size=6))
+def test_nesting_and_long_numbers_are_answered_within_the_limits_and_one_error_beyond(cases):
+    lines = [line for line, _ in cases] + [LATER]
+    out = list(answer_lines(_fake_search, lines))
+    assert len(out) == len(lines) and out[-1][1]
+    for number, ((_, within_limits), (record, answered)) in enumerate(zip(cases, out), 1):
+        assert answered == within_limits
+        assert answered or record["error"].startswith(f"line {number}: ")
+        json.loads(to_json_line(record))

@@ -9,7 +9,7 @@ import sqlite3
 
 import pytest
 
-from nets_search.feedback import GOLDEN_TODO, FeedbackStore, add_golden_question
+from nets_search.feedback import GOLDEN_TODO, MAX_QUESTION_CHARS, FeedbackStore, add_golden_question, mask_identifiers
 
 
 @pytest.fixture
@@ -109,6 +109,66 @@ def test_obvious_identifiers_are_masked_before_anything_is_written(store, questi
     assert question.strip() not in store.path.read_bytes().decode("utf-8", "replace") or question.strip() == stored
 
 
+MASKED = [  # (what a reader wrote, what an editor may see)
+    # shown verbatim before
+    ("call (020) 7946 0958 about it", "call [phone] about it"),
+    ("ring +44 (0)20 7946 0958 today", "ring [phone] today"),
+    ("my sister on +1 (415) 555-0100", "my sister on [phone]"),
+    ("my GP in Lyon +33 6 12 34 56 78", "my GP in Lyon [phone]"),
+    ("nurse 020.7946.0958?", "nurse [phone]?"),
+    ("born 1961-03-12, can I have PRRT", "born [date], can I have PRRT"),
+    ("born March 12, 1961, can I have PRRT", "born [date], can I have PRRT"),
+    ("write to jane.doe\uff20example.com", "write to [email]"),
+    # more phone numbers, national and international
+    ("+49 30 12345678 is my clinic", "[phone] is my clinic"),
+    ("India +91 98765 43210", "India [phone]"),
+    ("Tokyo +81 3-1234-5678", "Tokyo [phone]"),
+    ("Sydney +61 2 9876 5432 or (02) 9876 5432", "Sydney [phone] or [phone]"),
+    ("Dublin +353 1 234 5678", "Dublin [phone]"),
+    ("Madrid +34 912 34 56 78", "Madrid [phone]"),
+    ("São Paulo +55 11 91234-5678", "São Paulo [phone]"),
+    ("Moscow +7 495 123-45-67", "Moscow [phone]"),
+    ("from abroad 0044 20 7946 0958", "from abroad [phone]"),
+    ("mobile 07700 900123 or 07700900123", "mobile [phone] or [phone]"),
+    ("Paris 06 12 34 56 78", "Paris [phone]"),
+    ("US 415-555-0100 or 415.555.0100", "US [phone] or [phone]"),
+    ("full-width \uff10\uff12\uff10 \uff17\uff19\uff14\uff16 \uff10\uff19\uff15\uff18", "full-width [phone]"),
+    ("+44 20 7946 0958 2 times a day", "[phone] 2 times a day"),
+    # NHS numbers (943 476 5919 passes the modulus 11 check; 943 476 5918 does not, and is masked all the same)
+    ("NHS 943-476-5919 and 9434765919", "NHS [NHS number] and [NHS number]"),
+    ("nhs no 943 476 5918", "nhs no [phone]"),
+    # dates
+    ("DOB 12 March 1961", "DOB [date]"),
+    ("DOB 12/03/1961", "DOB [date]"),
+    ("DOB 12.03.61", "DOB [date]"),
+    ("DOB the 12th of March, 1961", "DOB the [date]"),
+    ("DOB Mar. 3rd, 1961 or 3 Sept 1961", "DOB [date] or [date]"),
+    # e-mail addresses with look-alike characters or spelt out
+    ("jane.doe\ufe6bexample\uff0ecom", "[email]"),
+    ("j\u0430ne@example.com", "[email]"),  # Cyrillic a
+    ("jo (at) example [dot] com", "[email]"),
+    # medical content stays
+    ("is 100 mg of lanreotide every 28 days too much", "is 100 mg of lanreotide every 28 days too much"),
+    ("5-HIAA of 120 in a 24-hour urine", "5-HIAA of 120 in a 24-hour urine"),
+    ("octreotide 2 to 3 times a day", "octreotide 2 to 3 times a day"),
+    ("grade 2, Ki-67 of 3%, stage 4", "grade 2, Ki-67 of 3%, stage 4"),
+    ("since 2019, scans at 3-6-12 months", "since 2019, scans at 3-6-12 months"),
+    ("7.4 GBq 4 times, 0.5 mg, 1 in 100,000, BP 120/80", "7.4 GBq 4 times, 0.5 mg, 1 in 100,000, BP 120/80"),
+    ("Ga68-DOTATATE, CA19-9, HbA1c 48, Lu177", "Ga68-DOTATATE, CA19-9, HbA1c 48, Lu177"),
+    ("a scan on 12 March, from 01/2019, CgA 150 200 250", "a scan on 12 March, from 01/2019, CgA 150 200 250"),
+]
+
+
+@pytest.mark.parametrize("question, masked", MASKED)
+def test_identifiers_are_masked_and_medical_numbers_kept(question, masked):
+    assert mask_identifiers(question) == masked
+
+
+def test_an_identifier_across_the_length_cut_is_masked_not_half_shown():
+    stored = mask_identifiers("x" * (MAX_QUESTION_CHARS - 5) + " 020 7946 0958")
+    assert len(stored) == MAX_QUESTION_CHARS and not any(char.isdigit() for char in stored)
+
+
 def test_questions_differing_only_in_case_and_punctuation_are_one_gap(store):
     for question in ("Can I drink wine?", "can i drink wine", "CAN I DRINK WINE!!"):
         store.record(question, [], answered=False)
@@ -172,3 +232,50 @@ def test_a_question_added_from_feedback_is_pending_until_an_editor_fills_it_in(t
     golden.write_text('{"id": "g1", "question": "what is a NET", "expect": [["neuroendocrine"]]}\n')
     add_golden_question(golden, "can I eat curry")
     assert [q.id for q in load_golden(golden)] == ["g1"]  # loads; the new line waits for its phrases
+
+
+# --------------------------------------------------------------------------- rate limits (the page's, per source)
+
+
+class Clock:
+    """Time that moves only when the test moves it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_limit_refuses_a_key_past_its_count_until_its_window_closes():
+    from nets_search.process_state import Limit
+
+    clock = Clock()
+    limit = Limit(3, 60, clock=clock)
+    assert [limit.count("203.0.113.7") for _ in range(4)] == [True, True, True, False]
+    assert limit.count("198.51.100.9")  # another source has its own count
+    clock.now += 59
+    assert not limit.count("203.0.113.7")
+    clock.now += 1
+    assert limit.count("203.0.113.7")
+
+
+def test_an_event_under_several_keys_is_refused_if_any_is_spent_and_then_counts_against_none():
+    from nets_search.process_state import Limit
+
+    limit = Limit(2, 60)
+    assert limit.count("source", "tab 1") and limit.count("source", "tab 2")
+    assert not limit.count("source", "tab 3")  # a new session from a spent source
+    assert limit.count("elsewhere", "tab 3") and limit.count("elsewhere 2", "tab 3")  # the refusal cost tab 3 nothing
+    assert not limit.count("elsewhere 3", "tab 3")
+
+
+def test_a_flood_of_new_sources_is_refused_rather_than_remembered_without_end():
+    from nets_search.process_state import Limit
+
+    clock = Clock()
+    limit = Limit(1, 60, max_keys=2, clock=clock)
+    assert limit.count("a") and limit.count("b")
+    assert not limit.count("c")  # full, and every window still open
+    clock.now += 60
+    assert limit.count("c")  # closed windows are dropped to make room
