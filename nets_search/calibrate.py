@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from .corpus_files import corpus_question_files
 from .errors import EvaluationError
 from .golden import GoldenQuestion, load_golden
 from .metrics import part_of
@@ -25,7 +26,7 @@ def labelled_questions(corpus: Path, part: str | None = "tune") -> list[GoldenQu
     if not Path(corpus).is_dir():
         return []
     questions = []
-    for path in sorted(Path(corpus).glob("*.jsonl")):
+    for path in corpus_question_files(Path(corpus)):
         try:
             questions += [q for q in load_golden(path) if q.out_of_scope or q.expect]
         except EvaluationError as exc:

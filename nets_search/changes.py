@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import store
 from .corpus import load_corpus
+from .corpus_files import corpus_question_files
 from .errors import NetsSearchError
 from .query import GLOSSARY_FILE, Glossary
 from .text import sha256_text
@@ -26,7 +27,7 @@ def file_hashes(pages: list[Page], glossary: Glossary, corpus: Path | None = Non
     if glossary.entries:
         files[GLOSSARY_FILE] = sha256_text(json.dumps(glossary.to_dict(), sort_keys=True))
     if corpus is not None and corpus.is_dir():
-        for path in sorted(corpus.glob("*.jsonl")):
+        for path in corpus_question_files(corpus):
             try:
                 files[path.name] = sha256_text(path.read_text(encoding="utf-8", errors="replace"))
             except OSError:

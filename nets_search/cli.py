@@ -310,7 +310,9 @@ def _golden_files(args: argparse.Namespace) -> list[Path]:
         return []
     if args.golden:
         return list(args.golden)
-    return sorted(DEFAULT_CORPUS.glob("*.jsonl")) + ([SHARED_GOLDEN] if SHARED_GOLDEN.is_file() else [])
+    from .corpus_files import corpus_question_files
+
+    return corpus_question_files(DEFAULT_CORPUS) + ([SHARED_GOLDEN] if SHARED_GOLDEN.is_file() else [])
 
 
 def _eval_searcher(index: Path, encoder):

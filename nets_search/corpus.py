@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-import yaml
-
+from .corpus_files import load_yaml, read_inside, refusal, relative_name
 from .errors import CorpusError
 from .text import sha256_text
 from .types import Page
@@ -61,74 +60,88 @@ def load_corpus(path: Path, skip_bad_files: bool = False) -> LoadReport:
     return LoadReport(tuple(pages), tuple(warnings), tuple(bad))
 
 
-def _walk(folder: Path) -> tuple[list[Path], list[str]]:
-    """(page files, warnings): page files under `folder`, sorted; names starting with '.' or '_' are ignored.
+@dataclass(frozen=True)
+class _Listing:
+    """What a walk of the corpus folder found."""
 
-    A page-named entry that is not a folder is listed even if it cannot be read (a dangling or looping link), so
-    that reading it names it; a linked folder is named in a warning and not followed."""
-    found: list[Path] = []
+    pages: tuple[Path, ...]  # page-named entries, to be read (or named when they cannot be)
+    settings: tuple[Path, ...]  # the glossary, page settings and question files at the top, read by others
+    warnings: tuple[str, ...]
+
+
+def _walk(folder: Path) -> _Listing:
+    """Page files under `folder`, sorted; names starting with '.' or '_' are ignored.
+
+    A page-named entry that is not a folder is listed even if it cannot be read (a dangling or looping link, a
+    pipe, a name that is not UTF-8), so that reading it names it; a linked folder is named in a warning and not
+    followed, and so is a folder that cannot be listed."""
+    pages: list[Path] = []
+    settings: list[Path] = []
     warnings: list[str] = []
-    for root, dirs, files in os.walk(folder, followlinks=False):
+
+    def unlisted(exc: OSError) -> None:
+        name = relative_name(Path(exc.filename), folder) if exc.filename else "a folder"
+        warnings.append(f"skipped {name}: cannot be listed ({exc.strerror or exc})")
+
+    for root, dirs, files in os.walk(folder, followlinks=False, onerror=unlisted):
         for name in sorted(d for d in dirs if (Path(root) / d).is_symlink() and not d.startswith((".", "_"))):
-            rel = (Path(root) / name).relative_to(folder).as_posix()
+            rel = relative_name(Path(root) / name, folder)
             warnings.append(f"skipped {rel}: a link to a folder; links to folders are not followed")
         dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")) and not (Path(root) / d).is_symlink())
         for name in sorted(files):
             if name.startswith((".", "_")):
                 continue
-            if not name.lower().endswith(PAGE_SUFFIXES):
-                if not (root == str(folder) and is_settings_file(name)):
-                    rel = (Path(root) / name).relative_to(folder).as_posix()
-                    warnings.append(f"ignored {rel}: not a page (pages are {', '.join(PAGE_SUFFIXES)} files)")
-                continue
             file = Path(root) / name
-            if not file.is_dir():
-                found.append(file)
-    return found, warnings
+            if name.lower().endswith(PAGE_SUFFIXES):
+                pages.append(file)
+            elif root == str(folder) and is_settings_file(name):
+                settings.append(file)
+            else:
+                rel = relative_name(file, folder)
+                warnings.append(f"ignored {rel}: not a page (pages are {', '.join(PAGE_SUFFIXES)} files)")
+    return _Listing(tuple(pages), tuple(settings), tuple(warnings))
 
 
 def _pages_from_folder(folder: Path, skip_bad_files: bool) -> tuple[list[Page], list[str], list[str]]:
     """(pages, warnings, bad files). Every page is read before anything fails, so one build names every bad
-    file at once (an editor fixes them in one round, not one per build)."""
+    file at once (an editor fixes them in one round, not one per build). The settings files beside the pages are
+    only looked at (their readers open them): one that is a link out of the folder, a pipe and so on is named
+    here like a bad page."""
     pages: list[Page] = []
     problems: list[CorpusError] = []
     bad: list[str] = []
-    files, warnings = _walk(folder)
-    for file in files:
+    listing = _walk(folder)
+    for file in listing.pages:
         try:
             pages.append(read_page(file, folder))
         except CorpusError as exc:
             problems.append(exc)
-            bad.append(file.relative_to(folder).as_posix())
+            bad.append(relative_name(file, folder))
+    for file in listing.settings:
+        why = refusal(file, folder)
+        if why:
+            problems.append(CorpusError(f"{relative_name(file, folder)}: {why}"))
+            bad.append(relative_name(file, folder))
     if problems and not skip_bad_files:
         if len(problems) == 1:
             raise problems[0]
         raise CorpusError(f"{len(problems)} files cannot be read: " + "; ".join(str(e) for e in problems))
-    warnings += [f"skipped {exc}" for exc in problems]
-    return pages, warnings, bad
+    return pages, [*listing.warnings, *(f"skipped {exc}" for exc in problems)], bad
 
 
 def read_page(file: Path, folder: Path) -> Page:
-    rel = file.relative_to(folder).as_posix()
-    try:
-        size = file.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise CorpusError(
-                f"{rel}: file is {size / 1e6:.1f} MB, over the {MAX_FILE_BYTES / 1e6:.0f} MB limit for one page"
-            )
-        raw = file.read_bytes()
-    except OSError as exc:
-        if file.is_symlink():
-            raise CorpusError(f"{rel}: a link that leads nowhere (a loop or a missing file)") from None
-        raise CorpusError(f"{rel}: cannot be read ({exc.strerror or exc})") from None
+    """One page file of the corpus folder; raises CorpusError naming it (see corpus_files.read_inside for the
+    files that are refused before anything is read)."""
+    raw = read_inside(file, folder, MAX_FILE_BYTES, "one page")
+    rel, name = file.relative_to(folder).as_posix(), relative_name(file, folder)
     if b"\x00" in raw:
-        raise CorpusError(f"{rel}: looks like a binary file, not text")
+        raise CorpusError(f"{name}: looks like a binary file, not text")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise CorpusError(f"{rel}: not valid UTF-8 text (byte {exc.start}); re-save it as UTF-8") from None
+        raise CorpusError(f"{name}: not valid UTF-8 text (byte {exc.start}); re-save it as UTF-8") from None
     doc_id = rel.rsplit(".", 1)[0]
-    meta, body = split_front_matter(text, rel)
+    meta, body = split_front_matter(text, name)
     kind = "text" if file.suffix.lower() == ".txt" else "markdown"
     title = str(meta.get("title") or (_first_h1(body) if kind == "markdown" else "") or _title_from_name(file.stem))
     return Page(
@@ -145,7 +158,8 @@ def read_page(file: Path, folder: Path) -> Page:
 
 
 def split_front_matter(text: str, name: str) -> tuple[dict, str]:
-    """YAML front matter between '---' lines at the top of a page, if present."""
+    """YAML front matter between '---' lines at the top of a page, if present (no anchors or aliases: see
+    corpus_files.load_yaml)."""
     if not text.startswith("---"):
         return {}, text
     lines = text.split("\n")
@@ -153,11 +167,7 @@ def split_front_matter(text: str, name: str) -> tuple[dict, str]:
         return {}, text
     for i in range(1, len(lines)):
         if lines[i].strip() in ("---", "..."):
-            try:
-                meta = yaml.safe_load("\n".join(lines[1:i])) or {}
-            except yaml.YAMLError as exc:
-                line = getattr(getattr(exc, "problem_mark", None), "line", 0) + 2
-                raise CorpusError(f"{name}: malformed front matter near line {line}") from None
+            meta = load_yaml("\n".join(lines[1:i]), name, "malformed front matter", first_line=2) or {}
             if not isinstance(meta, dict):
                 raise CorpusError(f"{name}: front matter must be 'key: value' lines")
             return meta, "\n".join(lines[i + 1 :])

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Mapping, Sequence
 
+from .corpus_files import corpus_question_files
 from .errors import EvaluationError
 from .labels import CONFIDENT_LABELS, top_label
 from .metrics import share_interval
@@ -325,7 +326,7 @@ def check_golden_questions(corpus: Path, index: Path, encoder=None) -> list[str]
     """After a build: ask the editors' golden questions (corpus/golden-questions.jsonl) of the new version and
     say which got worse since the last build. The CLI and the page's rebuild button both call this."""
     golden = Path(corpus) / GOLDEN_FILE_NAME
-    if not Path(corpus).is_dir() or not golden.is_file():
+    if golden not in corpus_question_files(Path(corpus)):
         return []
     from .search import Searcher
 

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 import streamlit as st
-import yaml
 
 from . import store
+from .corpus_files import load_yaml_file
 from .encode import base_backend
+from .errors import CorpusError
 from .highlight import escape_text
 from .search import Searcher
 from .settings import is_on
@@ -85,12 +86,12 @@ def load_page_settings(corpus_dir: str) -> PageSettings:
     if not path.is_file():
         return PageSettings()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml_file(path, path.parent, "malformed page settings") or {}
         if not isinstance(data, dict):
             raise ValueError("write 'next_step: ...' and 'next_step_link: ...' lines")
         return PageSettings(str(data.get("next_step") or DEFAULT_NEXT_STEP).strip(),
                             str(data.get("next_step_link") or "").strip())
-    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, CorpusError) as exc:
         log.warning("%s: not used (%s)", path, str(exc).splitlines()[0])
         return PageSettings()
 

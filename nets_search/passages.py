@@ -8,6 +8,7 @@ Everything here is a pure function of the pages: no model, no index.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass
 from typing import Callable
 
@@ -15,6 +16,8 @@ from markdown_it import MarkdownIt
 
 from .text import sentence_spans, sha256_text, word_count
 from .types import Page, Passage
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,12 @@ class Section:
     blocks: tuple[Block, ...]
 
 
-_MD = MarkdownIt("commonmark").enable("table")
+# markdown-it stops reading a page at its nesting limit and drops the rest of the page, silently (CommonMark's
+# preset sets 20: a list ten levels deep). 100 is markdown-it's own default, within Python's stack; a page nested
+# deeper still is read again without lists and quotes (the only blocks that nest), so that every word is kept.
+MAX_NESTING = 100
+_MD = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING}).enable("table")
+_FLAT_MD = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING}).enable("table").disable(["list", "blockquote"])
 
 
 def page_sections(page: Page) -> list[Section]:
@@ -86,8 +94,23 @@ def page_sections(page: Page) -> list[Section]:
     return _markdown_sections(page)
 
 
+def _markdown_tokens(body: str, name: str) -> list:
+    """markdown-it's block tokens of a page, all of it: a page nested past the limit is parsed flat."""
+    tokens = _MD.parse(body)
+    if not _reached_nesting_limit(tokens):
+        return tokens
+    log.warning("%s: nested more than %d levels deep; its lists and quotes are read as paragraphs", name,
+                MAX_NESTING // 2)
+    return _FLAT_MD.parse(body)
+
+
+def _reached_nesting_limit(tokens: list) -> bool:
+    """True when markdown-it opened a block at its last level: it then skipped everything after it."""
+    return any(token.nesting == 1 and token.level >= MAX_NESTING - 1 for token in tokens)
+
+
 def _markdown_sections(page: Page) -> list[Section]:
-    tokens = _MD.parse(page.body)
+    tokens = _markdown_tokens(page.body, page.path or page.doc_id)
     sections: list[Section] = []
     headings: list[tuple[int, str]] = []
     blocks: list[Block] = []
@@ -135,9 +158,9 @@ def _render_block(tokens: list) -> Block | None:
         return Block("list", "\n".join(items), rows=tuple(items)) if items else None
     if first == "table_open":
         return _table_block(tokens)
-    texts = [_inline_text(t) for t in tokens if t.type == "inline"]
-    if first in ("fence", "code_block", "html_block"):
-        texts = [tokens[0].content.strip()] if first != "html_block" else []
+    texts = [_token_text(t) for t in tokens]
+    if first == "html_block":
+        texts = []
     text = "\n".join(t for t in texts if t)
     if not text.strip():
         return None
@@ -154,10 +177,19 @@ def _list_items(tokens: list) -> list[str]:
             depth -= 1
         elif token.type == "list_item_open":
             items.append("  " * (depth - 1) + "• ")
-        elif token.type == "inline" and items:
-            text = _inline_text(token)
+        elif items and (text := " ".join(_token_text(token).split())):
             items[-1] += text if items[-1].endswith("• ") else " " + text
     return [item for item in items if item.strip(" •")]
+
+
+def _token_text(token) -> str:
+    """The words a block token carries: an inline run's text, a code block's content (in a list or a quote as
+    much as at the top of a page); nothing for the others (they open or close blocks)."""
+    if token.type == "inline":
+        return _inline_text(token)
+    if token.type in ("fence", "code_block"):
+        return token.content.strip()
+    return ""
 
 
 def _table_block(tokens: list) -> Block | None:
@@ -227,7 +259,9 @@ def _cut(block: Block, settings: _Limits) -> list[str]:
     if settings.fits(block.text):
         return [block.text]
     if block.kind == "table":
-        return _pack_lines(list(block.rows), settings, header=block.header)
+        if settings.fits(f"{block.header}\n{block.header}"):
+            return _pack_lines(list(block.rows), settings, header=block.header)
+        return _pack_lines([block.header, *block.rows], settings)  # a header this wide leaves no room to repeat it
     if block.kind == "list":
         return _pack_lines(list(block.rows), settings)
     return _pack_lines([block.text[a:b] for a, b in sentence_spans(block.text)], settings, joiner=" ")
@@ -269,6 +303,7 @@ def _halves(text: str) -> list[str]:
 
 
 def _wrap_chars(text: str, limit: int) -> list[str]:
+    limit = max(limit, 1)
     out, line = [], ""
     for word in text.split(" "):
         while len(word) > limit:

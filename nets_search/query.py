@@ -7,6 +7,7 @@ searcher can weigh them below the reader's own words.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections import Counter
@@ -14,13 +15,14 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-import yaml
 from rapidfuzz import fuzz, process
 
+from .corpus_files import load_yaml_file
 from .errors import CorpusError
 from .text import normalise_unicode, stem, words
 
 GLOSSARY_FILE = "glossary.yaml"
+GLOSSARY_MALFORMED = "not a valid glossary (write one 'lay words: our words' per line); the YAML breaks"
 # A question answered with a number or a share: its best sentence is one that gives one.
 _ASKS_QUANTITY = re.compile(
     r"\b(how\s+(many|much|common|commonly|often|frequent|frequently|long|high|likely|old|rare)|"
@@ -41,13 +43,11 @@ class Glossary:
 
     @classmethod
     def load(cls, path: Path) -> "Glossary":
-        """Read `lay words: our words` lines; a missing file is an empty glossary."""
-        if not path.is_file():
+        """Read `lay words: our words` lines; a missing file is an empty glossary. Read as a file of the corpus
+        folder it is in: a link out of the folder, a pipe or a YAML alias is refused (see corpus_files)."""
+        if not os.path.lexists(path):
             return cls()
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (yaml.YAMLError, UnicodeDecodeError):
-            raise CorpusError(f"{path.name}: not a valid glossary (write one 'lay words: our words' per line)") from None
+        data = load_yaml_file(path, path.parent, GLOSSARY_MALFORMED) or {}
         if not isinstance(data, dict):
             raise CorpusError(f"{path.name}: write one 'lay words: our words' per line")
         entries = []

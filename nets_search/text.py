@@ -127,8 +127,10 @@ def sentences(text: str) -> list[str]:
 
 
 def sha256_text(*parts: str) -> str:
+    """A digest of the parts. Lone surrogates (a file name that is not UTF-8, a JSON '\\ud800') are hashed as
+    they are, not an error; any other text hashes exactly as its UTF-8."""
     digest = hashlib.sha256()
     for part in parts:
-        digest.update(part.encode("utf-8"))
+        digest.update(part.encode("utf-8", "surrogatepass"))
         digest.update(b"\x1f")
     return digest.hexdigest()

@@ -1,10 +1,15 @@
 import json
+import os
 import re
+import socket
+import stat
+import threading
 from pathlib import Path
 
 import pytest
 
 from nets_search.corpus import load_corpus
+from nets_search.corpus_files import corpus_question_files, read_inside, refusal
 from nets_search.passages import SplitSettings, page_sections, split_page
 from nets_search.errors import CorpusError
 from nets_search.text import word_count
@@ -257,3 +262,171 @@ def test_no_medquad_passage_is_longer_than_the_encoder_reads():
     pages = load_corpus(SHARED / "data" / "medquad" / "corpus.jsonl").pages
     longest = max(count_tokens(p.embedding_text) for page in pages for p in split_page(page, SplitSettings(), count_tokens))
     assert longest <= MAX_SEQ_LENGTH
+
+
+# --------------------------------------------------------------------------- files that are not a page's text
+# (issue "Reliability and security, third pass", items 2-4: links out of the corpus, pipes, devices, sockets, file
+# names that are not UTF-8, YAML that expands to gigabytes)
+
+SECRET = "The vault code is zebra forty two."
+
+
+def _make_outside_link(path: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside" / "secret.md"
+    outside.parent.mkdir(exist_ok=True)
+    outside.write_text(SECRET, encoding="utf-8")
+    os.symlink(os.path.relpath(outside, path.parent), path)  # a relative link that climbs out
+
+
+def _make_absolute_outside_link(path: Path, tmp_path: Path) -> None:
+    os.symlink("/etc/passwd", path)
+
+
+def _make_fifo(path: Path, tmp_path: Path) -> None:
+    os.mkfifo(path)
+
+
+def _make_socket(path: Path, tmp_path: Path) -> None:
+    here = os.getcwd()
+    os.chdir(path.parent)  # a socket's path must be short: bind it by its name
+    try:
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(path.name)
+        sock.close()
+    finally:
+        os.chdir(here)
+
+
+def _make_device(path: Path, tmp_path: Path) -> None:
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(1, 3))  # the device /dev/null is
+    except PermissionError:
+        pytest.skip("creating a device file needs privileges this machine does not give")
+
+
+HOSTILE_FILES = [
+    ("link-out", _make_outside_link, "secret.md", "a link to a file outside the corpus folder"),
+    ("link-to-etc", _make_absolute_outside_link, "passwd.md", "a link to a file outside the corpus folder"),
+    ("fifo", _make_fifo, "pipe.md", "a named pipe, not a regular file"),
+    ("socket", _make_socket, "sock.md", "a socket, not a regular file"),
+    ("device", _make_device, "null.txt", "a device, not a regular file"),
+    ("glossary-link-out", _make_outside_link, "glossary.yaml", "a link to a file outside the corpus folder"),
+    ("questions-link-out", _make_outside_link, "golden-questions.jsonl", "a link to a file outside the corpus"),
+    ("questions-fifo", _make_fifo, "calibration-in-scope.jsonl", "a named pipe, not a regular file"),
+    ("page-settings-fifo", _make_fifo, "page.yaml", "a named pipe, not a regular file"),
+]
+
+
+def _load_or_hang(folder: Path, skip_bad_files: bool):
+    """load_corpus in a thread: a file that blocks (a pipe read in the old way) fails the test instead of hanging
+    the run."""
+    outcome: list = []
+
+    def load() -> None:
+        try:
+            outcome.append(load_corpus(folder, skip_bad_files))
+        except CorpusError as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=load, daemon=True)
+    worker.start()
+    worker.join(120)
+    assert outcome, "load_corpus blocked on a file"
+    return outcome[0]
+
+
+@pytest.mark.parametrize("make, name, message", [case[1:] for case in HOSTILE_FILES], ids=[c[0] for c in HOSTILE_FILES])
+def test_a_file_that_is_not_a_regular_file_inside_the_corpus_is_refused_or_skipped(tmp_path, make, name, message):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "good.md").write_text("Good text about flushing.", encoding="utf-8")
+    make(folder / name, tmp_path)
+    refused = _load_or_hang(folder, skip_bad_files=False)
+    assert isinstance(refused, CorpusError) and str(refused).startswith(f"{name}: {message}")
+    assert "\n" not in str(refused)
+    report = _load_or_hang(folder, skip_bad_files=True)
+    assert [p.doc_id for p in report.pages] == ["good"] and report.bad_files == (name,)
+    assert [w for w in report.warnings if name in w] == [f"skipped {refused}"]
+    assert not any("vault" in p.body for p in report.pages)
+    assert corpus_question_files(folder) == []
+
+
+def test_a_link_that_stays_inside_the_corpus_still_works(tmp_path):
+    folder = tmp_path / "corpus"
+    (folder / "guides").mkdir(parents=True)
+    (folder / "good.md").write_text("Good text about flushing.", encoding="utf-8")
+    (folder / "questions.jsonl").write_text('{"id": "q1"}\n', encoding="utf-8")
+    os.symlink("../good.md", folder / "guides" / "same.md")
+    os.symlink("questions.jsonl", folder / "more-questions.jsonl")
+    report = load_corpus(folder)
+    assert [p.doc_id for p in report.pages] == ["good", "guides/same"] and report.warnings == ()
+    assert [p.name for p in corpus_question_files(folder)] == ["more-questions.jsonl", "questions.jsonl"]
+
+
+def test_a_link_is_refused_once_it_points_out_even_if_swapped_after_the_walk(tmp_path):
+    """read_inside checks the resolved path it opens, not only what `refusal` saw."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    page_file = folder / "page.md"
+    page_file.write_text("A page.", encoding="utf-8")
+    assert refusal(page_file, folder) is None
+    page_file.unlink()
+    _make_outside_link(page_file, tmp_path)
+    with pytest.raises(CorpusError, match="^page.md: a link to a file outside the corpus folder"):
+        read_inside(page_file, folder, 1000, "one page")
+
+
+@pytest.mark.parametrize("raw_name, shown", [(b"caf\xe9.md", "caf\\xe9.md"), (b"sub\xff/page.md", "sub\\xff/page.md")])
+def test_a_file_name_that_is_not_utf8_is_named_with_escapes(tmp_path, raw_name, shown):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "good.md").write_text("Good text.", encoding="utf-8")
+    raw = os.fsencode(folder) + b"/" + raw_name
+    os.makedirs(os.path.dirname(raw), exist_ok=True)
+    with open(raw, "wb") as handle:
+        handle.write(b"Text under a name that is not UTF-8.")
+    with pytest.raises(CorpusError) as caught:
+        load_corpus(folder)
+    assert str(caught.value) == f"{shown}: the file name is not valid UTF-8; rename the file"
+    str(caught.value).encode("ascii")  # printable anywhere
+    report = load_corpus(folder, skip_bad_files=True)
+    assert [p.doc_id for p in report.pages] == ["good"] and report.bad_files == (shown,)
+
+
+def test_names_in_warnings_are_printable(tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "good.md").write_text("Good text.", encoding="utf-8")
+    with open(os.fsencode(folder) + b"/scan\x1b[31m\xe9.pdf", "wb"):
+        pass
+    assert load_corpus(folder).warnings == (
+        "ignored scan\\x1b[31m\\xe9.pdf: not a page (pages are .md, .markdown, .txt files)",
+    )
+
+
+BOMB = "\n".join(  # "billion laughs": 9**9 strings in a few hundred bytes
+    [f'a: &a [{",".join(9 * ["lol"])}]']
+    + [f"{b}: &{b} [{','.join(9 * ['*' + a])}]" for a, b in zip("abcdefgh", "bcdefghi")]
+)
+
+
+@pytest.mark.parametrize(
+    "front_matter, message",
+    [
+        (BOMB, "line 2 uses a YAML anchor or alias ('&' or '*'), which is not accepted"),
+        ("title: &t Carcinoid\nsource: *t", "line 2 uses a YAML anchor or alias"),
+        ("title: Carcinoid\nsource: *t", "line 3 uses a YAML anchor or alias"),
+        ("title: Carcinoid\ntags: " + "[" * 5000 + "]" * 5000, "line 3 nests values deeper than 50 levels"),
+        ("title: Carcinoid\nnotes: " + "x" * 200_000, "200,024 characters of YAML, over the 100,000 limit"),
+        ("title: Carcinoid\nreviewed: 2024-13-45", "malformed front matter (month must be in 1..12)"),
+        ("title: !!python/object/apply:os.system ['id']", "malformed front matter near line 2"),
+    ],
+    ids=["billion-laughs", "anchor", "alias", "deep", "oversize", "no-such-date", "python-tag"],
+)
+def test_front_matter_yaml_is_parsed_within_a_budget(tmp_path, front_matter, message):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "bomb.md").write_text(f"---\n{front_matter}\n---\nBody text.", encoding="utf-8")
+    with pytest.raises(CorpusError) as caught:
+        load_corpus(folder)
+    assert str(caught.value).startswith(f"bomb.md: {message}") and "\n" not in str(caught.value)

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import shutil
 import tempfile
+import threading
 import unicodedata
 from pathlib import Path
 
@@ -21,8 +24,12 @@ from nets_search.corpus import read_page
 from nets_search.passages import SplitSettings, split_page
 from nets_search.errors import CorpusError, QueryError
 from nets_search.retrievers import modes
-from nets_search.search import MAX_QUESTION_CHARS, prepare_question
+from nets_search.search import MAX_QUESTION_CHARS, Searcher, prepare_question
+from nets_search.text import words
 from nets_search.types import Page, SearchResponse
+
+from .conftest import LIBRARY, SEED_CORPUS
+from .test_corpus import BOMB
 
 MODES = modes()
 
@@ -190,3 +197,117 @@ def test_any_file_is_read_as_a_page_or_refused_in_one_line_naming_it(data):
     assert page.path == "any page.md" and page.doc_id == "any page"
     for passage in split_page(page):
         assert 0 < len(passage.text) <= 1000
+
+
+# --------------------------------------------------------------------------- hostile corpus files
+# Issue "Reliability and security, third pass", items 1-4, as the tester ran them: a copy of a shipped corpus (the
+# seed corpus/ and the library examples/nets-library/), one hostile file added, `nets-search build` run on it.
+
+SHIPPED = {"seed": ("seed_index", SEED_CORPUS), "library": ("library_index", LIBRARY)}
+OUTSIDE = "The vault code is zebra forty two."
+
+
+@pytest.fixture(params=sorted(SHIPPED))
+def shipped(request, tmp_path, encoder, monkeypatch) -> tuple[Path, Path]:
+    """(corpus, index): copies of a shipped corpus and of its built index; the CLI gets the loaded model."""
+    index_fixture, source = SHIPPED[request.param]
+    corpus, index = tmp_path / "c", tmp_path / "index"
+    shutil.copytree(source, corpus)
+    shutil.copytree(request.getfixturevalue(index_fixture), index, symlinks=True)
+    monkeypatch.setattr("nets_search.encode.Encoder", lambda *a, **k: encoder)
+    return corpus, index
+
+
+def run_build(capsys, corpus: Path, index: Path, *flags: str) -> tuple[int, str, str]:
+    """`nets-search build` in a thread, so that a build that blocks (on a pipe) fails the test, not the run."""
+    codes: list[int] = []
+    command = ["build", "--corpus", str(corpus), "--index", str(index), "--quiet", *flags]
+    worker = threading.Thread(target=lambda: codes.append(cli.main(command)), daemon=True)
+    worker.start()
+    worker.join(600)
+    assert codes, "the build blocked"
+    out, err = capsys.readouterr()
+    return codes[0], out, err
+
+
+def link_out(path: Path, text: str = OUTSIDE) -> None:
+    outside = path.parent.parent / "outside" / "notes.md"
+    outside.parent.mkdir(exist_ok=True)
+    outside.write_text(text, encoding="utf-8")
+    path.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(outside, path.parent), path)
+
+
+def bad_name(path: Path) -> None:
+    with open(os.fsencode(path.parent) + b"/caf\xe9.md", "wb") as handle:
+        handle.write(b"Coffee and flushing.")
+
+
+def write(text: str):
+    return lambda path: path.write_text(text, encoding="utf-8")
+
+
+OUTSIDE_LINK = "a link to a file outside the corpus folder"
+HOSTILE_FILES = [  # (the file, how it is made, the one line that names it, skipped with --skip-bad-files)
+    pytest.param("passwd.md", lambda path: os.symlink("/etc/passwd", path), f"passwd.md: {OUTSIDE_LINK}", True,
+                 id="link-to-etc-passwd"),
+    pytest.param("notes.md", link_out, f"notes.md: {OUTSIDE_LINK}", True, id="link-out"),
+    pytest.param("glossary.yaml", link_out, f"glossary.yaml: {OUTSIDE_LINK}", False, id="glossary-link-out"),
+    pytest.param("pipe.md", os.mkfifo, "pipe.md: a named pipe, not a regular file", True, id="fifo-page"),
+    pytest.param("more-questions.jsonl", os.mkfifo, "more-questions.jsonl: a named pipe, not a regular file", True,
+                 id="fifo-questions"),
+    pytest.param("café.md", bad_name, "caf\\xe9.md: the file name is not valid UTF-8; rename the file", True,
+                 id="name-not-utf8"),
+    pytest.param("bomb.md", write(f"---\n{BOMB}\n---\nFlushing."), "bomb.md: line 2 uses a YAML anchor or alias",
+                 True, id="front-matter-bomb"),
+    pytest.param("glossary.yaml", write(BOMB), "glossary.yaml: line 1 uses a YAML anchor or alias", False,
+                 id="glossary-bomb"),
+]
+
+
+@pytest.mark.parametrize("name, make, message, skippable", HOSTILE_FILES)
+def test_a_hostile_corpus_file_is_refused_in_one_line_or_skipped(shipped, capsys, encoder, name, make, message,
+                                                                   skippable):
+    corpus, index = shipped
+    before = store.current_version(index)
+    make(corpus / name)
+    for flags in ((), ("--skip-bad-files",)):
+        code, out, err = run_build(capsys, corpus, index, *flags)
+        if flags and skippable:
+            assert code == 0 and err == "" and out.startswith("Nothing changed"), out
+            (warning,) = [line.strip() for line in out.splitlines() if message in line]
+            assert warning.startswith(f"warning: skipped {message}")
+        else:
+            assert code == 2 and out == "" and err.startswith(f"nets-search: error: {message}"), err
+            assert err.count("\n") == 1
+        assert store.current_version(index) == before
+    searcher = Searcher(index, encoder=encoder)
+    assert not any("vault" in p.text or "root:" in p.text for p in searcher.passages)
+
+
+@pytest.mark.parametrize("levels", [10, 60])
+def test_a_page_with_a_deep_list_is_indexed_to_its_last_word(shipped, capsys, encoder, levels):
+    corpus, index = shipped
+    items = [f"{'  ' * level}- dose step {level} of the titration" for level in range(levels)]
+    (corpus / "somatostatin-analogues.md").write_text("\n".join([
+        "# Somatostatin analogues", "", "The drugs and their dose steps:", "", *items, "", "## Pasireotide", "",
+        "Pasireotide is given as an injection into a muscle once every four weeks.",
+    ]), encoding="utf-8")
+    code, out, err = run_build(capsys, corpus, index)
+    assert code == 0 and err == "" and "somatostatin-analogues" in out, out
+    searcher = Searcher(index, encoder=encoder)
+    top = searcher.search("how often is pasireotide given", k=3).results[0]
+    assert top.passage.doc_id == "somatostatin-analogues" and "Pasireotide is given" in top.passage.text
+    indexed = {w for p in searcher.passages if p.doc_id == "somatostatin-analogues" for w in words(p.embedding_text)}
+    assert set(words((corpus / "somatostatin-analogues.md").read_text(encoding="utf-8"))) <= indexed
+
+
+@pytest.mark.parametrize("make", [lambda p: link_out(p, f"next_step: {OUTSIDE}"), os.mkfifo,
+                                  lambda p: p.write_text(f"next_step: Call us.\n{BOMB}\n")], ids=["link-out", "fifo", "bomb"])
+def test_hostile_page_settings_leave_the_page_its_defaults(tmp_path, make):
+    from nets_search.page_setup import PageSettings, load_page_settings
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    make(corpus / "page.yaml")
+    assert load_page_settings(str(corpus)) == PageSettings()

@@ -1,7 +1,11 @@
+import os
+
 import pytest
 
 from nets_search.errors import CorpusError
 from nets_search.query import Glossary, QueryNormaliser, asks_quantity
+
+from .test_corpus import BOMB
 
 PASSAGES = ["Carcinoid syndrome causes diarrhoea and flushing.", "Foods with tryptophan include chocolate."]
 KNOWN = frozenset({"bake", "bread", "train", "times", "what", "is", "the"})
@@ -77,6 +81,28 @@ def test_glossary_file_loads_lists_and_rejects_bad_lines(tmp_path):
     with pytest.raises(CorpusError, match="glossary.yaml"):
         Glossary.load(path)
     assert Glossary.load(tmp_path / "absent.yaml").entries == ()
+
+
+def _link_out(path, tmp_path):
+    (tmp_path / "elsewhere.yaml").write_text("tummy: stomach\n", encoding="utf-8")
+    os.symlink("../elsewhere.yaml", path)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda path, tmp_path: path.write_text(BOMB), "glossary.yaml: line 1 uses a YAML anchor or alias"),
+    (lambda path, tmp_path: path.write_text("tummy: stomach\nrunny: *x\n"), "glossary.yaml: line 2 uses a YAML anchor"),
+    (lambda path, tmp_path: path.write_text("tummy: [stomach\n"), "glossary.yaml: not a valid glossary"),
+    (_link_out, "glossary.yaml: a link to a file outside the corpus folder"),
+    (lambda path, tmp_path: os.mkfifo(path), "glossary.yaml: a named pipe, not a regular file"),
+    (lambda path, tmp_path: os.symlink("missing.yaml", path), "glossary.yaml: a link that leads nowhere"),
+], ids=["billion-laughs", "alias", "malformed", "link-out", "fifo", "dangling-link"])
+def test_a_hostile_glossary_is_refused_in_one_line_without_reading_beyond_it(tmp_path, make, message):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    make(folder / "glossary.yaml", tmp_path)
+    with pytest.raises(CorpusError) as caught:
+        Glossary.load(folder / "glossary.yaml")
+    assert str(caught.value).startswith(message) and "\n" not in str(caught.value)
 
 
 @pytest.mark.parametrize(("typed", "written"), [("doesnt", "doesn't"), ("dont", "don't"), ("wont", "won't"),

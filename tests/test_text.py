@@ -1,7 +1,10 @@
+import hashlib
+import os
+
 import pytest
 
 from nets_search.text import (fold_spelling, holds_quantity, normalise_unicode, refers_back, sentence_spans, sentences,
-                              word_count)
+                              sha256_text, word_count)
 
 
 @pytest.mark.parametrize(
@@ -81,3 +84,10 @@ def test_a_sentence_that_points_back_is_recognised(sentence, expected):
 ])
 def test_a_sentence_that_gives_a_number_or_share_is_recognised(sentence, expected):
     assert holds_quantity(sentence) is expected
+
+
+def test_sha256_text_takes_a_file_name_that_is_not_utf8():
+    """Such a name reaches Python with lone surrogates: hashing it once ended a build in a UnicodeEncodeError."""
+    latin1, other = os.fsdecode(b"caf\xe9.md"), os.fsdecode(b"caf\xea.md")
+    assert sha256_text(latin1) != sha256_text(other) and sha256_text("\ud800") != sha256_text("\udfff")
+    assert sha256_text("café.md", "x") == hashlib.sha256("café.md".encode() + b"\x1f" + b"x\x1f").hexdigest()
