@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from . import store
 from .cards import note_html
@@ -19,25 +20,26 @@ from .corpus import count_pages
 from .errors import NetsSearchError
 from .feedback import FeedbackStore, add_golden_question, complete_golden_question, unfinished_golden_questions
 from .highlight import escape_text
-from .page_setup import PageConfig, get_searcher, load_encoder, show_small
+from .page_setup import PageConfig, client_source, get_searcher, load_encoder, show_small
+from .process_state import Limit
 from .text import sentence_spans
 from .types import Result
 
-MAX_TOKEN_TRIES = 5  # wrong tries (in this page process) before a pause
+MAX_TOKEN_TRIES = 5  # wrong tries per source address, and per browser session, in a pause's time
 TOKEN_PAUSE_SECONDS = 60
+# Kept for the process, out of reach of Streamlit's "clear cache", which any browser session can send.
+WRONG_TRIES = Limit(MAX_TOKEN_TRIES, TOKEN_PAUSE_SECONDS)
+
+
 @dataclass
-class _Guard:
-    """Process-wide: wrong token tries (a new browser session does not reset them) and the last rebuild."""
+class _Rebuilds:
+    """Process-wide: when the last rebuild started, and the lock that lets one run at a time."""
 
-    failures: int = 0
-    paused_until: float = 0.0
-    last_rebuild: float = float("-inf")
-    rebuild_lock: threading.Lock = field(default_factory=threading.Lock)
+    last: float = float("-inf")
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-@st.cache_resource(show_spinner=False)
-def _guard() -> _Guard:
-    return _Guard()
+REBUILDS = _Rebuilds()
 
 
 def editor_proof(token: str) -> str:
@@ -54,21 +56,23 @@ def editor_unlocked(config: PageConfig) -> bool:
 
 
 def _try_token(config: PageConfig) -> None:
-    guard = _guard()
+    """The right token always opens the panel, whatever anyone else tried. A wrong one counts against the source
+    address and the browser session it came from; past MAX_TOKEN_TRIES, either's wrong tries are refused until
+    the pause is over (so an attacker pauses only themself, and cannot lock real editors out)."""
     entered = st.session_state.pop("editor_token_input", "") or ""
-    if time.monotonic() < guard.paused_until:
-        st.session_state["editor_message"] = "Too many wrong tries: wait a minute, then try again."
-        return
     if config.editor_token and hmac.compare_digest(entered.encode("utf-8"), config.editor_token.encode("utf-8")):
-        guard.failures = 0
         st.session_state["editor_proof"] = editor_proof(config.editor_token)
         st.session_state.pop("editor_message", None)
         return
-    guard.failures += 1
-    if guard.failures >= MAX_TOKEN_TRIES:
-        guard.failures = 0
-        guard.paused_until = time.monotonic() + TOKEN_PAUSE_SECONDS
-    st.session_state["editor_message"] = "That is not the editor token."
+    counted = WRONG_TRIES.count(("source", client_source(config.trusted_proxies)), ("session", _session_id()))
+    st.session_state["editor_message"] = (
+        "That is not the editor token." if counted else "Too many wrong tries: wait a minute, then try again."
+    )
+
+
+def _session_id() -> str:
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx else ""
 
 
 def render_editor_gate(config: PageConfig) -> None:
@@ -153,17 +157,16 @@ def render_rebuild(config: PageConfig) -> None:
             st.markdown(note_html(text, "nets-problem", "alert"), unsafe_allow_html=True)
     if not clicked or not editor_unlocked(config):
         return
-    guard = _guard()
-    wait = guard.last_rebuild + config.rebuild_interval - time.monotonic()
-    if wait > 0 or not guard.rebuild_lock.acquire(blocking=False):
+    wait = REBUILDS.last + config.rebuild_interval - time.monotonic()
+    if wait > 0 or not REBUILDS.lock.acquire(blocking=False):
         text = f"A rebuild ran moments ago: try again in {max(wait, 1):.0f} s." if wait > 0 else "A rebuild is running."
         st.markdown(note_html(text, "nets-problem", "status"), unsafe_allow_html=True)
         return
     try:
-        guard.last_rebuild = time.monotonic()
+        REBUILDS.last = time.monotonic()
         st.session_state["build_outcome"] = _rebuild(config)
     finally:
-        guard.rebuild_lock.release()
+        REBUILDS.lock.release()
     pending_changes_cached.clear()
     st.rerun()
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import time
 from pathlib import Path
 from typing import Sequence
 
@@ -25,8 +24,9 @@ from .cards import cached_card_html, next_step_html, note_html, searched_for_htm
 from .errors import IndexMissingError, NetsSearchError, QueryError
 from .feedback import FeedbackStore, question_key
 from .highlight import query_terms
-from .page_setup import (BUILD_COMMAND, PageConfig, get_searcher, load_config, load_page_settings,
+from .page_setup import (BUILD_COMMAND, PageConfig, client_source, get_searcher, load_config, load_page_settings,
                          serve_without_nagle_delay, settle_heap, show_small)
+from .process_state import Limit
 from .search import Searcher, prepare_question
 from .types import Result, SearchResponse
 
@@ -81,16 +81,18 @@ def _ask_example(question: str) -> None:
 FEEDBACK_NOTICE = ("If you reply, we store your question (with numbers, e-mail addresses and dates masked), the "
                    "passages shown and your reply, to improve our information. Please do not type your name or other "
                    "personal details in a question.")
-REPLIES_PER_MINUTE = 5  # per browser session: more is a script, not a reader
+REPLIES_PER_MINUTE = 5  # per source address (page_setup.client_source): more is a script, not a reader
+REPLIES_PER_DAY = 100  # per source address, so no one source can use up the store's daily cap (MAX_ROWS_PER_DAY)
+# Per source, not per browser session (a script opens new sessions at will); kept for the process, where Streamlit's
+# "clear cache" does not reach.
+REPLY_LIMITS = (Limit(REPLIES_PER_MINUTE, 60), Limit(REPLIES_PER_DAY, 24 * 3600))
 
 
-def _reply(db: Path, question: str, passage_ids: tuple[str, ...], answered: bool) -> None:
-    now = time.monotonic()
-    recent = [t for t in st.session_state.get("reply_times", []) if now - t < 60]
-    if len(recent) < REPLIES_PER_MINUTE:
-        FeedbackStore(db).record(question, passage_ids, answered)  # best effort: never raises
-        recent.append(now)
-    st.session_state["reply_times"] = recent
+def _reply(config: PageConfig, question: str, passage_ids: tuple[str, ...], answered: bool) -> None:
+    """Store a reply if its source is within the limits; the reader is thanked either way."""
+    source = client_source(config.trusted_proxies)
+    if config.feedback_db is not None and all(limit.count(source) for limit in REPLY_LIMITS):
+        FeedbackStore(config.feedback_db).record(question, passage_ids, answered)  # best effort: never raises
     st.session_state[f"replied:{question_key(question)}"] = answered
 
 
@@ -254,8 +256,8 @@ def render_feedback(config: PageConfig, response: SearchResponse) -> None:
         return
     ids = tuple(r.passage.passage_id for r in response.results)
     with st.container(horizontal=True, gap="small"):
-        st.button("Yes", key="reply-yes", on_click=_reply, args=(config.feedback_db, response.query, ids, True))
-        st.button("No", key="reply-no", on_click=_reply, args=(config.feedback_db, response.query, ids, False))
+        st.button("Yes", key="reply-yes", on_click=_reply, args=(config, response.query, ids, True))
+        st.button("No", key="reply-no", on_click=_reply, args=(config, response.query, ids, False))
     show_small(FEEDBACK_NOTICE)
 
 

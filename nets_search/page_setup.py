@@ -1,10 +1,12 @@
 """The page's settings and what it keeps loaded per process: read once per run from the environment (and the
-editors' `corpus/page.yaml`), the model and the searcher cached across browser sessions. Shared by the readers'
+editors' `corpus/page.yaml`), the model and the searcher kept for the process across browser sessions (in
+process_state's holders, which no browser can clear), and where a session connects from. Shared by the readers'
 page (page.py) and the editor panel (editor.py)."""
 
 from __future__ import annotations
 
 import gc
+import ipaddress
 import logging
 import socket
 import threading
@@ -19,6 +21,7 @@ from .corpus_files import load_yaml_file
 from .encode import base_backend
 from .errors import CorpusError
 from .highlight import escape_text
+from .process_state import kept
 from .search import Searcher
 from .settings import is_on
 
@@ -36,6 +39,7 @@ class PageConfig:
     editor: bool  # editor mode asked for; the panel still needs the editor token (see `editor_unlocked`)
     editor_token: str = ""
     rebuild_interval: float = 60.0  # seconds between two rebuilds started from the page
+    trusted_proxies: int = 0  # proxies in front whose X-Forwarded-For is believed (see `client_source`)
 
 
 def load_config(argv: Sequence[str], environ: Mapping[str, str]) -> PageConfig:
@@ -50,6 +54,7 @@ def load_config(argv: Sequence[str], environ: Mapping[str, str]) -> PageConfig:
         editor=is_on(environ.get("NETS_SEARCH_EDITOR")) or "--editor" in argv,
         editor_token=environ.get("NETS_SEARCH_EDITOR_TOKEN", ""),
         rebuild_interval=_seconds(environ.get("NETS_SEARCH_REBUILD_INTERVAL"), 60.0),
+        trusted_proxies=_proxies(environ.get("NETS_SEARCH_TRUST_FORWARDED")),
     )
 
 
@@ -60,6 +65,42 @@ def _seconds(value: str | None, default: float) -> float:
     except ValueError:
         log.warning("NETS_SEARCH_REBUILD_INTERVAL=%r is not a number of seconds; using %s", value, default)
         return default
+
+
+def _proxies(value: str | None) -> int:
+    """NETS_SEARCH_TRUST_FORWARDED: how many proxies in front of the page add to X-Forwarded-For (`1`, `yes` or
+    `on`: one); unset, `0` or unreadable: none, so the header is ignored (logged when unreadable)."""
+    text = (value or "").strip().lower()
+    if text.isdigit():
+        return int(text)
+    if text not in {"", "false", "no", "off"} and not is_on(text):
+        log.warning("NETS_SEARCH_TRUST_FORWARDED=%r is not a number of proxies; X-Forwarded-For is not trusted", value)
+    return int(is_on(text))
+
+
+def client_source(trusted_proxies: int) -> str:
+    """Where this browser session connects from: the key of the per-source limits (wrong editor tokens, feedback)."""
+    forwarded = st.context.headers.get_all("X-Forwarded-For") if trusted_proxies else []
+    return source_of(forwarded, st.context.ip_address, trusted_proxies)
+
+
+def source_of(forwarded: Sequence[str], peer: object, trusted_proxies: int) -> str:
+    """Behind `trusted_proxies` proxies, the address the outermost of them saw: that many entries from the right
+    of X-Forwarded-For, as each proxy appends the address it was reached from (entries further left are whatever
+    the client sent, so anyone can forge them). Otherwise, or when the header is shorter than that (the request
+    came round the proxies), the connection's peer. An IPv6 address counts as its /64 (one machine often holds a
+    whole /64); no usable address (Streamlit reports none for loopback) is "unknown", one source for all."""
+    hops = [hop.strip() for line in forwarded for hop in line.split(",") if hop.strip()]
+    address = hops[-trusted_proxies] if trusted_proxies and len(hops) >= trusted_proxies else peer
+    try:
+        ip = ipaddress.ip_address(address.strip()) if isinstance(address, str) else None
+    except ValueError:
+        ip = None
+    if ip is None:
+        return "unknown"
+    if ip.version == 6:
+        return str(ip.ipv4_mapped or ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 PAGE_SETTINGS_FILE = "page.yaml"  # in the corpus folder, beside the glossary
@@ -96,10 +137,11 @@ def load_page_settings(corpus_dir: str) -> PageSettings:
         return PageSettings()
 
 
-# --------------------------------------------------------------------------- loading (cached per process)
+# --------------------------------------------------------------------------- loading (kept per process)
+# In process_state's holders, not st.cache_resource: any browser session can clear Streamlit's caches for everyone.
 
 
-@st.cache_resource(show_spinner=False)
+@kept()
 def load_encoder(backend: str, cache_dir: str):
     """The model, loaded once per process and backend (a few seconds). Shared by every searcher and rebuild,
     so a new index version is picked up without loading the model again. `cache_dir` is where the engine
@@ -117,7 +159,7 @@ class _SearcherSlot:
         self.searcher: Searcher | None = None
 
 
-@st.cache_resource(show_spinner=False)
+@kept()
 def searcher_slot(index_dir: str) -> _SearcherSlot:
     return _SearcherSlot()
 
@@ -133,7 +175,7 @@ def get_searcher(index_dir: Path) -> Searcher:
         return slot.searcher
 
 
-@st.cache_resource(show_spinner=False, max_entries=1)
+@kept(max_entries=1)
 def settle_heap(version: str) -> str:
     """Streamlit runs a full garbage collection after every rerun (`runner.postScriptGC`, against memory creep);
     over the model's and the index's objects that cost ~60 ms of an 80 ms search on the page. Once per index
@@ -146,7 +188,7 @@ def settle_heap(version: str) -> str:
     return version
 
 
-@st.cache_resource(show_spinner=False)
+@kept()
 def serve_without_nagle_delay() -> int:
     """Streamlit binds its server socket itself, with protocol number 0, so asyncio does not switch Nagle's
     algorithm off (TCP_NODELAY) on the connections uvicorn accepts from it: each rerun's messages then wait for the
@@ -166,7 +208,8 @@ def serve_without_nagle_delay() -> int:
 
 
 def clear_caches(keep_model: bool = True) -> None:
-    """Forget cached searchers (and the model too unless `keep_model`): for tests and after errors."""
+    """Forget the kept searchers (and the model too unless `keep_model`): for tests and after errors. Only the
+    server calls this; Streamlit's "clear cache" does not reach these holders."""
     searcher_slot.clear()
     settle_heap.clear()
     gc.unfreeze()

@@ -85,8 +85,10 @@ def serve(root: Path, extra_env: dict[str, str]):
     for name in ("NETS_SEARCH_EDITOR", "NETS_SEARCH_EDITOR_TOKEN"):
         env.pop(name, None)
     env.update(extra_env)
+    # No file watcher: an edit to a module in the checkout would otherwise reload the page's modules mid-test.
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-               "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+               "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none"]
     log = (root / "streamlit.log").open("w")
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = Served(f"http://127.0.0.1:{port}")
@@ -258,6 +260,51 @@ def test_the_editor_token_opens_the_panel(browser, editor_server):
     try:
         expect(page.get_by_role("button", name="Rebuild index")).to_be_visible()
         expect(page.get_by_text("What is indexed")).to_be_visible()
+    finally:
+        context.close()
+
+
+def send_clear_cache(server: str) -> None:
+    """What any client can send: Streamlit's "clear cache" message, from a websocket session of its own (no browser,
+    no cookie). Returns once a heartbeat sent after it is acknowledged (a session's messages are handled in order)."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from websockets.sync.client import connect
+
+    address = server.replace("http://", "ws://", 1) + "/_stcore/stream"
+    with connect(address, subprotocols=["streamlit"], open_timeout=30) as stream:
+        stream.send(BackMsg(clear_cache=True).SerializeToString())
+        stream.send(BackMsg(app_heartbeat=True).SerializeToString())
+        for _ in range(100):  # bounded: the acknowledgement follows at most a few status messages
+            reply = ForwardMsg()
+            reply.ParseFromString(stream.recv(timeout=30))
+            if reply.HasField("heartbeat_ack"):
+                return
+    raise AssertionError("the page never acknowledged the heartbeat sent after the clear-cache message")
+
+
+def wrong_token_in_a_new_session(page, server: str, said: str) -> None:
+    """Open the page afresh (a new browser session, from the same address), enter a wrong token, wait for `said`."""
+    page.goto(server)
+    page.get_by_label("Editor token").fill("a wrong guess")
+    page.get_by_role("button", name="Unlock the editor panel").click()
+    expect(page.get_by_test_id("stSidebar").get_by_text(said, exact=False)).to_be_visible(timeout=WAIT_MS)
+
+
+def test_a_clients_clear_cache_does_not_reset_the_wrong_token_pause_and_the_right_token_still_opens(
+        browser, editor_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    try:
+        for _ in range(5):  # editor.MAX_TOKEN_TRIES, each from a new session: they count against the address
+            wrong_token_in_a_new_session(page, editor_server, "That is not the editor token.")
+        wrong_token_in_a_new_session(page, editor_server, "Too many wrong tries")
+        send_clear_cache(editor_server)
+        wrong_token_in_a_new_session(page, editor_server, "Too many wrong tries")  # the pause survives it
+        page.get_by_label("Editor token").fill(EDITOR_TOKEN)
+        page.get_by_role("button", name="Unlock the editor panel").click()
+        expect(page.get_by_role("button", name="Rebuild index")).to_be_visible()  # paused, yet the right token opens
     finally:
         context.close()
 

@@ -51,11 +51,19 @@ def page_env(monkeypatch, tmp_path, seed_index):
     monkeypatch.setenv("NETS_SEARCH_GOLDEN", str(tmp_path / "golden-questions.jsonl"))
     monkeypatch.delenv("NETS_SEARCH_EDITOR", raising=False)
     monkeypatch.delenv("NETS_SEARCH_FEEDBACK", raising=False)
+    forget_limits()
     page_setup.clear_caches(keep_model=True)
     st.cache_data.clear()
     yield
+    forget_limits()
     page_setup.clear_caches(keep_model=True)
     st.cache_data.clear()
+
+
+def forget_limits() -> None:
+    """Wrong editor tokens and feedback replies are counted for the life of the process: each test starts afresh."""
+    for limit in (editor.WRONG_TRIES, *page.REPLY_LIMITS):
+        limit.clear()
 
 
 def new_app() -> AppTest:
@@ -264,24 +272,80 @@ def test_no_editor_control_without_the_token_whatever_the_url_or_session_says(mo
         assert "no editor token is set on the server" in shown(at, at.sidebar)
 
 
-def test_the_right_token_unlocks_the_panel_and_wrong_ones_pause(monkeypatch):
+def gate_app(monkeypatch) -> AppTest:
+    """A new browser session on the page in editor mode, token set on the server but not entered."""
     monkeypatch.setenv("NETS_SEARCH_EDITOR", "1")
     monkeypatch.setenv("NETS_SEARCH_EDITOR_TOKEN", TOKEN)
-    at = new_app().run()
+    return new_app().run()
+
+
+def enter_token(at: AppTest, token: str) -> str:
+    """Type a token and press Unlock; returns what the sidebar then says."""
+    at.text_input(key="editor_token_input").input(token)
+    button(at, "Unlock the editor panel", at.sidebar).click()
+    return shown(at.run(), at.sidebar)
+
+
+PAUSED = "Too many wrong tries"
+
+
+def test_wrong_tokens_pause_further_wrong_tries_but_the_right_token_opens_during_the_pause(monkeypatch):
+    at = gate_app(monkeypatch)
     for _ in range(editor.MAX_TOKEN_TRIES):
-        at.text_input(key="editor_token_input").input("guess")
-        button(at, "Unlock the editor panel", at.sidebar).click()
-        at.run()
-    at.text_input(key="editor_token_input").input(TOKEN)
-    button(at, "Unlock the editor panel", at.sidebar).click()
-    at.run()
-    assert "Too many wrong tries" in shown(at, at.sidebar)  # paused: even the right token waits
-    editor._guard().paused_until = 0.0
-    at.text_input(key="editor_token_input").input(TOKEN)
-    button(at, "Unlock the editor panel", at.sidebar).click()
-    at.run()
+        assert "That is not the editor token." in enter_token(at, "guess")
+    assert PAUSED in enter_token(at, "guess")
+    assert PAUSED in enter_token(gate_app(monkeypatch), "guess")  # a new session from the same source is paused too
+    enter_token(at, TOKEN)  # paused, yet the right token opens: an attacker's guesses never lock an editor out
     assert button(at, "Rebuild index", at.sidebar)
     assert at.session_state["editor_proof"] != TOKEN  # the session holds a keyed hash, not the token
+
+
+@pytest.mark.parametrize(("source", "session", "paused"), [
+    ("203.0.113.7", "another tab", True),  # the same address, a new browser session
+    ("198.51.100.9", "guessing tab", True),  # the same session, a new address (a phone changing networks)
+    ("198.51.100.9", "another tab", False),  # someone else entirely
+])
+def test_the_wrong_token_pause_is_per_source_and_per_session(monkeypatch, source, session, paused):
+    where = {"source": "203.0.113.7", "session": "guessing tab"}
+    monkeypatch.setattr(editor, "client_source", lambda trusted: where["source"])
+    monkeypatch.setattr(editor, "_session_id", lambda: where["session"])
+    at = gate_app(monkeypatch)
+    for _ in range(editor.MAX_TOKEN_TRIES):
+        enter_token(at, "guess")
+    assert PAUSED in enter_token(at, "guess")
+    where.update(source=source, session=session)
+    assert (PAUSED in enter_token(at, "guess")) == paused
+
+
+def page_model(index: Path):
+    """The model the page loaded for this index, fetched as `page_setup.get_searcher` fetches it."""
+    from nets_search.encode import base_backend
+
+    return page_setup.load_encoder(base_backend(store.current_manifest(index).backend), str(index / "cache"))
+
+
+def clear_cache_as_a_browser_can() -> None:
+    """What Streamlit runs when any browser session sends BackMsg(clear_cache=True): its own handler, on a stand-in
+    for the sending session (whose session state it also empties)."""
+    from types import SimpleNamespace
+
+    from streamlit.runtime.app_session import AppSession
+
+    AppSession._handle_clear_cache_request(SimpleNamespace(_session_state={}))
+
+
+def test_a_browsers_clear_cache_keeps_the_wrong_try_count_the_model_and_the_searcher(monkeypatch, seed_index):
+    at = gate_app(monkeypatch)
+    for _ in range(editor.MAX_TOKEN_TRIES):
+        enter_token(at, "guess")
+    searcher, model = page_setup.get_searcher(seed_index[1]), page_model(seed_index[1])
+    clear_cache_as_a_browser_can()
+    after = gate_app(monkeypatch)  # a new session, as a client that cleared its own state would come back
+    assert PAUSED in enter_token(after, "guess")
+    assert page_setup.get_searcher(seed_index[1]) is searcher  # readers keep the loaded index and model
+    assert page_model(seed_index[1]) is model
+    after.query_params["q"] = FOODS
+    assert "tryptophan" in result_cards(after.run())[0]
 
 
 def test_editor_mode_from_the_command_line_flag():
@@ -320,6 +384,62 @@ def test_feedback_switched_off_shows_no_reply_buttons(monkeypatch, tmp_path):
     ask(at, FOODS)
     assert not any(b.label in ("Yes", "No") for b in at.button)
     assert not (tmp_path / "feedback.sqlite").exists()
+
+
+def reply_in_a_new_session() -> AppTest:
+    """A new browser session: search, then answer "Yes"."""
+    at = new_app()
+    at.query_params["q"] = FOODS
+    at.run()
+    button(at, "Yes").click()
+    return at.run()
+
+
+SESSIONS = page.REPLIES_PER_MINUTE + 2
+A, B = "203.0.113.7", "198.51.100.9"
+
+
+@pytest.mark.parametrize(("sources", "per_day", "stored"), [
+    (None, None, page.REPLIES_PER_MINUTE),  # the page's own reading: every test session comes from one "unknown"
+    ((A,), None, page.REPLIES_PER_MINUTE),
+    ((A, B), None, SESSIONS),  # another source has a limit of its own
+    ((A, B), 3, 6),  # and no source gets past its daily limit
+])
+def test_new_browser_sessions_from_one_source_share_the_reply_limits(monkeypatch, tmp_path, sources, per_day, stored):
+    turns = iter(range(SESSIONS))
+    if sources:
+        monkeypatch.setattr(page, "client_source", lambda trusted: sources[next(turns) % len(sources)])
+    if per_day:
+        monkeypatch.setattr(page.REPLY_LIMITS[1], "most", per_day)
+    for _ in range(SESSIONS):
+        assert "Thank you" in shown(reply_in_a_new_session())  # a reply over the limit is thanked, not stored
+    with sqlite3.connect(tmp_path / "feedback.sqlite") as db:
+        assert db.execute("SELECT COUNT(*) FROM replies").fetchone()[0] == stored
+
+
+@pytest.mark.parametrize(("forwarded", "peer", "proxies", "source"), [
+    ([], "203.0.113.7", 0, "203.0.113.7"),
+    (["198.51.100.9"], "10.0.0.2", 0, "10.0.0.2"),  # not trusted: the header is ignored
+    (["198.51.100.9"], "10.0.0.2", 1, "198.51.100.9"),
+    (["6.6.6.6, 198.51.100.9"], "10.0.0.2", 1, "198.51.100.9"),  # what the client wrote itself is not believed
+    (["6.6.6.6", "198.51.100.9"], "10.0.0.2", 1, "198.51.100.9"),  # the header sent twice
+    (["6.6.6.6, 198.51.100.9, 10.0.0.3"], "10.0.0.2", 2, "198.51.100.9"),
+    ([], "10.0.0.2", 1, "10.0.0.2"),  # came round the proxy
+    (["not an address"], "10.0.0.2", 1, "unknown"),
+    ([], None, 0, "unknown"),  # Streamlit gives no address for loopback
+    ([], "2001:db8::1", 0, "2001:db8::/64"),
+    (["2001:db8::2"], "10.0.0.2", 1, "2001:db8::/64"),
+    ([], "::ffff:203.0.113.7", 0, "203.0.113.7"),
+])
+def test_the_source_of_a_session_believes_only_the_trusted_proxies(forwarded, peer, proxies, source):
+    assert page_setup.source_of(forwarded, peer, proxies) == source
+
+
+@pytest.mark.parametrize(("value", "proxies"), [(None, 0), ("", 0), ("0", 0), ("1", 1), ("2", 2), ("yes", 1),
+                                                ("off", 0), ("nginx", 0)])
+def test_trusting_x_forwarded_for_is_a_setting(value, proxies):
+    environ = {} if value is None else {"NETS_SEARCH_TRUST_FORWARDED": value}
+    assert page_setup.load_config([], environ).trusted_proxies == proxies
 
 
 def test_rebuild_in_editor_mode_swaps_the_new_index_in_without_a_restart(monkeypatch, tmp_path, seed_index):
