@@ -26,6 +26,9 @@ from .text import sentence_spans
 from .types import Result
 
 MAX_TOKEN_TRIES = 5  # wrong tries per source address, and per browser session, in a pause's time
+# The right token opens the panel even during a pause (so an attacker's guesses never lock an editor out); what
+# stops guessing is then the token's length: shorter tokens leave the panel off.
+MIN_TOKEN_LENGTH = 16
 TOKEN_PAUSE_SECONDS = 60
 # Kept for the process, out of reach of Streamlit's "clear cache", which any browser session can send.
 WRONG_TRIES = Limit(MAX_TOKEN_TRIES, TOKEN_PAUSE_SECONDS)
@@ -49,7 +52,7 @@ def editor_proof(token: str) -> str:
 
 def editor_unlocked(config: PageConfig) -> bool:
     """True only in editor mode, with a token configured on the server, for a session that entered it."""
-    if not (config.editor and config.editor_token):
+    if not (config.editor and _usable_token(config)):
         return False
     proof = st.session_state.get("editor_proof")
     return isinstance(proof, str) and hmac.compare_digest(proof, editor_proof(config.editor_token))
@@ -60,7 +63,7 @@ def _try_token(config: PageConfig) -> None:
     address and the browser session it came from; past MAX_TOKEN_TRIES, either's wrong tries are refused until
     the pause is over (so an attacker pauses only themself, and cannot lock real editors out)."""
     entered = st.session_state.pop("editor_token_input", "") or ""
-    if config.editor_token and hmac.compare_digest(entered.encode("utf-8"), config.editor_token.encode("utf-8")):
+    if _usable_token(config) and hmac.compare_digest(entered.encode("utf-8"), config.editor_token.encode("utf-8")):
         st.session_state["editor_proof"] = editor_proof(config.editor_token)
         st.session_state.pop("editor_message", None)
         return
@@ -68,6 +71,10 @@ def _try_token(config: PageConfig) -> None:
     st.session_state["editor_message"] = (
         "That is not the editor token." if counted else "Too many wrong tries: wait a minute, then try again."
     )
+
+
+def _usable_token(config: PageConfig) -> bool:
+    return len(config.editor_token) >= MIN_TOKEN_LENGTH
 
 
 def _session_id() -> str:
@@ -83,6 +90,11 @@ def render_editor_gate(config: PageConfig) -> None:
             st.markdown(note_html("Editor mode is on, but no editor token is set on the server "
                                   "(NETS_SEARCH_EDITOR_TOKEN), so the editor panel stays off.", "nets-problem",
                                   "alert"), unsafe_allow_html=True)
+            return
+        if not _usable_token(config):
+            st.markdown(note_html(f"The editor token set on the server is shorter than {MIN_TOKEN_LENGTH} characters, "
+                                  "so the editor panel stays off: a short token could be guessed. Set a longer "
+                                  "NETS_SEARCH_EDITOR_TOKEN.", "nets-problem", "alert"), unsafe_allow_html=True)
             return
         st.text_input("Editor token", type="password", key="editor_token_input")
         st.button("Unlock the editor panel", key="editor-unlock", on_click=_try_token, args=(config,))

@@ -272,6 +272,17 @@ def test_no_editor_control_without_the_token_whatever_the_url_or_session_says(mo
         assert "no editor token is set on the server" in shown(at, at.sidebar)
 
 
+@pytest.mark.parametrize("short", ["x", "a" * (editor.MIN_TOKEN_LENGTH - 1)])
+def test_a_token_too_short_to_resist_guessing_leaves_the_panel_off_and_says_why(monkeypatch, short):
+    monkeypatch.setenv("NETS_SEARCH_EDITOR", "1")
+    monkeypatch.setenv("NETS_SEARCH_EDITOR_TOKEN", short)
+    at = new_app()
+    at.session_state["editor_proof"] = editor.editor_proof(short)  # even a session holding its proof
+    at.run()
+    assert "shorter than 16 characters" in shown(at, at.sidebar)
+    assert not at.sidebar.text_input and not any(b.label in EDITOR_LABELS for b in at.button)
+
+
 def gate_app(monkeypatch) -> AppTest:
     """A new browser session on the page in editor mode, token set on the server but not entered."""
     monkeypatch.setenv("NETS_SEARCH_EDITOR", "1")
