@@ -206,7 +206,11 @@ def _rebuild(config: PageConfig) -> tuple[bool, str]:
 def render_unfinished_golden(config: PageConfig) -> None:
     """Golden questions added from readers' replies, finished here: the editor picks the passage that answers
     (its best sentence becomes the phrase the answer must contain) or says our pages do not cover it."""
-    waiting = unfinished_golden_questions(config.golden_path)
+    try:
+        waiting = unfinished_golden_questions(config.golden_path)
+    except NetsSearchError as exc:
+        st.markdown(note_html(f"Golden questions not shown: {exc}", "nets-problem", "alert"), unsafe_allow_html=True)
+        return
     if not waiting:
         return
     st.subheader("Golden questions to finish", anchor=False)
@@ -249,8 +253,8 @@ def _write_golden(path: Path, write, done: str, not_done: str) -> None:
         return
     try:
         message = ("ok", done if write() else not_done)
-    except OSError as exc:
-        message = ("error", f"Could not write {path}: {exc}")
+    except (OSError, NetsSearchError) as exc:
+        message = ("error", f"Could not write {path.name}: {exc}")
     st.session_state["golden_message"] = message
 
 

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .errors import NetsSearchError
+from .corpus_files import read_inside
+from .errors import CorpusError, NetsSearchError
 from .golden import is_pending
 from .settings import EngineSettings, engine_settings
 
@@ -257,16 +258,15 @@ def add_golden_question(path: Path, question: str) -> bool:
 
     The line has an empty `expect` list and a `todo` note: an editor fills in the phrases the answer must
     contain (or marks it out of scope) before it counts in an evaluation. Returns False if the question is
-    already in the file. Raises OSError if the file cannot be written.
+    already in the file. Raises OSError if the file cannot be written, CorpusError if it is not a regular file
+    inside its folder.
     """
     path = Path(path)
-    key = question_key(question)
-    if key in _golden_keys(path):
+    lines = _golden_lines(path)
+    if question_key(question) in _keys_of(lines):
         return False
     line = {"id": golden_id(question), "question": " ".join(question.split()), "expect": [], "todo": GOLDEN_TODO}
-    prefix = ""
-    if path.exists() and path.stat().st_size and not path.read_bytes().endswith(b"\n"):
-        prefix = "\n"
+    prefix = "\n" if lines and not lines[-1].endswith("\n") else ""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as handle:
         handle.write(prefix + json.dumps(line, ensure_ascii=False) + "\n")
@@ -285,12 +285,25 @@ def _golden_records(lines: list[str]) -> Iterator[tuple[int, dict]]:
             yield number, record
 
 
+MAX_GOLDEN_BYTES = 5_000_000
+
+
 def _golden_lines(path: Path) -> list[str]:
-    return Path(path).read_text(encoding="utf-8").splitlines(keepends=True) if Path(path).is_file() else []
+    """The golden file's lines, read as the build reads a corpus file (corpus_files.read_inside): a regular file
+    inside its folder, opened without blocking. A link out of the folder, a pipe or a device raises CorpusError,
+    so the panel neither serves nor appends to what is not ours."""
+    path = Path(path)
+    if not os.path.lexists(path):
+        return []
+    data = read_inside(path, path.parent, MAX_GOLDEN_BYTES, "a golden-question file")
+    try:
+        return data.decode("utf-8").splitlines(keepends=True)
+    except UnicodeDecodeError:
+        raise CorpusError(f"{path.name}: not UTF-8 text") from None
 
 
-def _golden_keys(path: Path) -> set[str]:
-    return {question_key(record["question"]) for _, record in _golden_records(_golden_lines(path))
+def _keys_of(lines: list[str]) -> set[str]:
+    return {question_key(record["question"]) for _, record in _golden_records(lines)
             if isinstance(record.get("question"), str)}
 
 

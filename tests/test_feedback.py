@@ -225,6 +225,37 @@ def test_add_golden_question_creates_the_file(tmp_path):
     assert json.loads(golden.read_text())["question"] == "Can I travel abroad?"
 
 
+def _golden_link_out(folder):
+    outside = folder / "outside.jsonl"
+    outside.write_text('{"id": "secret", "question": "not ours", "expect": [], "todo": "x"}\n')
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    (corpus / "golden-questions.jsonl").symlink_to(outside)
+    return corpus / "golden-questions.jsonl", outside
+
+
+def _golden_fifo(folder):
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    os.mkfifo(corpus / "golden-questions.jsonl")
+    return corpus / "golden-questions.jsonl", None
+
+
+@pytest.mark.parametrize("make", [_golden_link_out, _golden_fifo], ids=["link out of the corpus", "named pipe"])
+def test_the_editor_panel_neither_reads_nor_appends_to_a_golden_file_that_is_not_ours(tmp_path, make):
+    from nets_search.errors import CorpusError
+    from nets_search.feedback import unfinished_golden_questions
+
+    golden, outside = make(tmp_path)
+    before = outside.read_bytes() if outside else None
+    with pytest.raises(CorpusError, match="golden-questions.jsonl"):
+        unfinished_golden_questions(golden)  # returns at once: a pipe is never waited on
+    with pytest.raises(CorpusError, match="golden-questions.jsonl"):
+        add_golden_question(golden, "can I eat curry")
+    if outside:
+        assert outside.read_bytes() == before
+
+
 def test_a_question_added_from_feedback_is_pending_until_an_editor_fills_it_in(tmp_path):
     from nets_search.golden import load_golden
 
