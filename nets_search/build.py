@@ -16,7 +16,7 @@ from . import embedding_cache, encode, passage_store, store
 from .changes import compare, corpus_glossary, file_hashes, previous_manifest
 from .corpus import load_corpus
 from .passages import SplitSettings, sentence_units, split_page
-from .errors import NetsSearchError
+from .errors import IndexMismatchError, NetsSearchError
 from .lexical import BM25_SETTINGS, LexicalIndex, analyse, lexical_document
 from .query import Glossary
 from .text import sha256_text
@@ -211,14 +211,18 @@ def _vectors_stored_as_today(manifest: Manifest) -> bool:
 
 
 def _damaged(index_dir: Path, manifest: Manifest | None) -> tuple[str, ...]:
-    """A warning if the version in use fails its checksums: then even an unchanged corpus is built again,
-    as the message that reported the damage told the editor to do."""
-    if manifest is None:
-        return ()
+    """A warning if the version in use cannot be used as it is (CURRENT, its manifest or a file is damaged): then
+    even an unchanged corpus is built again, as the message that reported the damage told the editor to do. A
+    version of another format or model is not damaged: it is rebuilt as any change of settings is."""
     try:
-        store.verify_checksums(store.version_dir(index_dir, manifest.version), manifest)
+        if store.read_current(index_dir) is None:
+            return ()
+        store.open_current(index_dir)
+    except IndexMismatchError:
+        return ()
     except NetsSearchError:
-        return (f"the index in use ({manifest.version}) was damaged; a complete new version replaces it",)
+        named = manifest.version if manifest else "named by CURRENT"
+        return (f"the index in use ({named}) was damaged; a complete new version replaces it",)
     return ()
 
 
@@ -282,7 +286,7 @@ def _write_version(index_dir, version, content: _Content, config, backend, start
     stage("passages-written")
     (staged / store.LEXICAL_DIR).mkdir()
     LexicalIndex.from_terms(content.terms).save(staged / store.LEXICAL_DIR)
-    (staged / store.GLOSSARY_FILE).write_text(json.dumps(content.glossary.to_dict(), indent=1), encoding="utf-8")
+    store.write_file(staged / store.GLOSSARY_FILE, json.dumps(content.glossary.to_dict(), indent=1).encode("utf-8"))
     manifest = Manifest(
         format_version=store.FORMAT_VERSION,
         version=version,
@@ -325,7 +329,9 @@ def _calibrator(corpus: Path, index_dir: Path, settings: BuildSettings, encoder)
 
 
 def _verify(folder: Path, manifest: Manifest) -> None:
-    """Read the staged version back before it may answer queries (its checksums were just taken from the files)."""
+    """Read the staged version back before it may answer queries: its manifest, as a reader will check it, and the
+    files' checksums (just taken), then the vectors and passages agree in number."""
+    store.open_folder(folder)
     engine = engine_of(manifest.vector_engine)
     count = open_vectors(folder / store.VECTORS_FILE, engine).count()
     rows = passage_store.count_passages(folder / store.PASSAGES_DB)

@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 
 from .corpus_files import corpus_question_files
-from .errors import EvaluationError
+from .errors import EvaluationError, IndexWriteError
 from .golden import GoldenQuestion, load_golden
 from .metrics import part_of
 from .confidence import SIGNALS_VERSION, VERSION_FILE, calibrate
@@ -19,6 +19,7 @@ from .confidence import SIGNALS_VERSION, VERSION_FILE, calibrate
 log = logging.getLogger(__name__)
 
 MIN_EACH = 5  # in-scope and out-of-scope tune questions needed to fit a calibration of the corpus's own
+RETRY_HINT = "run: nets-search calibrate"
 
 
 def labelled_questions(corpus: Path, part: str | None = "tune") -> list[GoldenQuestion]:
@@ -54,11 +55,8 @@ def calibrate_version(corpus: Path, staged: Path, index_dir: Path, encoder, back
 def recalibrate(index_dir: Path, questions: list[GoldenQuestion], encoder=None, out: Path | None = None):
     """Refit the version in use on the tune part of `questions`. Written to `out` if given; otherwise into a new
     version that is the one in use plus the new calibration, switched in atomically like a build (versions are
-    never changed in place: a page reading the old one keeps reading a consistent folder)."""
-    import dataclasses
-    import shutil
-    import time
-
+    never changed in place: a page reading the old one keeps reading a consistent folder). A failed write (a full
+    disk) is one line (IndexWriteError), and leaves nothing behind."""
     from . import store
     from .search import Searcher
 
@@ -66,29 +64,50 @@ def recalibrate(index_dir: Path, questions: list[GoldenQuestion], encoder=None, 
     searcher = Searcher(index_dir, encoder=encoder)
     fitted = calibrate(searcher.search, [(q.question, not q.out_of_scope) for q in tune])
     if out is not None:
-        fitted.save(Path(out))
+        _save_to(fitted, Path(out))
         return fitted, None
-    with store.build_lock(index_dir):
+    with store.build_lock(index_dir, retry=RETRY_HINT):
         manifest, folder = store.open_current(index_dir)
         version = store.new_version_name()
-        staged = store.staging_dir(index_dir, version)
-        try:
-            for path in folder.rglob("*"):
-                target = staged / path.relative_to(folder)
-                if path.is_dir():
-                    target.mkdir(parents=True, exist_ok=True)
-                elif path.name not in (store.MANIFEST_FILE, VERSION_FILE):
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copy2(path, target)
-            fitted.save(staged / VERSION_FILE)
-            built_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-            # fitted with today's signals: say so, or a version built by an older release would ignore it
-            lexical = {**manifest.lexical, "signals": SIGNALS_VERSION}
-            store.write_manifest(staged, dataclasses.replace(manifest, version=version, built_at=built_at,
-                                                             lexical=lexical, checksums=store.file_checksums(staged)))
-            store.publish(index_dir, staged, version)
-        except BaseException:
-            store.discard_version(index_dir, version)
-            raise
+        with store.writing_version(index_dir, version, retry=RETRY_HINT):
+            try:
+                _write_recalibrated(index_dir, folder, manifest, version, fitted)
+            except BaseException:  # interrupted too: the staged copy goes at once
+                store.discard_version(index_dir, version)
+                raise
         store.prune(index_dir)
     return fitted, version
+
+
+def _write_recalibrated(index_dir: Path, folder: Path, manifest, version: str, fitted) -> None:
+    """A copy of the version in `folder` with `fitted` as its calibration, published as `version`."""
+    import dataclasses
+    import shutil
+    import time
+
+    from . import store
+
+    staged = store.staging_dir(index_dir, version)
+    for path in folder.rglob("*"):
+        target = staged / path.relative_to(folder)
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        elif path.name not in (store.MANIFEST_FILE, store.MANIFEST_SUM_FILE, VERSION_FILE):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+    fitted.save(staged / VERSION_FILE)
+    built_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    # fitted with today's signals: say so, or a version built by an older release would ignore it
+    lexical = {**manifest.lexical, "signals": SIGNALS_VERSION}
+    store.write_manifest(staged, dataclasses.replace(manifest, version=version, built_at=built_at, lexical=lexical,
+                                                     checksums=store.file_checksums(staged)))
+    store.open_folder(staged)  # read back as a reader will check it
+    store.publish(index_dir, staged, version)
+
+
+def _save_to(fitted, out: Path) -> None:
+    try:
+        fitted.save(out)
+    except OSError as exc:
+        out.with_name(out.name + ".tmp").unlink(missing_ok=True)  # Calibration.save writes beside, then renames
+        raise IndexWriteError(f"could not write {out} ({exc.strerror or exc}); nothing was written") from None

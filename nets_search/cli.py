@@ -113,25 +113,39 @@ class _progress_bar:
 
 
 def run_versions(args: argparse.Namespace) -> int:
+    """Every version on disk, the damaged ones with why; a damaged CURRENT is named too (a rollback repairs it)."""
     from . import store
     from .corpus import count_pages
 
-    current = store.current_version(args.index)
-    manifests = store.list_versions(args.index)
-    if not manifests:
+    kept = store.kept_versions(args.index)
+    if not kept:
         raise NetsSearchError(f"no index versions in {args.index}; {store.REBUILD_HINT}")
-    for m in manifests:
-        pages = count_pages(m.files)
-        mark = "*" if m.version == current else " "
-        print(f"{mark} {m.version}  built {m.built_at}  {pages} pages  {m.passages} passages")
+    current = store.current_version(args.index)
+    for version in kept:
+        mark = "*" if version.name == current else " "
+        m = version.manifest
+        if m is None:
+            print(f"{mark} {version.name}  damaged: {version.problem}")
+        else:
+            print(f"{mark} {m.version}  built {m.built_at}  {count_pages(m.files)} pages  {m.passages} passages")
     print("(* = in use)")
+    _warn_about_current(args.index)
     return 0
+
+
+def _warn_about_current(index: Path) -> None:
+    from . import store
+
+    try:
+        store.read_current(index)
+    except NetsSearchError as exc:
+        print(f"nets-search: warning: {exc}", file=sys.stderr)
 
 
 def run_rollback(args: argparse.Namespace) -> int:
     from . import store
 
-    before = store.current_version(args.index)
+    before = store.current_version(args.index) or "no usable version"
     now = store.rollback(args.index, args.version)
     print(f"Index in use: {now} (was {before}). Running pages switch at their next search.")
     return 0

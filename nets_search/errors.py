@@ -18,11 +18,13 @@ class IndexMismatchError(NetsSearchError):
 
 
 class IndexCorruptError(NetsSearchError):
-    """An index file does not match the checksum its manifest recorded."""
+    """The index on disk is damaged: CURRENT does not name a kept version, a manifest does not match its checksum
+    or its schema, or a file does not match the checksum its manifest recorded (or is not listed there)."""
 
 
 class IndexWriteError(NetsSearchError):
-    """A build could not write its new version (full disk, read-only folder); the version in use is untouched."""
+    """A build, rollback or calibration could not write (full disk, read-only folder); the version in use is
+    untouched."""
 
 
 class BuildLockedError(NetsSearchError):

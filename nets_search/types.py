@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,8 @@ class SearchResponse:
 
 @dataclass(frozen=True)
 class Manifest:
-    """What a built index version was made from; written as manifest.json beside the data files."""
+    """What a built index version was made from; written as manifest.json beside the data files, with its own
+    checksum in manifest.sha256. Every field is required: manifest_schema.py says what each may hold."""
 
     format_version: int
     version: str
@@ -138,8 +139,17 @@ class Manifest:
     index_type: str
     built_at: str
     build_seconds: float
-    checksums: dict = field(default_factory=dict)  # data file name -> sha256
-    vector_engine: str = ""  # where the vectors are kept (vectors.ENGINES; "" in versions older than the choice)
+    checksums: dict  # every file of the version (path inside its folder) -> sha256
+    vector_engine: str  # where the vectors are kept (vectors.ENGINES)
+
+
+@dataclass(frozen=True)
+class KeptVersion:
+    """A version folder on disk, as `nets-search versions` lists it: its manifest, or why it cannot be used."""
+
+    name: str
+    manifest: Manifest | None  # None: damaged (or built by an older release)
+    problem: str = ""  # one line, when manifest is None
 
 
 @dataclass(frozen=True)

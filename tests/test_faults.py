@@ -23,6 +23,7 @@ from nets_search.build import build_index
 from nets_search.search import Searcher
 
 from .conftest import REPO, library_pages_into, page
+from .index_copies import add_version, copy_index, fill_disk_at, index_copy, one_line  # noqa: F401 (a fixture)
 
 OLD_SLEEP = page("Sleep", ("Resting well", "Tiredness is common and short naps can help with fatigue. " * 4))
 NEW_SLEEP = page("Sleep", ("Resting well", "Melatonin is a hormone that helps the body sleep at night. " * 4))
@@ -146,23 +147,38 @@ def _fail_manifest(folder, manifest):
     _half_then_fail(Path(folder) / store.MANIFEST_FILE, b'{"format_version": 1, "version": "v', _no_space())
 
 
-_real_write_text = Path.write_text
+def _patched(target: str, fault):
+    return lambda monkeypatch, index: monkeypatch.setattr(target, fault)
 
 
-def _fail_pointer(self, data, *args, **kwargs):
-    if self.name == "CURRENT.tmp":  # the new version is already renamed into versions/: only the switch is left
-        _real_write_text(self, "")
-        raise _no_space(self)
-    return _real_write_text(self, data, *args, **kwargs)
+def _os_call(call: str, name: str, no_lock_yet: bool = False):
+    """The disk is full for one system call on one file (index_copies.fill_disk_at); with `no_lock_yet`, the
+    index has no build.lock yet (the tester's case: a first build, or one after the lock file was removed)."""
+    def install(monkeypatch, index: Path) -> None:
+        if no_lock_yet:
+            (index / store.LOCK_FILE).unlink(missing_ok=True)
+        fill_disk_at(monkeypatch, call, name)
+    return install
 
 
-FULL_DISK_AT = {
-    "embedding-cache": ("nets_search.embedding_cache.EmbeddingCache.put", _fail_cache_put, "database or disk is full"),
-    "vectors": ("pathlib.Path.write_bytes", _fail_vectors_write, "No space left on device"),
-    "passage-store": ("nets_search.passage_store.write_passage_store", _fail_passage_store, "database or disk is full"),
-    "lexical": ("nets_search.lexical.LexicalIndex.save", _fail_lexical_save, "No space left on device"),
-    "manifest": ("nets_search.store.write_manifest", _fail_manifest, "No space left on device"),
-    "switch": ("pathlib.Path.write_text", _fail_pointer, "No space left on device"),
+NO_SPACE = "No space left on device"
+FULL_DISK_AT = {  # every write a build makes, in order
+    "lock-file-created": (_os_call("open", r"build\.lock", no_lock_yet=True), NO_SPACE),
+    "lock-holder-no-lock-yet": (_os_call("pwrite", r"build\.lock", no_lock_yet=True), NO_SPACE),
+    "lock-holder": (_os_call("pwrite", r"build\.lock"), NO_SPACE),
+    "embedding-cache": (_patched("nets_search.embedding_cache.EmbeddingCache.put", _fail_cache_put), "database or disk is full"),
+    "staging-folder": (_os_call("mkdir", r"\.tmp-v.*"), NO_SPACE),
+    "vectors": (_patched("pathlib.Path.write_bytes", _fail_vectors_write), NO_SPACE),
+    "passage-store": (_patched("nets_search.passage_store.write_passage_store", _fail_passage_store), "database or disk is full"),
+    "lexical": (_patched("nets_search.lexical.LexicalIndex.save", _fail_lexical_save), NO_SPACE),
+    "glossary": (_os_call("write", r"glossary\.json\.tmp"), NO_SPACE),
+    "manifest": (_patched("nets_search.store.write_manifest", _fail_manifest), NO_SPACE),
+    "manifest-written": (_os_call("write", r"manifest\.json\.tmp"), NO_SPACE),
+    "manifest-renamed": (_os_call("replace", r"manifest\.json"), NO_SPACE),
+    "manifest-checksum": (_os_call("write", r"manifest\.sha256\.tmp"), NO_SPACE),
+    "publish": (_os_call("replace", r"from:\.tmp-v.*"), NO_SPACE),
+    "pointer": (_os_call("write", r"CURRENT\.tmp"), NO_SPACE),
+    "switch": (_os_call("replace", r"CURRENT"), NO_SPACE),
 }
 
 
@@ -170,8 +186,8 @@ FULL_DISK_AT = {
 def test_a_full_disk_at_any_write_keeps_the_old_index_and_says_so_in_one_line(site, capsys, encoder, monkeypatch, where):
     corpus, index, before = site
     kept = versions(index)
-    target, fault, reason = FULL_DISK_AT[where]
-    monkeypatch.setattr(target, fault)
+    install, reason = FULL_DISK_AT[where]
+    install(monkeypatch, index)
 
     code = cli.main(["build", "--corpus", str(corpus), "--index", str(index), "--quiet"])
     out, err = capsys.readouterr()
@@ -184,6 +200,87 @@ def test_a_full_disk_at_any_write_keeps_the_old_index_and_says_so_in_one_line(si
     monkeypatch.undo()  # space freed
     monkeypatch.setattr("nets_search.encode.Encoder", lambda *a, **k: encoder)
     assert_next_build_succeeds(corpus, index, encoder, before)
+
+
+def _leftovers(index: Path) -> list[str]:
+    """Anything half-written: temporary files and staging folders."""
+    return [p.name for p in index.rglob("*") if p.name.endswith(".tmp") or p.name.startswith(".tmp-")]
+
+
+ROLLBACK_FULL_DISK_AT = {
+    "lock-file-created": _os_call("open", r"build\.lock", no_lock_yet=True),
+    "lock-holder-no-lock-yet": _os_call("pwrite", r"build\.lock", no_lock_yet=True),
+    "lock-holder": _os_call("pwrite", r"build\.lock"),
+    "pointer": _os_call("write", r"CURRENT\.tmp"),
+    "switch": _os_call("replace", r"CURRENT"),
+    "a-current-folder-moved-aside": _os_call("rename", r"CURRENT\.damaged-.*"),
+}
+
+
+@pytest.mark.parametrize("where", ROLLBACK_FULL_DISK_AT)
+def test_a_full_disk_during_a_rollback_is_one_line_and_changes_nothing(index_copy, capsys, monkeypatch, where):
+    older = store.current_version(index_copy)
+    newer = add_version(index_copy)
+    if where == "a-current-folder-moved-aside":  # CURRENT damaged into a folder: the rollback that repairs it fails
+        (index_copy / store.CURRENT_FILE).unlink()
+        (index_copy / store.CURRENT_FILE).mkdir()
+    pointer = store.current_version(index_copy)
+    ROLLBACK_FULL_DISK_AT[where](monkeypatch, index_copy)
+
+    code = cli.main(["rollback", older, "--index", str(index_copy)])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and one_line(err), err
+    assert err.startswith(f"nets-search: error: could not write the index in {index_copy} (No space left on device; ")
+    assert err.rstrip().endswith("MB free); the index in use is unchanged; free some space, then run: nets-search rollback")
+    assert store.current_version(index_copy) == pointer and not _leftovers(index_copy)
+    if pointer is not None:
+        assert store.open_current(index_copy)[0].version == newer
+
+    monkeypatch.undo()
+    assert cli.main(["rollback", older, "--index", str(index_copy)]) == 0
+    assert store.open_current(index_copy)[0].version == older and not _leftovers(index_copy)
+
+
+def _fail_copy(source, target, *args, **kwargs):
+    Path(target).write_bytes(Path(source).read_bytes()[:10])
+    raise _no_space(target)
+
+
+CALIBRATE_FULL_DISK_AT = {
+    "staging-folder": _os_call("mkdir", r"\.tmp-v.*"),
+    "copy": _patched("shutil.copy2", _fail_copy),
+    "calibration": _os_call("replace", r"calibration\.json"),
+    "manifest-written": _os_call("write", r"manifest\.json\.tmp"),
+    "manifest-checksum": _os_call("write", r"manifest\.sha256\.tmp"),
+    "publish": _os_call("replace", r"from:\.tmp-v.*"),
+    "pointer": _os_call("write", r"CURRENT\.tmp"),
+    "switch": _os_call("replace", r"CURRENT"),
+    "out-file": _os_call("replace", r"fitted\.json"),
+}
+
+
+@pytest.mark.parametrize("where", CALIBRATE_FULL_DISK_AT)
+def test_a_full_disk_during_a_calibration_is_one_line_and_changes_nothing(seed_index, tmp_path, capsys, monkeypatch,
+                                                                          encoder, where):
+    """`nets-search calibrate` switches in a copy of the version in use with the new fit (or writes it to --out).
+    The fit itself is stood in for by the package's calibration: only the writes matter here."""
+    from nets_search.confidence import Calibration
+
+    index = copy_index(seed_index, tmp_path / "index")
+    before, kept = store.current_version(index), versions(index)
+    monkeypatch.setattr("nets_search.encode.Encoder", lambda *a, **k: encoder)
+    monkeypatch.setattr("nets_search.calibrate.calibrate", lambda search, labelled: Calibration.load())
+    command = ["calibrate", "--index", str(index), "--corpus", str(seed_index.parent / "corpus")]
+    if where == "out-file":
+        command += ["--out", str(tmp_path / "fitted.json")]
+    CALIBRATE_FULL_DISK_AT[where](monkeypatch, index)
+
+    code = cli.main(command)
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and one_line(err) and "(No space left on device" in err, err
+    assert store.current_version(index) == before and versions(index) == kept
+    assert not _leftovers(index) and not _leftovers(tmp_path) and not (tmp_path / "fitted.json").exists()
+    store.open_current(index)
 
 
 # --------------------------------------------------------------------------- a damaged index
@@ -270,6 +367,62 @@ def test_a_really_full_filesystem_keeps_the_old_index(site_embedded, encoder, tm
         assert_old_index_in_use(copy, encoder, before, kept)
     codes = [r["code"] for r in results]
     assert codes[0] == 2 and codes[-1] == 0, "the filesystem was never full, or never had room"
+
+
+FULL_FS_COMMAND_SCRIPT = r"""
+import contextlib, io, json, os, shutil, subprocess, sys
+from pathlib import Path
+
+source, corpus, mount = map(Path, sys.argv[1:4])
+if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True).returncode:
+    sys.exit(77)
+from nets_search import cli
+
+results = []
+for command in (["build", "--corpus", str(corpus), "--quiet"], ["rollback"]):
+    index = mount / "index"
+    shutil.copytree(source, index, symlinks=True)
+    os.unlink(index / "build.lock")  # none yet: the first thing either command writes
+    pointer = (index / "CURRENT").read_bytes()
+    stat = os.statvfs(mount)
+    try:
+        with open(mount / "filler", "wb") as handle:  # nothing left free
+            handle.write(b"\0" * stat.f_bavail * stat.f_frsize)
+    except OSError:
+        pass
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = cli.main([*command, "--index", str(index)])
+    results.append({"command": command[0], "code": code, "stdout": stdout.getvalue(), "stderr": stderr.getvalue(),
+                    "pointer_unchanged": (index / "CURRENT").read_bytes() == pointer,
+                    "leftovers": [p.name for p in index.rglob("*") if p.name.endswith(".tmp") or p.name.startswith(".tmp-")]})
+    shutil.rmtree(index)
+    os.unlink(mount / "filler")
+print(json.dumps(results))
+"""
+
+
+def test_a_build_or_rollback_on_a_really_full_filesystem_without_a_lock_file_is_one_line(site_embedded, tmp_path):
+    """The tester's case: 0 bytes free and no build.lock yet (tmpfs in a private user+mount namespace)."""
+    if not shutil.which("unshare"):
+        pytest.skip("unshare is not installed")
+    corpus, index, _ = site_embedded
+    (tmp_path / "mnt").mkdir()
+    run = subprocess.run(
+        ["unshare", "--user", "--map-root-user", "--mount", sys.executable, "-c", FULL_FS_COMMAND_SCRIPT,
+         str(index), str(corpus), str(tmp_path / "mnt")],
+        capture_output=True, text=True, cwd=REPO,
+    )
+    if run.returncode == 77 or "Operation not permitted" in run.stderr:
+        pytest.skip(f"cannot mount a tmpfs here: {run.stderr.strip()[-200:]}")
+    assert run.returncode == 0, run.stderr
+    results = json.loads(run.stdout.splitlines()[-1])
+    assert [r["command"] for r in results] == ["build", "rollback"]
+    for result in results:
+        assert result["code"] == 2 and result["stdout"] == "" and one_line(result["stderr"]), result
+        assert result["stderr"].startswith("nets-search: error: could not write the index in "), result
+        assert "(No space left on device; 0.0 MB free); the index in use is unchanged; free some space" in result["stderr"]
+        assert result["pointer_unchanged"] and not result["leftovers"], result
 
 
 # --------------------------------------------------------------------------- SIGKILL inside a write
