@@ -26,7 +26,13 @@ HOSTILE = [
 ]
 
 
-def test_a_hostile_batch_gives_one_json_line_per_line_and_exit_2(tmp_path, seed_index, capsys, monkeypatch, encoder):
+INDEXES = pytest.mark.parametrize("index_name", ["seed_index", "library_index"])  # the seed page; the 31-page library
+
+
+@INDEXES
+def test_a_hostile_batch_gives_one_json_line_per_line_and_exit_2(tmp_path, request, index_name, capsys, monkeypatch,
+                                                                  encoder):
+    seed_index = request.getfixturevalue(index_name)
     monkeypatch.setattr("nets_search.encode.Encoder", lambda *a, **k: encoder)
     batch = tmp_path / "hostile.jsonl"
     batch.write_bytes(b"\n".join(HOSTILE) + b"\n")
@@ -82,9 +88,11 @@ LATER = b'{"id": "later", "question": "what foods should I avoid?"}'
     ],
     ids=["100000-deep", "5000-digit-id"],
 )
+@INDEXES
 def test_a_deep_or_huge_number_line_is_its_own_error_and_later_lines_are_answered(
-    tmp_path, seed_index, capsys, monkeypatch, encoder, bad, reason
+    tmp_path, request, index_name, capsys, monkeypatch, encoder, bad, reason
 ):
+    seed_index = request.getfixturevalue(index_name)
     monkeypatch.setattr("nets_search.encode.Encoder", lambda *a, **k: encoder)
     batch = tmp_path / "bad.jsonl"
     batch.write_bytes(b"\n".join([LATER, bad, LATER]) + b"\n")

@@ -17,7 +17,7 @@ from nets_search.labels import strength_of
 from nets_search.build import BuildSettings, build_index
 from nets_search.types import Passage, Result
 
-from .conftest import copy_seed_page
+from .conftest import LIBRARY, copy_seed_page
 
 ROOT = Path(__file__).resolve().parents[1]
 FOODS = "what foods should I avoid?"
@@ -345,16 +345,21 @@ def clear_cache_as_a_browser_can() -> None:
     AppSession._handle_clear_cache_request(SimpleNamespace(_session_state={}))
 
 
-def test_a_browsers_clear_cache_keeps_the_wrong_try_count_the_model_and_the_searcher(monkeypatch, seed_index):
+@pytest.mark.parametrize("corpus_kind", ["seed", "library"])
+def test_a_browsers_clear_cache_keeps_the_wrong_try_count_the_model_and_the_searcher(monkeypatch, request, seed_index,
+                                                                                    corpus_kind):
+    corpus, index = seed_index if corpus_kind == "seed" else (LIBRARY, request.getfixturevalue("library_index"))
+    monkeypatch.setenv("NETS_SEARCH_INDEX", str(index))
+    monkeypatch.setenv("NETS_SEARCH_CORPUS", str(corpus))
     at = gate_app(monkeypatch)
     for _ in range(editor.MAX_TOKEN_TRIES):
         enter_token(at, "guess")
-    searcher, model = page_setup.get_searcher(seed_index[1]), page_model(seed_index[1])
+    searcher, model = page_setup.get_searcher(index), page_model(index)
     clear_cache_as_a_browser_can()
     after = gate_app(monkeypatch)  # a new session, as a client that cleared its own state would come back
     assert PAUSED in enter_token(after, "guess")
-    assert page_setup.get_searcher(seed_index[1]) is searcher  # readers keep the loaded index and model
-    assert page_model(seed_index[1]) is model
+    assert page_setup.get_searcher(index) is searcher  # readers keep the loaded index and model
+    assert page_model(index) is model
     after.query_params["q"] = FOODS
     assert "tryptophan" in result_cards(after.run())[0]
 
