@@ -221,7 +221,14 @@ def render_unfinished_golden(config: PageConfig) -> None:
         return
     for number, (question_id, question) in enumerate(waiting[:MAX_UNFINISHED_SHOWN]):
         st.markdown(f'<p class="nets-gap">“{escape_text(question)}”</p>', unsafe_allow_html=True)
-        for rank, result in enumerate(searcher.search(question, k=3).results, 1):
+        try:
+            results = searcher.search(question, k=3).results
+        except NetsSearchError as exc:  # e.g. an empty question: nothing to pick from, nothing to mark
+            st.markdown(note_html(f"This question cannot be searched ({exc}); correct or remove its line "
+                                  f"(id '{question_id}') in {config.golden_path.name}.", "nets-problem", "alert"),
+                        unsafe_allow_html=True)
+            continue
+        for rank, result in enumerate(results, 1):
             phrase = answer_sentence(result)
             st.markdown(f'<p class="nets-small"><strong>{escape_text(result.passage.breadcrumb)}</strong>: '
                         f"{escape_text(phrase)}</p>", unsafe_allow_html=True)
@@ -253,7 +260,9 @@ def _write_golden(path: Path, write, done: str, not_done: str) -> None:
         return
     try:
         message = ("ok", done if write() else not_done)
-    except (OSError, NetsSearchError) as exc:
+    except OSError as exc:
+        message = ("error", f"Could not write {path.name}: {exc.strerror or exc}")
+    except NetsSearchError as exc:
         message = ("error", f"Could not write {path.name}: {exc}")
     st.session_state["golden_message"] = message
 

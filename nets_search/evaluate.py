@@ -10,10 +10,12 @@ judge the same code path.
 
 from __future__ import annotations
 
+import errno
 import json
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
+from .atomic_write import replace_file
 from .beir import BEIR_CUTOFFS, BEIR_DEPTH, BeirDataset, BeirScores, evaluate_beir, load_beir  # noqa: F401
 from .errors import EvaluationError  # noqa: F401
 from .golden import (GOLDEN_DEPTH, GOLDEN_FILE_NAME, GOLDEN_STATE_FILE, GoldenMiss, GoldenQuestion,  # noqa: F401
@@ -104,9 +106,13 @@ def format_beir_table(dataset: BeirDataset, reports: Mapping[str, BeirScores], i
 
 
 def write_json(path: Path, figures: dict) -> None:
-    """Write the figures atomically (a reader never sees half a file)."""
+    """Write the figures atomically (atomic_write.replace_file: a reader never sees half a file). A failure (a full
+    disk, a read-only folder) leaves no new file behind and raises EvaluationError in one line naming the file."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    partial.replace(path)
+    data = (json.dumps(figures, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        replace_file(path, data, suffix=".partial")
+    except OSError as exc:
+        hint = "; free some space, then run it again" if exc.errno == errno.ENOSPC else ""
+        raise EvaluationError(f"{path}: could not write the figures ({exc.strerror or exc}){hint}") from None

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Mapping, Sequence
 
-from .corpus_files import corpus_question_files
-from .errors import EvaluationError
+from .batch import MAX_DEPTH, MAX_NUMBER_DIGITS, nests_too_deep
+from .corpus_files import corpus_question_files, read_inside, relative_name
+from .errors import CorpusError, EvaluationError
 from .labels import CONFIDENT_LABELS, top_label
 from .metrics import share_interval
 from .types import Passage, SearchResponse
@@ -21,6 +23,7 @@ from .types import Passage, SearchResponse
 SearchFn = Callable[[str], SearchResponse]
 GOLDEN_DEPTH = 5  # hit@1, hit@3 and MRR@5 need the first five passages
 GOLDEN_KEYS = frozenset({"id", "question", "expect", "out_of_scope", "note", "todo"})
+MAX_GOLDEN_BYTES = 5_000_000  # a golden-question file; thousands of questions take a few hundred KB
 
 
 # --------------------------------------------------------------------------- golden questions
@@ -49,12 +52,15 @@ def passage_matches(text: str, expect: Sequence[Sequence[str]]) -> bool:
     return any(all(fold(phrase) in folded for phrase in alternative) for alternative in expect)
 
 
-def load_golden(path: Path) -> list[GoldenQuestion]:
-    """Read a golden-question JSONL file. Blank lines are ignored; anything malformed raises EvaluationError."""
+def load_golden(path: Path, folder: Path | None = None) -> list[GoldenQuestion]:
+    """Read a golden-question JSONL file. Blank lines are ignored; anything malformed raises EvaluationError.
+
+    The file is read as a corpus file is (corpus_files.read_inside): a regular file inside `folder` (by default
+    its own folder), opened without blocking, at most MAX_GOLDEN_BYTES; each line within `json_line`'s limits."""
     path = Path(path)
     questions: list[GoldenQuestion] = []
     seen: dict[str, int] = {}
-    for number, record in json_lines(path):
+    for number, record in _parsed_lines(path, _golden_text(path, path.parent if folder is None else Path(folder))):
         if is_pending(record):
             continue
         question = _golden_question(record, f"{path}:{number}", number)
@@ -68,22 +74,64 @@ def load_golden(path: Path) -> list[GoldenQuestion]:
 
 
 def json_lines(path: Path) -> Iterator[tuple[int, object]]:
-    """(line number, parsed value) for each non-blank line of a JSONL file."""
+    """(line number, parsed value) for each non-blank line of a JSONL file (a BEIR dataset's: no size limit)."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise EvaluationError(f"{path}: file not found") from None
     except IsADirectoryError:
         raise EvaluationError(f"{path}: is a folder, not a JSONL file") from None
     except UnicodeDecodeError:
         raise EvaluationError(f"{path}: not valid UTF-8 text") from None
-    for number, line in enumerate(lines, 1):
+    return _parsed_lines(path, text)
+
+
+def _golden_text(path: Path, folder: Path) -> str:
+    """The text of a golden-question file, read with `read_inside` (no pipe waited on, no link out of `folder`
+    followed, at most MAX_GOLDEN_BYTES); EvaluationError naming the file otherwise."""
+    if not os.path.lexists(path):
+        raise EvaluationError(f"{path}: file not found")
+    if path.is_dir():
+        raise EvaluationError(f"{path}: is a folder, not a JSONL file")
+    try:
+        data = read_inside(path, folder, MAX_GOLDEN_BYTES, "a golden-question file")
+    except CorpusError as exc:  # "<name>: why", the name relative to `folder`: said here with the path given
+        raise EvaluationError(f"{path}: {str(exc).removeprefix(relative_name(path, folder) + ': ')}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise EvaluationError(f"{path}: not valid UTF-8 text") from None
+
+
+def _parsed_lines(path: Path, text: str) -> Iterator[tuple[int, object]]:
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
-            yield number, json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise EvaluationError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+            value = json_line(line)
+        except ValueError as exc:
+            raise EvaluationError(f"{path}:{number}: {exc}") from None
+        yield number, value
+
+
+def json_line(line: str) -> object:
+    """The JSON value of one line, parsed only within the limits a batch line has (batch.py): arrays and objects
+    nested at most MAX_DEPTH deep (checked before parsing, so Python's stack is never at risk) and integers of at
+    most MAX_NUMBER_DIGITS digits. Anything else raises ValueError saying what, in words."""
+    if nests_too_deep(line.encode("utf-8", "surrogatepass")):
+        raise ValueError(f"arrays or objects nested more than {MAX_DEPTH} deep")
+    try:
+        return json.loads(line, parse_int=_bounded_int)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON ({exc.msg})") from None
+    except RecursionError:  # a safety net behind the nesting check
+        raise ValueError("nested too deep to read") from None
+
+
+def _bounded_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise ValueError(f"a number of more than {MAX_NUMBER_DIGITS} digits")
+    return int(digits)
 
 
 def is_pending(record: object) -> bool:
@@ -296,10 +344,7 @@ def golden_regressions(search_fn: SearchFn, questions: Sequence[GoldenQuestion],
         return response
 
     report = evaluate_golden(recording, questions)
-    try:
-        before = json.loads(state.read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        before = {}
+    before = _previous_answers(state)
     lines = []
     for q in questions:
         was = before.get(q.id)
@@ -318,8 +363,24 @@ def golden_regressions(search_fn: SearchFn, questions: Sequence[GoldenQuestion],
                 lines.append(f"the question '{q.question}' is now answered by '{now}'{instead}")
     today = {q.id: {"rank": ("flagged" if report.flagged.get(q.id) else "-") if q.out_of_scope else report.ranks.get(q.id),
                     "answer": answers.get(q.question, "nothing")} for q in questions}
-    state.write_text(json.dumps(today, indent=1, sort_keys=True), encoding="utf-8")
+    from . import store
+
+    try:
+        store.write_file(state, json.dumps(today, indent=1, sort_keys=True).encode("utf-8"))
+    except OSError as exc:  # the new version is already in use: the build succeeded, and is not failed for this
+        lines.append(f"today's golden answers were not recorded in {state} ({exc.strerror or exc}); the next build "
+                     "compares with the ones recorded before")
     return lines
+
+
+def _previous_answers(state: Path) -> dict:
+    """The answers the last build recorded ({} if there are none, or they cannot be read: every question then
+    counts as new). The file is written whole and renamed into place, so it is never half a file."""
+    try:
+        before = json_line(state.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return before if isinstance(before, dict) else {}
 
 
 def check_golden_questions(corpus: Path, index: Path, encoder=None) -> list[str]:
@@ -331,7 +392,7 @@ def check_golden_questions(corpus: Path, index: Path, encoder=None) -> list[str]
     from .search import Searcher
 
     try:
-        questions = load_golden(golden)
+        questions = load_golden(golden, folder=corpus)
     except EvaluationError as exc:  # the build itself succeeded: a broken golden file is a warning here
         return [f"golden questions not checked: {exc}"]
     searcher = Searcher(index, encoder=encoder)

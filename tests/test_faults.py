@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -18,8 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from nets_search import cli, store
+from nets_search import cli, evaluate, store
 from nets_search.build import build_index
+from nets_search.errors import EvaluationError
+from nets_search.feedback import add_golden_question, complete_golden_question
+from nets_search.golden import GOLDEN_FILE_NAME, GOLDEN_STATE_FILE, load_golden
 from nets_search.search import Searcher
 
 from .conftest import REPO, library_pages_into, page
@@ -281,6 +285,83 @@ def test_a_full_disk_during_a_calibration_is_one_line_and_changes_nothing(seed_i
     assert store.current_version(index) == before and versions(index) == kept
     assert not _leftovers(index) and not _leftovers(tmp_path) and not (tmp_path / "fitted.json").exists()
     store.open_current(index)
+
+
+# --------------------------------------------------------------------------- after a build is published
+
+GOLDEN_LINES = (
+    '{"id": "s1", "question": "how can I sleep better at night", "expect": [["sleep"]]}',
+    '{"id": "o1", "question": "how do I reset my router", "out_of_scope": true}',
+)
+PENDING_LINE = '{"id": "f1", "question": "can I eat cheese", "expect": [], "todo": "fill in"}'
+GOLDEN_STATE_FULL_DISK_AT = {  # the golden check's record of today's answers, written after the switch
+    "created": _os_call("open", r"golden-ranks\.json\.tmp"),
+    "written": _os_call("write", r"golden-ranks\.json\.tmp"),
+    "renamed": _os_call("replace", r"golden-ranks\.json"),
+}
+
+
+@pytest.mark.parametrize("where", GOLDEN_STATE_FULL_DISK_AT)
+def test_a_full_disk_when_the_golden_answers_are_recorded_is_a_warning_of_a_build_that_succeeded(
+        site, capsys, encoder, monkeypatch, where):
+    """The new version is already in use when the golden check records today's answers: the build is not reported
+    as failed, and the answers recorded before stay whole for the next build to compare with."""
+    corpus, index, _ = site
+    (corpus / GOLDEN_FILE_NAME).write_text("\n".join(GOLDEN_LINES) + "\n", encoding="utf-8")
+    assert cli.main(["build", "--corpus", str(corpus), "--index", str(index), "--quiet"]) == 0
+    state = index / GOLDEN_STATE_FILE
+    recorded = state.read_bytes()
+    (corpus / "sleep.md").write_text(OLD_SLEEP, encoding="utf-8")
+    capsys.readouterr()
+    GOLDEN_STATE_FULL_DISK_AT[where](monkeypatch, index)
+
+    code = cli.main(["build", "--corpus", str(corpus), "--index", str(index), "--quiet"])
+    out, err = capsys.readouterr()
+    assert code == 0 and "Traceback" not in err and out.startswith("Built index"), err
+    assert (f"  warning: today's golden answers were not recorded in {state} (No space left on device); the next "
+            "build compares with the ones recorded before") in out.splitlines()
+    assert state.read_bytes() == recorded and not _leftovers(index)
+    assert "Tiredness is common" in answer(index, encoder)
+
+
+# --------------------------------------------------------------------------- files written outside an index
+
+FIGURES = "figures.json"
+OUTSIDE_INDEX_WRITES = {  # (the write, the file it replaces, what it raises)
+    "golden-question-added": (lambda folder: add_golden_question(folder / GOLDEN_FILE_NAME, "can I drink wine"),
+                              GOLDEN_FILE_NAME, OSError),
+    "golden-question-finished": (lambda folder: complete_golden_question(folder / GOLDEN_FILE_NAME, "f1", "Cheese."),
+                                 GOLDEN_FILE_NAME, OSError),
+    "eval-figures": (lambda folder: evaluate.write_json(folder / FIGURES, {"hit@1": 0.5}), FIGURES, EvaluationError),
+}
+STEPS = {"created": "open", "written": "write", "renamed": "replace"}  # of the new file written beside
+
+
+@pytest.mark.parametrize("step", STEPS)
+@pytest.mark.parametrize("what", OUTSIDE_INDEX_WRITES)
+def test_a_full_disk_leaves_an_editor_or_evaluation_file_as_it_was_and_nothing_beside_it(tmp_path, monkeypatch,
+                                                                                          what, step):
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / GOLDEN_FILE_NAME).write_text(f"{GOLDEN_LINES[0]}\n{PENDING_LINE}\n", encoding="utf-8")
+    (folder / FIGURES).write_text('{"hit@1": 0.25}\n', encoding="utf-8")
+    before = {path.name: path.read_bytes() for path in folder.iterdir()}
+    write, name, error = OUTSIDE_INDEX_WRITES[what]
+    fill_disk_at(monkeypatch, STEPS[step], re.escape(name) if step == "renamed" else rf"\.{re.escape(name)}\..+")
+
+    with pytest.raises(error) as caught:
+        write(folder)
+    assert NO_SPACE in str(caught.value) and "\n" not in str(caught.value)
+    if error is EvaluationError:
+        assert str(caught.value) == (f"{folder / name}: could not write the figures (No space left on device); "
+                                     "free some space, then run it again")
+    assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
+
+    monkeypatch.undo()  # space freed
+    write(folder)
+    assert sorted(path.name for path in folder.iterdir()) == sorted(before)
+    assert (folder / name).read_bytes() != before[name]
+    load_golden(folder / GOLDEN_FILE_NAME)
 
 
 # --------------------------------------------------------------------------- a damaged index

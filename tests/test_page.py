@@ -645,6 +645,42 @@ def test_a_golden_question_is_finished_in_the_panel_by_picking_the_passage(monke
     assert "Golden questions to finish" not in shown(at, at.sidebar)
 
 
+def problem_notes(at: AppTest) -> list[str]:
+    return [m.value for m in at.sidebar.markdown if m.value.startswith('<div class="nets-problem" role="alert">')]
+
+
+def test_a_waiting_golden_question_that_cannot_be_searched_is_one_line_in_the_panel(monkeypatch, tmp_path):
+    golden = tmp_path / "golden-questions.jsonl"
+    golden.write_text('{"id": "f0", "question": "", "expect": [], "todo": "fill in"}\n'
+                      '{"id": "f1", "question": "which foods make flushing worse", "expect": [], "todo": "fill in"}\n')
+    at = editor_app(monkeypatch).run()
+    assert not at.exception
+    assert problem_notes(at) == [cards.note_html(
+        "This question cannot be searched (the question is empty; type a few words about what you want to know); "
+        "correct or remove its line (id 'f0') in golden-questions.jsonl.", "nets-problem", "alert")]
+    assert [b.label for b in at.sidebar.button].count("Our pages do not cover it") == 1  # f1's only
+    button(at, "This answers it (1)", at.sidebar).click()
+    at.run()
+    assert not at.exception and "todo" not in json.loads(golden.read_text().splitlines()[1])
+
+
+def test_a_full_disk_when_a_golden_question_is_finished_is_one_line_and_changes_nothing(monkeypatch, tmp_path):
+    from .index_copies import fill_disk_at
+
+    golden = tmp_path / "golden-questions.jsonl"
+    golden.write_text('{"id": "f1", "question": "can I renew my passport", "expect": [], "todo": "fill in"}\n')
+    before = golden.read_bytes()
+    at = editor_app(monkeypatch).run()
+    fill_disk_at(monkeypatch, "replace", r"golden-questions\.jsonl")
+    button(at, "Our pages do not cover it", at.sidebar).click()
+    at.run()
+    assert not at.exception
+    assert problem_notes(at) == [cards.note_html("Could not write golden-questions.jsonl: No space left on device",
+                                                 "nets-problem", "alert")]
+    assert golden.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if "golden" in p.name] == ["golden-questions.jsonl"]
+
+
 # --------------------------------------------------------------------------- what the page process keeps tuned
 
 
