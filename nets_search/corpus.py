@@ -20,6 +20,9 @@ from .types import Page
 PAGE_SUFFIXES = (".md", ".markdown", ".txt")
 SETTINGS_SUFFIXES = (".yaml", ".yml", ".jsonl")  # the glossary, page settings and labelled questions, at the top
 MAX_FILE_BYTES = 5_000_000
+# A page id names the page in the index's manifest ("files"), whose schema (manifest_schema.py) takes 1 to 1,000
+# characters: a longer or empty one is refused here, before anything is embedded, not as damage after the build.
+MAX_PAGE_ID_CHARS = 1000
 
 
 def is_settings_file(name: str) -> bool:
@@ -141,6 +144,9 @@ def read_page(file: Path, folder: Path) -> Page:
     except UnicodeDecodeError as exc:
         raise CorpusError(f"{name}: not valid UTF-8 text (byte {exc.start}); re-save it as UTF-8") from None
     doc_id = rel.rsplit(".", 1)[0]
+    why = page_id_problem(doc_id)
+    if why:
+        raise CorpusError(f"{name}: the page id (its path without the suffix) {why}; shorten its folder or file names")
     meta, body = split_front_matter(text, name)
     kind = "text" if file.suffix.lower() == ".txt" else "markdown"
     title = str(meta.get("title") or (_first_h1(body) if kind == "markdown" else "") or _title_from_name(file.stem))
@@ -189,6 +195,9 @@ def _pages_from_jsonl(file: Path) -> Iterator[Page]:
                 raise CorpusError(f"{file.name}:{number}: each line needs '_id' and 'text'")
             meta = record.get("metadata") or {}
             doc_id, title, text = str(record["_id"]), str(record.get("title") or ""), str(record["text"])
+            why = page_id_problem(doc_id)
+            if why:
+                raise CorpusError(f"{file.name}:{number}: the '_id' {why}")
             yield Page(
                 doc_id=doc_id,
                 title=title or doc_id,
@@ -198,6 +207,15 @@ def _pages_from_jsonl(file: Path) -> Iterator[Page]:
                 source=str(meta.get("url") or meta.get("source") or "") if isinstance(meta, dict) else "",
                 path=f"{file.name}#{doc_id}",
             )
+
+
+def page_id_problem(doc_id: str) -> str | None:
+    """Why `doc_id` cannot name a page in an index (the end of a sentence: "is empty"), or None."""
+    if not doc_id.strip():
+        return "is empty"
+    if len(doc_id) > MAX_PAGE_ID_CHARS:
+        return f"is {len(doc_id):,} characters, over the {MAX_PAGE_ID_CHARS:,} an index takes"
+    return None
 
 
 def _has_content(page: Page, warnings: list[str]) -> bool:

@@ -28,6 +28,8 @@ _SPECIAL_KINDS = (
     (stat.S_ISCHR, "a device"),
     (stat.S_ISBLK, "a device"),
 )
+_OUTSIDE = "a link to a file outside the corpus folder; the corpus takes only files inside it"
+_SWAPPED = "replaced by another file while it was being opened; refused (build again if it was being edited)"
 
 
 # --------------------------------------------------------------------------- names
@@ -56,20 +58,25 @@ def relative_name(path: Path, folder: Path) -> str:
 def refusal(path: Path, folder: Path) -> str | None:
     """Why `path` is not taken as a file of the corpus in `folder`, or None when it is a regular file inside it
     (directly, or through links that stay inside). Looks at the file with lstat/stat only: nothing is opened."""
+    return _look(path, folder)[0]
+
+
+def _look(path: Path, folder: Path) -> tuple[str | None, os.stat_result | None]:
+    """(`refusal`'s answer, the stat of the file a reader would get: the link's target for a link inside)."""
     if _has_surrogates(Path(path).relative_to(folder).as_posix()):
-        return "the file name is not valid UTF-8; rename the file"
+        return "the file name is not valid UTF-8; rename the file", None
     try:
         info = os.lstat(path)
     except OSError as exc:
-        return f"cannot be read ({exc.strerror or exc})"
+        return f"cannot be read ({exc.strerror or exc})", None
     if stat.S_ISLNK(info.st_mode):
         if not _inside(os.path.realpath(path), os.path.realpath(folder)):
-            return "a link to a file outside the corpus folder; the corpus takes only files inside it"
+            return _OUTSIDE, None
         try:
             info = os.stat(path)
         except OSError:
-            return "a link that leads nowhere (a loop or a missing file)"
-    return _not_regular(info.st_mode)
+            return "a link that leads nowhere (a loop or a missing file)", None
+    return _not_regular(info.st_mode), info
 
 
 def _inside(real: str, root: str) -> bool:
@@ -86,13 +93,12 @@ def _not_regular(mode: int) -> str | None:
 def read_inside(path: Path, folder: Path, max_bytes: int, what: str) -> bytes:
     """The bytes of a regular file inside `folder` (see `refusal`), at most `max_bytes` of them (`what` names the
     limit in the message: "one page"). The file is opened without blocking and without following a last link (its
-    resolved path is opened), then checked again on the open handle, so a file swapped for a pipe or a link after
-    the check is refused too."""
+    resolved path is opened), then checked again on the open handle: it must be the very file the check looked at
+    (same device and inode) and still inside the folder, so a file, or a folder on its path, swapped for a pipe or
+    a link out after the check is refused too."""
     name = relative_name(path, folder)
-    why = refusal(path, folder)
-    real = os.path.realpath(path)
-    if not why and not _inside(real, os.path.realpath(folder)):  # became a link since `refusal` looked
-        why = "a link to a file outside the corpus folder; the corpus takes only files inside it"
+    root = os.path.realpath(folder)
+    why, checked, real = _checked(path, folder, root)
     if why:
         raise CorpusError(f"{name}: {why}")
     try:
@@ -100,18 +106,44 @@ def read_inside(path: Path, folder: Path, max_bytes: int, what: str) -> bytes:
     except OSError as exc:
         raise CorpusError(f"{name}: cannot be read ({exc.strerror or exc})") from None
     try:
-        return _read_regular(handle, name, max_bytes, what)
+        info = os.fstat(handle)
+        why = _not_regular(info.st_mode) or _swapped(handle, info, checked, path, root)
+        if why:
+            raise CorpusError(f"{name}: {why}")
+        return _read_regular(handle, info, name, max_bytes, what)
     except OSError as exc:
         raise CorpusError(f"{name}: cannot be read ({exc.strerror or exc})") from None
     finally:
         os.close(handle)
 
 
-def _read_regular(handle: int, name: str, max_bytes: int, what: str) -> bytes:
-    info = os.fstat(handle)
-    why = _not_regular(info.st_mode)
-    if why:
-        raise CorpusError(f"{name}: {why}")
+def _checked(path: Path, folder: Path, root: str) -> tuple[str | None, os.stat_result | None, str]:
+    """The check before a file is opened: (why it is refused or None, the stat it was checked by, its resolved
+    path, which is what is opened)."""
+    why, info = _look(path, folder)
+    real = os.path.realpath(path)
+    if not why and not _inside(real, root):  # became a link since `_look` looked
+        why = _OUTSIDE
+    return why, info, real
+
+
+def _swapped(handle: int, opened: os.stat_result, checked: os.stat_result, path: Path, root: str) -> str | None:
+    """_SWAPPED when the open file is not the one the check looked at (another device or inode: a folder on its
+    path became a link out between the check and the open) or is no longer inside the folder."""
+    if (opened.st_dev, opened.st_ino) != (checked.st_dev, checked.st_ino):
+        return _SWAPPED
+    return None if _inside(_opened_path(handle, path), root) else _SWAPPED
+
+
+def _opened_path(handle: int, path: Path) -> str:
+    """Where the file open as `handle` is now: the kernel's own answer on Linux, else `path` resolved again."""
+    try:
+        return os.readlink(f"/proc/self/fd/{handle}")
+    except OSError:
+        return os.path.realpath(path)
+
+
+def _read_regular(handle: int, info: os.stat_result, name: str, max_bytes: int, what: str) -> bytes:
     if info.st_size > max_bytes:
         raise CorpusError(f"{name}: file is {_size(info.st_size)}, over the {_size(max_bytes, 0)} limit for {what}")
     chunks, left = [], max_bytes + 1

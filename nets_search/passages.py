@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from typing import Callable
 
 from markdown_it import MarkdownIt
@@ -158,10 +160,7 @@ def _render_block(tokens: list) -> Block | None:
         return Block("list", "\n".join(items), rows=tuple(items)) if items else None
     if first == "table_open":
         return _table_block(tokens)
-    texts = [_token_text(t) for t in tokens]
-    if first == "html_block":
-        texts = []
-    text = "\n".join(t for t in texts if t)
+    text = "\n".join(t for t in (_token_text(token) for token in tokens) if t)
     if not text.strip():
         return None
     return Block("quote" if first == "blockquote_open" else "paragraph", text)
@@ -183,13 +182,63 @@ def _list_items(tokens: list) -> list[str]:
 
 
 def _token_text(token) -> str:
-    """The words a block token carries: an inline run's text, a code block's content (in a list or a quote as
-    much as at the top of a page); nothing for the others (they open or close blocks)."""
+    """The words a block token carries: an inline run's text, a code block's content, an HTML block's text (in a
+    list or a quote as much as at the top of a page); nothing for the others (they open or close blocks)."""
     if token.type == "inline":
         return _inline_text(token)
     if token.type in ("fence", "code_block"):
         return token.content.strip()
+    if token.type == "html_block":
+        return _html_text(token.content)
     return ""
+
+
+# Elements that sit inside a line of text: their tags join what is on either side ("<b>flu</b>shing" is one word).
+# Any other tag (a block, a cell, <br>, an element this list does not know) separates words.
+_INLINE_TAGS = frozenset({
+    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "del", "dfn", "em", "font", "i", "ins", "kbd", "mark",
+    "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
+})
+_HIDDEN_TAGS = frozenset({"script", "style"})  # their contents are code, not text for a reader
+_TAG_NAME = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
+
+
+class _HtmlText(HTMLParser):
+    """The reader's text of a piece of HTML: tags dropped, entities unescaped, comments and the contents of
+    <script> and <style> left out."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in _HIDDEN_TAGS:
+            self._hidden += 1
+        elif tag not in _INLINE_TAGS:
+            self.parts.append(" ")
+
+    def handle_startendtag(self, tag: str, attrs) -> None:  # <br/>, <script/>: nothing is opened
+        if tag not in _INLINE_TAGS and tag not in _HIDDEN_TAGS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HIDDEN_TAGS:
+            self._hidden = max(self._hidden - 1, 0)
+        elif tag not in _INLINE_TAGS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(data)
+
+
+def _html_text(html: str) -> str:
+    """The words of an HTML block, as plain text on one line."""
+    parser = _HtmlText()
+    parser.feed(html)
+    parser.close()
+    return " ".join("".join(parser.parts).split())
 
 
 def _table_block(tokens: list) -> Block | None:
@@ -206,18 +255,37 @@ def _table_block(tokens: list) -> Block | None:
 
 
 def _inline_text(token) -> str:
-    """Plain text of an inline token: emphasis and links dropped to their words, <br> to '; '."""
+    """Plain text of an inline token: emphasis and links dropped to their words, HTML tags dropped (<br> to '; ', a
+    tag that is not inline to a space; the contents of <script> and <style> left out)."""
     parts: list[str] = []
+    hidden = False
     for child in token.children or []:
-        if child.type in ("text", "code_inline"):
+        if child.type == "html_inline":
+            hidden = _inline_tag(child.content, parts, hidden)
+        elif hidden:
+            continue
+        elif child.type in ("text", "code_inline"):
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
-        elif child.type == "html_inline" and child.content.lower().startswith("<br"):
-            parts.append("; ")
         elif child.type == "image":
             parts.append(child.content)
     return " ".join("".join(parts).split())
+
+
+def _inline_tag(html: str, parts: list[str], hidden: bool) -> bool:
+    """What one inline HTML tag adds to `parts`; returns whether the text after it is inside <script> or <style>."""
+    tag = _TAG_NAME.match(html)
+    if tag is None:  # a comment, a declaration, a processing instruction
+        return hidden
+    closing, name = tag.group(1) == "/", tag.group(2).lower()
+    if name in _HIDDEN_TAGS:
+        return not closing and not html.rstrip().endswith("/>")
+    if not hidden and name == "br":
+        parts.append("; ")
+    elif not hidden and name not in _INLINE_TAGS:
+        parts.append(" ")
+    return hidden
 
 
 # --------------------------------------------------------------------------- passages

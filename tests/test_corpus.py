@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from nets_search.corpus import load_corpus
+from nets_search import corpus_files, manifest_schema
+from nets_search.corpus import MAX_PAGE_ID_CHARS, load_corpus
 from nets_search.corpus_files import corpus_question_files, read_inside, refusal
 from nets_search.passages import SplitSettings, page_sections, split_page
 from nets_search.errors import CorpusError
@@ -203,6 +204,44 @@ def test_files_that_are_not_pages_are_named_not_silently_dropped(tmp_path):
     assert warnings == ("ignored leaflets/diet.pdf: not a page (pages are .md, .markdown, .txt files)",)
 
 
+@pytest.mark.parametrize("doc_id, message", [
+    ("", "corpus.jsonl:2: the '_id' is empty"),
+    ("  ", "corpus.jsonl:2: the '_id' is empty"),
+    ("x" * (MAX_PAGE_ID_CHARS + 1), "corpus.jsonl:2: the '_id' is 1,001 characters, over the 1,000 an index takes"),
+])
+def test_a_jsonl_page_id_an_index_cannot_hold_is_refused_when_the_corpus_is_loaded(tmp_path, doc_id, message):
+    """The review of the third pass: such an id failed only after embedding, as a damaged manifest."""
+    lines = [{"_id": "d1", "text": "Asthma is a lung condition."}, {"_id": doc_id, "text": "Flushing."}]
+    path = tmp_path / "corpus.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in lines))
+    with pytest.raises(CorpusError) as caught:
+        load_corpus(path, skip_bad_files=True)  # a line of a JSONL corpus is not a file that can be skipped
+    assert str(caught.value) == message
+
+
+def test_a_page_whose_path_is_too_long_for_an_id_is_refused_or_skipped(tmp_path):
+    folder = tmp_path / "corpus"
+    deep = folder.joinpath(*["d" * 200] * 5)  # the id "d…d/…/page" is 1,009 characters
+    deep.mkdir(parents=True)
+    (deep / "page.md").write_text("Flushing in a page filed deep.", encoding="utf-8")
+    (folder / "good.md").write_text("Good text.", encoding="utf-8")
+    name = (deep / "page.md").relative_to(folder).as_posix()
+    with pytest.raises(CorpusError) as caught:
+        load_corpus(folder)
+    assert str(caught.value) == (f"{name}: the page id (its path without the suffix) is 1,009 characters, over the "
+                                 "1,000 an index takes; shorten its folder or file names")
+    report = load_corpus(folder, skip_bad_files=True)
+    assert [p.doc_id for p in report.pages] == ["good"] and report.bad_files == (name,)
+    assert report.warnings == (f"skipped {caught.value}",)
+
+
+def test_the_longest_page_id_a_corpus_takes_is_the_longest_a_manifest_takes():
+    files = manifest_schema.FIELDS["files"].check
+    digest = "0" * 64
+    assert files({"x" * MAX_PAGE_ID_CHARS: digest}) and not files({"x" * (MAX_PAGE_ID_CHARS + 1): digest})
+    assert not files({"": digest})
+
+
 def test_missing_corpus_is_reported(tmp_path):
     with pytest.raises(CorpusError, match="corpus not found"):
         load_corpus(tmp_path / "nowhere")
@@ -374,6 +413,65 @@ def test_a_link_is_refused_once_it_points_out_even_if_swapped_after_the_walk(tmp
     _make_outside_link(page_file, tmp_path)
     with pytest.raises(CorpusError, match="^page.md: a link to a file outside the corpus folder"):
         read_inside(page_file, folder, 1000, "one page")
+
+
+def _swap_a_folder_on_its_path_for_a_link_out(page_file: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / page_file.name).write_text(SECRET, encoding="utf-8")
+    page_file.parent.rename(tmp_path / "moved")
+    os.symlink(outside, page_file.parent)
+
+
+def _move_its_folder_out_and_link_it_back(page_file: Path, tmp_path: Path) -> None:
+    """The very file that was checked, now outside the corpus folder."""
+    page_file.parent.rename(tmp_path / "moved")
+    os.symlink(tmp_path / "moved", page_file.parent)
+
+
+def _replace_the_file_by_another(page_file: Path, tmp_path: Path) -> None:
+    other = page_file.with_name("other.md")
+    other.write_text(SECRET, encoding="utf-8")
+    os.replace(other, page_file)
+
+
+def _swap_the_file_for_a_link_out(page_file: Path, tmp_path: Path) -> None:
+    page_file.unlink()
+    _make_outside_link(page_file, tmp_path)
+
+
+SWAPPED = "replaced by another file while it was being opened"
+
+
+@pytest.mark.parametrize("swap, message", [
+    (None, None),
+    (_swap_a_folder_on_its_path_for_a_link_out, SWAPPED),
+    (_move_its_folder_out_and_link_it_back, SWAPPED),
+    (_replace_the_file_by_another, SWAPPED),
+    (_swap_the_file_for_a_link_out, "cannot be read"),
+], ids=["no-swap", "folder-for-a-link-out", "folder-moved-out", "file-replaced", "file-for-a-link-out"])
+def test_a_file_swapped_between_the_check_and_the_open_is_refused(tmp_path, monkeypatch, swap, message):
+    """The review of the third pass: read_inside resolved the path, then opened it; O_NOFOLLOW guards only the
+    last part of the path and nothing compared the file opened with the file checked."""
+    folder = tmp_path / "corpus"
+    page_file = folder / "guides" / "page.md"
+    page_file.parent.mkdir(parents=True)
+    page_file.write_text("A page.", encoding="utf-8")
+    check = corpus_files._checked
+
+    def check_then_swap(*args):
+        checked = check(*args)
+        if swap is not None:
+            swap(page_file, tmp_path)
+        return checked
+
+    monkeypatch.setattr(corpus_files, "_checked", check_then_swap)
+    if message is None:
+        assert read_inside(page_file, folder, 1000, "one page") == b"A page."
+        return
+    with pytest.raises(CorpusError) as caught:
+        read_inside(page_file, folder, 1000, "one page")
+    assert str(caught.value).startswith(f"guides/page.md: {message}") and "\n" not in str(caught.value)
 
 
 @pytest.mark.parametrize("raw_name, shown", [(b"caf\xe9.md", "caf\\xe9.md"), (b"sub\xff/page.md", "sub\\xff/page.md")])

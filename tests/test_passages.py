@@ -1,10 +1,14 @@
 """Splitting keeps every word: whatever the nesting (lists, numbered lists, quotes, tables inside one another, up
 to and past markdown-it's nesting limit) and whatever the lengths, every word of a page is in some passage (its
 text, or its breadcrumb for the words of a heading). Issue "Reliability and security, third pass", item 1: a list
-ten levels deep silently dropped the rest of its page.
+ten levels deep silently dropped the rest of its page. HTML blocks and inline HTML keep their words as plain text
+(the review of that pass: an HTML block such as <details> was dropped without a word).
 """
 
 from __future__ import annotations
+
+import html
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -50,12 +54,39 @@ def nest(kinds: list[str], block: list[str]) -> list[str]:
     return block
 
 
+INLINE_TAGS = ("b", "em", "span", "a", "sup")  # join what is on either side: the generator puts a separator there
+SEPARATOR = st.sampled_from([" ", "&nbsp;", " &amp; ", "&#32;", "<br>", "<br/>", " <!-- a note --> "])
+
+
+def phrase(items: list[tuple[str, str, str]]) -> str:
+    """Words, some wrapped in an inline tag, each followed by a separator (a space, an entity, <br>, a comment)."""
+    return "".join((f"<{tag}>{word}</{tag}>" if tag else word) + separator for tag, word, separator in items).strip()
+
+
+def html_block(form: str, phrases: list[str]) -> list[str]:
+    """An HTML block (CommonMark's kind 6: it starts with a block tag and runs to a blank line) holding phrases."""
+    if form == "cells":  # side by side with no space between: the tags alone separate the words
+        return ["<table><tr>" + "".join(f"<td>{p}</td>" for p in phrases) + "</tr></table>"]
+    if form == "details":
+        return [f"<details><summary>{phrases[0]}</summary>" + "<br>".join(phrases[1:]) + "</details>"]
+    return ["<div>", *phrases, "</div>"]  # one phrase a line
+
+
+def expected_words(body: str) -> set[str]:
+    """The words a reader sees: tags (and comments) taken out, entities read."""
+    return set(words(html.unescape(re.sub(r"<[^>]*>", " ", body))))
+
+
+PHRASE = st.lists(st.tuples(st.sampled_from(("", *INLINE_TAGS)), WORD, SEPARATOR), min_size=1, max_size=30).map(phrase)
+HTML = st.builds(html_block, st.sampled_from(["cells", "details", "lines"]), st.lists(PHRASE, min_size=1, max_size=5))
+INLINE_HTML = st.builds(  # a paragraph (it starts with a word), where a block tag alone separates two words
+    lambda first, tag, rest: [f"{first}<{tag}>{rest}</{tag}>"], WORD, st.sampled_from(["div", "p", "td", "li"]), PHRASE)
 PARAGRAPH = st.lists(WORD, min_size=1, max_size=250).map(paragraph)
 TABLE = st.integers(1, 14).flatmap(
     lambda columns: st.lists(st.lists(WORD, min_size=columns, max_size=columns), min_size=2, max_size=8)
 ).map(table)
 MIXED = st.recursive(
-    st.one_of(PARAGRAPH, TABLE),
+    st.one_of(PARAGRAPH, TABLE, HTML, INLINE_HTML),
     lambda inner: st.builds(contain, st.sampled_from(KINDS), st.lists(inner, min_size=1, max_size=3)),
     max_leaves=12,
 )
@@ -73,7 +104,7 @@ def missing_words(body: str, split: SplitSettings) -> set[str]:
     page = Page(doc_id="p", title="Page", body=body, kind="markdown", content_hash="h")
     passages = split_page(page, split)
     found = {word for p in passages for word in words(p.embedding_text)}
-    return set(words(body)) - found - {"1"}  # "1" is the numbered lists' marker, not a word of the page
+    return expected_words(body) - found - {"1"}  # "1" is the numbered lists' marker, not a word of the page
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -112,3 +143,33 @@ def test_a_table_wider_than_a_passage_is_split_without_hanging(columns):
     passages = split_page(page)
     assert all(len(p.text) <= 1000 for p in passages)
     assert not missing_words(body, SplitSettings())
+
+
+SIDE_EFFECTS = "<details><summary>Side effects</summary>Nausea and flushing are common.</details>"
+
+
+@pytest.mark.parametrize("body", [
+    SIDE_EFFECTS,
+    f"Before it.\n\n{SIDE_EFFECTS}\n\nAfter it.",
+    f"- an item\n\n  {SIDE_EFFECTS}",
+    f"> a quote\n>\n> {SIDE_EFFECTS}",
+    "<div>\n<details>\n<summary>Side effects</summary>\nNausea and flushing\nare common.\n</details>\n</div>",
+], ids=["alone", "between-paragraphs", "in-a-list", "in-a-quote", "over-lines"])
+def test_an_html_block_is_indexed_as_its_text(body):
+    page = Page("p", "Octreotide", body, "markdown", "h")
+    text = " ".join(p.text for p in split_page(page))
+    assert "Side effects Nausea and flushing are common." in " ".join(text.replace("•", " ").split())
+    assert "<" not in text and "summary" not in text
+
+
+@pytest.mark.parametrize("body, text", [
+    ("<p>Tumour &amp; flushing&nbsp;diary &lt;3</p>", "Tumour & flushing diary <3"),
+    ("<div>Flushing diary<script>track('flushing')</script><style>p { color: red }</style></div>", "Flushing diary"),
+    ("Flushing <script>track()</script>diary<style>p { color: red }</style>.", "Flushing diary."),
+    ("<ul><li>Stomach</li><li>Bowel</li></ul>", "Stomach Bowel"),
+    ("Stomach<td>Bowel</td>, <b>small</b> <i>intestine</i><br>heart", "Stomach Bowel , small intestine; heart"),
+    ("<div>Kept <!-- an editor's note --> text</div>", "Kept text"),
+], ids=["entities", "script-and-style-block", "script-and-style-inline", "block-tags", "inline-tags", "comment"])
+def test_html_is_read_as_a_reader_sees_it(body, text):
+    (passage,) = split_page(Page("p", "Page", body, "markdown", "h"))
+    assert passage.text == text
