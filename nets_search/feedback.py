@@ -17,15 +17,17 @@ import logging
 import os
 import re
 import sqlite3
+import threading
 import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from .atomic_write import replace_file
 from .corpus_files import read_inside
 from .errors import CorpusError, NetsSearchError
-from .golden import is_pending
+from .golden import MAX_GOLDEN_BYTES, is_pending, json_line
 from .settings import EngineSettings, engine_settings
 
 log = logging.getLogger(__name__)
@@ -36,7 +38,8 @@ MAX_ROWS = 20_000  # the whole store; the oldest replies go first
 MAX_ROWS_PER_DAY = 2_000
 
 
-_MASK_WINDOW = 2 * MAX_QUESTION_CHARS  # masked before the cut, so an identifier across it is not left half shown
+_MASK_WINDOW = 2 * MAX_QUESTION_CHARS  # the first stretch masked, then doubled while masks leave it too short
+_MASK_MARGIN = 256  # masked characters past the cut: more than an identifier takes (an address is at most 254)
 MIN_PHONE_DIGITS = 9  # a national number: 0 (or a bracketed area code) and at least 8 more digits
 MIN_INTERNATIONAL_DIGITS = 8  # +CC and a national number of at least 7 digits (Iceland, Estonia)
 
@@ -46,24 +49,44 @@ _DAY = r"(?:0?[1-9]|[12]\d|3[01])"
 _MONTH_NUMBER = r"(?:0?[1-9]|1[0-2])"
 _ORDINAL = r"(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[89]|20)\d\d"
+# A two-digit year, not a dose or a count: "12 Mar 61" is a date, "from 3 May 20 mg a day" is not.
+_SHORT_YEAR = (r"\d\d(?!\s?(?:%|(?:mg|mcg|[uμ]g|g|kg|ml|mmol|nmol|pmol|iu|units?|x|times?|doses?|cycles?|tablets?"
+               r"|days?|weeks?|wks?|months?|years?|yrs?|hours?|hrs?|h|mins?|minutes?)\b))")
+_DATE_GAP = r"(?:\s+|\s?[-/.]\s?)"  # between the parts of a written date: 12 Mar 1961, 12-Mar-1961, 12/Mar/61
+_DD = r"(?:0[1-9]|[12]\d|3[01])"
+_MM = r"(?:0[1-9]|1[0-2])"
+_DOTS = ".．。｡"  # the full stop and its look-alikes (NFKC leaves the ideographic full stop 。 as it is)
+_ATS = "@＠﹫"
+_NOT_THE = r"(?!(?:the|a|an|this|that|my|your|his|her|its|our|their)\b)"  # "look at the dot on my skin"
+_TLD = r"(?:com|org|net|edu|gov|nhs|info|biz|io|uk|ie|au|nz|ca|de|fr|es|nl|ch|se|dk|fi|pl|pt|jp|cn|br|za|eu)"
 
-# An e-mail address, also with "(at)"/"[dot]" or a space round the @ (look-alike @ and dots are NFKC'd first).
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+\s?(?:@|[(\[]at[)\]])\s?[\w-]+(?:(?:\.|\s?[(\[]dot[)\]]\s?)[\w-]+)+",
-                    re.IGNORECASE)
+# An e-mail address, also with "(at)"/"[dot]" or a space round the @, and with look-alike @ and dots.
+_EMAIL = re.compile(rf"(?<![\w+\-{_DOTS}])[\w+\-{_DOTS}]+\s?(?:[{_ATS}]|[(\[]at[)\]])\s?[\w-]+"
+                    rf"(?:(?:[{_DOTS}]|\s?[(\[]dot[)\]]\s?)[\w-]+)+", re.IGNORECASE)
+# An address spelt out without brackets, only where it reads as one: a name, "at", a name, then "dot" and names
+# ending in a top-level domain: "jane at example dot com", "jo at nhs dot net" ("look at the dot on my skin" stays).
+_SPELT_EMAIL = re.compile(rf"(?<![\w+\-{_DOTS}])[\w+\-{_DOTS}]+(?:\s+at\s+|\s?[{_ATS}]\s?){_NOT_THE}[\w-]+"
+                          rf"(?:\s+dot\s+[\w-]+)*\s+dot\s+{_TLD}\b", re.IGNORECASE)
 # An ISO date: 1961-03-12, 1961/3/12.
 _ISO_DATE = re.compile(rf"\b{_YEAR}([-/.]){_MONTH_NUMBER}\1{_DAY}\b")
 # A numeric date, day or month first, one separator throughout: 12/03/1961, 03-12-1961, 12.03.61. A two-digit
 # year only after / or ., so "every 3-6-12 months" stays.
 _NUMERIC_DATE = re.compile(rf"\b(?:{_DAY}([/.]){_DAY}\1(?:\d{{4}}|\d\d)|{_DAY}-{_DAY}-\d{{4}})\b")
-# A written date, day first: 12 March 1961, 3rd Mar. 1961, 12th of March, 1961 (a day and month alone stay).
-_DAY_MONTH_YEAR = re.compile(rf"\b{_DAY}{_ORDINAL}(?:\s+of)?\s+{_MONTH},?\s+{_YEAR}\b", re.IGNORECASE)
+# A written date, day first: 12 March 1961, 3rd Mar. 1961, 12th of March, 1961, 12-Mar-1961, 12 Mar 61 (a day and
+# month alone stay).
+_DAY_MONTH_YEAR = re.compile(rf"\b{_DAY}{_ORDINAL}(?:\s+of\s+|{_DATE_GAP}){_MONTH}(?:,?\s+|{_DATE_GAP})"
+                             rf"(?:{_YEAR}|{_SHORT_YEAR})\b", re.IGNORECASE)
 # A written date, month first: March 12, 1961; Mar. 12th 1961.
 _MONTH_DAY_YEAR = re.compile(rf"\b{_MONTH}\s+{_DAY}{_ORDINAL},?\s+{_YEAR}\b", re.IGNORECASE)
 # A run of digit groups that may be a phone number: +CC, a bracketed code or digits, then groups (bracketed or
-# not) with at most one space, dot or hyphen between them. Possessive, so each digit is read once; _phone decides.
-_DIGIT_RUN = re.compile(r"(?<![\d+])(?:\+\s?\d{1,3}|\(\+?\d{1,5}\)|\d++)(?:[ .-]?+(?:\(\d{1,5}\)|\d++))*+")
+# not) with a short run of spaces, dots, hyphens or slashes between them (020/7946 0958, 07700 - 900123).
+# Possessive, so each digit is read once; _phone decides.
+_DIGIT_RUN = re.compile(r"(?<![\d+])(?:\+\s?\d{1,3}|\(\+?\d{1,5}\)|\d++)(?:[ ./-]{0,4}+(?:\(\d{1,5}\)|\d++))*+")
 # A last group of one digit after a space: the count in "+44 20 7946 0958 2 times a day", not part of the number.
-_LONE_LAST_DIGIT = re.compile(r" \d$")
+_LONE_LAST_DIGIT = re.compile(r"[ ./-]{0,4} \d$")
+# Eight digits that read as a date: 12031961 (day or month first), 19610312 (year first).
+_COMPACT_DATE = re.compile(rf"(?<![\d+])(?<!\d[.,])(?:{_DD}{_MM}{_YEAR}|{_MM}{_DD}{_YEAR}|{_YEAR}{_MM}{_DD})"
+                           r"(?![\d]|[.,]\d)")
 # Ten digits grouped 3-3-4, one separator throughout or none: an NHS number's layout (and a US phone number's).
 _THREE_THREE_FOUR = re.compile(r"(?<![\d+])\d{3}([ .-]?)\d{3}\1\d{4}(?!\d)")
 
@@ -90,11 +113,13 @@ def _nhs_number_or_phone(match: re.Match) -> str:
 
 _IDENTIFIERS = (  # (pattern, mask or function giving it), applied in this order
     (_EMAIL, "[email]"),
+    (_SPELT_EMAIL, "[email]"),
     (_ISO_DATE, "[date]"),
     (_NUMERIC_DATE, "[date]"),
     (_DAY_MONTH_YEAR, "[date]"),
     (_MONTH_DAY_YEAR, "[date]"),
     (_DIGIT_RUN, _phone),
+    (_COMPACT_DATE, "[date]"),  # after phone numbers: the last eight digits of one are not a date
     (_THREE_THREE_FOUR, _nhs_number_or_phone),
 )
 
@@ -102,12 +127,26 @@ _IDENTIFIERS = (  # (pattern, mask or function giving it), applied in this order
 def mask_identifiers(question: str) -> str:
     """The question as it may be stored: NFKC-normalised (full-width and look-alike characters as plain ones),
     whitespace runs as one space, NHS numbers, e-mail addresses, phone numbers and dates replaced by a
-    placeholder, cut to MAX_QUESTION_CHARS. Doses, counts, grades and years alone are kept."""
-    text = " ".join(question.split())[:_MASK_WINDOW]
+    placeholder, cut to MAX_QUESTION_CHARS. Doses, counts, grades and years alone are kept.
+
+    The cut comes after masking, at least _MASK_MARGIN masked characters before the end of the stretch that was
+    masked, so an identifier cut where that stretch ends (and so left unmasked) is never within what is kept."""
+    text = " ".join(question.split())
+    window = _MASK_WINDOW
+    while True:
+        masked = _masked(text[:window])
+        if window >= len(text) or len(masked) >= MAX_QUESTION_CHARS + _MASK_MARGIN:
+            return masked[:MAX_QUESTION_CHARS]
+        window *= 2
+
+
+def _masked(text: str) -> str:
     text = " ".join(unicodedata.normalize("NFKC", text).split())
     for pattern, mask in _IDENTIFIERS:
         text = pattern.sub(mask, text)
-    return text[:MAX_QUESTION_CHARS]
+    return text
+
+
 GOLDEN_TODO = "editor: fill in 'expect' with phrases the answering passage must contain, or set \"out_of_scope\": true"
 
 _SCHEMA = """
@@ -254,7 +293,8 @@ def golden_id(question: str) -> str:
 
 
 def add_golden_question(path: Path, question: str) -> bool:
-    """Append `question` to the golden questions file (JSONL) as a to-do for editors.
+    """Add `question` to the end of the golden questions file (JSONL) as a to-do for editors. The file is
+    rewritten beside and renamed over (atomic_write.replace_file): a full disk leaves it as it was, never half a line.
 
     The line has an empty `expect` list and a `todo` note: an editor fills in the phrases the answer must
     contain (or marks it out of scope) before it counts in an evaluation. Returns False if the question is
@@ -262,14 +302,14 @@ def add_golden_question(path: Path, question: str) -> bool:
     inside its folder.
     """
     path = Path(path)
-    lines = _golden_lines(path)
-    if question_key(question) in _keys_of(lines):
-        return False
-    line = {"id": golden_id(question), "question": " ".join(question.split()), "expect": [], "todo": GOLDEN_TODO}
-    prefix = "\n" if lines and not lines[-1].endswith("\n") else ""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(prefix + json.dumps(line, ensure_ascii=False) + "\n")
+    with _GOLDEN_WRITES:
+        lines = _golden_lines(path)
+        if question_key(question) in _keys_of(lines):
+            return False
+        line = {"id": golden_id(question), "question": " ".join(question.split()), "expect": [], "todo": GOLDEN_TODO}
+        prefix = "\n" if lines and not lines[-1].endswith("\n") else ""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        replace_file(path, ("".join(lines) + prefix + json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8"))
     return True
 
 
@@ -278,14 +318,14 @@ def _golden_records(lines: list[str]) -> Iterator[tuple[int, dict]]:
     `nets-search eval` to report, never stopping the page."""
     for number, line in enumerate(lines):
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
+            record = json_line(line)  # within the limits a build reads the file with (golden.json_line)
+        except ValueError:
             continue
         if isinstance(record, dict):
             yield number, record
 
 
-MAX_GOLDEN_BYTES = 5_000_000
+_GOLDEN_WRITES = threading.Lock()  # one read-and-rewrite of a golden file at a time (the page's sessions)
 
 
 def _golden_lines(path: Path) -> list[str]:
@@ -319,19 +359,18 @@ def complete_golden_question(path: Path, question_id: str, phrase: str | None) -
     over, so a build reading it never sees half a file; other lines are kept byte for byte. False if the question
     is no longer waiting."""
     path = Path(path)
-    lines = _golden_lines(path)
-    for number, record in _golden_records(lines):
-        if not (record.get("id") == question_id and is_pending(record)):
-            continue
-        record.pop("todo")
-        if phrase is None:
-            record.pop("expect", None)
-            record["out_of_scope"] = True
-        else:
-            record["expect"] = [[" ".join(phrase.split())]]
-        lines[number] = json.dumps(record, ensure_ascii=False) + "\n"
-        partial = path.with_name(path.name + ".tmp")
-        partial.write_text("".join(lines), encoding="utf-8")
-        os.replace(partial, path)
-        return True
+    with _GOLDEN_WRITES:
+        lines = _golden_lines(path)
+        for number, record in _golden_records(lines):
+            if not (record.get("id") == question_id and is_pending(record)):
+                continue
+            record.pop("todo")
+            if phrase is None:
+                record.pop("expect", None)
+                record["out_of_scope"] = True
+            else:
+                record["expect"] = [[" ".join(phrase.split())]]
+            lines[number] = json.dumps(record, ensure_ascii=False) + "\n"
+            replace_file(path, "".join(lines).encode("utf-8"))
+            return True
     return False

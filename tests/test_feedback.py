@@ -156,6 +156,28 @@ MASKED = [  # (what a reader wrote, what an editor may see)
     ("7.4 GBq 4 times, 0.5 mg, 1 in 100,000, BP 120/80", "7.4 GBq 4 times, 0.5 mg, 1 in 100,000, BP 120/80"),
     ("Ga68-DOTATATE, CA19-9, HbA1c 48, Lu177", "Ga68-DOTATATE, CA19-9, HbA1c 48, Lu177"),
     ("a scan on 12 March, from 01/2019, CgA 150 200 250", "a scan on 12 March, from 01/2019, CgA 150 200 250"),
+    # shown verbatim after the third pass: dates with a month name and a hyphen or a two-digit year, eight digits
+    ("DOB 12-Mar-1961", "DOB [date]"),
+    ("DOB 12 Mar 61, is that relevant", "DOB [date], is that relevant"),
+    ("DOB 12/Mar/61 or 3.May.1961", "DOB [date] or [date]"),
+    ("DOB 12031961 or 19610312", "DOB [date] or [date]"),
+    # ... phone numbers with more than one character between their groups
+    ("call 020/7946 0958 today", "call [phone] today"),
+    ("mobile 07700 - 900123", "mobile [phone]"),
+    ("+44 20 7946 0958 - 2 times a day", "[phone] - 2 times a day"),
+    # ... addresses with the ideographic full stop, or spelt out without brackets
+    ("write to jane@example\u3002com", "write to [email]"),
+    ("write to jane\uff61doe@example\uff61co\uff61uk", "write to [email]"),
+    ("jane at example dot com", "[email]"),
+    ("write to Jo.Bloggs AT nhs DOT net please", "write to [email] please"),
+    ("jo at example dot co dot uk or jane@example dot com", "[email] or [email]"),
+    # ... while questions and medical numbers that only look like them stay
+    ("look at the dot on my skin", "look at the dot on my skin"),
+    ("is the dot at my hairline a NET", "is the dot at my hairline a NET"),
+    ("from 3 May 20 mg a day, grade 2 may 10 years", "from 3 May 20 mg a day, grade 2 may 10 years"),
+    ("100 mg every 28 days, 2 to 3 times a day, since 2019", "100 mg every 28 days, 2 to 3 times a day, since 2019"),
+    ("grade 2, Ki-67 of 3%, stage 4, 5-HIAA 0.5 - 1 - 2", "grade 2, Ki-67 of 3%, stage 4, 5-HIAA 0.5 - 1 - 2"),
+    ("doses 0.5 / 1 / 2 / 4 mg, CgA 12345678, BP 120 / 80", "doses 0.5 / 1 / 2 / 4 mg, CgA 12345678, BP 120 / 80"),
 ]
 
 
@@ -310,3 +332,39 @@ def test_a_flood_of_new_sources_is_refused_rather_than_remembered_without_end():
     assert not limit.count("c")  # full, and every window still open
     clock.now += 60
     assert limit.count("c")  # closed windows are dropped to make room
+
+
+# --------------------------------------------------------------------------- golden-file writes: whole files only
+
+from nets_search.feedback import complete_golden_question  # noqa: E402
+
+PENDING_GOLDEN = '{"id": "f1", "question": "can I eat cheese", "expect": [], "todo": "fill in"}\n'
+GOLDEN_WRITES = {
+    "add": lambda path: add_golden_question(path, "can I drink wine"),
+    "finish": lambda path: complete_golden_question(path, "f1", None),
+}
+
+
+@pytest.mark.parametrize("write", GOLDEN_WRITES)
+def test_a_golden_write_goes_through_no_link_put_beside_the_file(tmp_path, write):
+    """The file is written beside and renamed over: a link where that file might go (the old fixed name
+    'golden-questions.jsonl.tmp') is never written through."""
+    golden = tmp_path / "golden-questions.jsonl"
+    golden.write_text(PENDING_GOLDEN, encoding="utf-8")
+    outside = tmp_path / "not-ours.txt"
+    outside.write_text("not ours\n", encoding="utf-8")
+    (tmp_path / "golden-questions.jsonl.tmp").symlink_to(outside)
+    assert GOLDEN_WRITES[write](golden)
+    assert outside.read_text(encoding="utf-8") == "not ours\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["golden-questions.jsonl", "golden-questions.jsonl.tmp",
+                                                          "not-ours.txt"]
+    assert golden.read_text(encoding="utf-8") != PENDING_GOLDEN
+
+
+@pytest.mark.parametrize("write", GOLDEN_WRITES)
+def test_a_golden_write_keeps_the_files_permissions(tmp_path, write):
+    golden = tmp_path / "golden-questions.jsonl"
+    golden.write_text(PENDING_GOLDEN, encoding="utf-8")
+    golden.chmod(0o640)
+    assert GOLDEN_WRITES[write](golden)
+    assert golden.stat().st_mode & 0o777 == 0o640
