@@ -155,7 +155,7 @@ def run_search(args: argparse.Namespace) -> int:
     """One question, or a batch file: one JSON line out per line in; exit 2 if any line could not be answered."""
     if args.batch is None and not (args.question or "").strip():
         raise QueryError("the question is empty; usage: nets-search search \"QUESTION\"")
-    from .batch import answer_lines, to_json_line
+    from .batch import answer_lines, read_lines, to_json_line
     from .search import Searcher
 
     if args.batch is not None and not args.batch.is_file():
@@ -163,8 +163,8 @@ def run_search(args: argparse.Namespace) -> int:
     searcher = Searcher(args.index)
     if args.batch is not None:
         all_answered = True
-        with args.batch.open("rb") as lines:
-            for record, answered in answer_lines(searcher.search, lines, k=args.k, mode=args.mode):
+        with args.batch.open("rb") as stream:  # read a line at a time, none held past the line limit
+            for record, answered in answer_lines(searcher.search, read_lines(stream), k=args.k, mode=args.mode):
                 print(to_json_line(record), flush=True)
                 all_answered &= answered
         return 0 if all_answered else 2

@@ -23,6 +23,9 @@ BACKEND = re.compile(r"torch|onnx|onnx-int8(-[a-z0-9_]{1,32})?")  # onnx-int8-av
 UTC_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 MODEL_HASH = re.compile(r"[0-9a-f]{16}")
 INDEX_TYPES = {engine: {index_type_of(engine, 0), index_type_of(engine, HNSW_THRESHOLD)} for engine in ENGINES}
+# A key of 'files': a page's doc id (its `_id` in a JSONL corpus) or a settings file's name, 1 to this many
+# characters (code points). Corpus loading must refuse a longer or empty id before a build embeds anything.
+MAX_PAGE_NAME = 1000
 
 
 def _whole(value: object) -> bool:
@@ -67,7 +70,8 @@ FIELDS: dict[str, Field] = {
     "max_seq_length": Field(int, "a whole number from 1 to 100000", lambda v: _whole(v) and 1 <= v <= 100_000),
     "splitter": Field(dict, "the splitter's whole-number settings", _mapping(bool, _whole, non_empty=True)),
     "lexical": Field(dict, "the retrieval settings with a signals version", _settings),
-    "files": Field(dict, "page names with their sha256", _mapping(lambda k: 0 < len(k) <= 1000, lambda v: isinstance(v, str) and SHA256.fullmatch(v))),
+    "files": Field(dict, f"page names (1 to {MAX_PAGE_NAME} characters) with their sha256",
+                   _mapping(lambda k: 0 < len(k) <= MAX_PAGE_NAME, lambda v: isinstance(v, str) and SHA256.fullmatch(v))),
     "passages": Field(int, "a whole number, 0 or more", lambda v: _whole(v) and v >= 0),
     "index_type": Field(str, "a known index type", lambda v: any(v in types for types in INDEX_TYPES.values())),
     "built_at": Field(str, "a UTC time (YYYY-MM-DDTHH:MM:SSZ)", UTC_TIME.fullmatch),

@@ -80,7 +80,7 @@ def read_current(index_dir: Path) -> str | None:
         return None
     name = _pointer_name(path, data)
     if not _is_version_folder(version_dir(index_dir, name)):
-        raise _bad_pointer(path, f"names version {name}, which is not kept in versions/")
+        raise _bad_pointer(path, "names a version that is not kept in versions/")
     return name
 
 
@@ -179,17 +179,40 @@ def read_manifest(folder: Path) -> Manifest:
 
 
 def _read_small(path: Path, limit: int) -> bytes | None:
-    """The bytes of a file of at most `limit` bytes; None if it does not exist; IndexCorruptError otherwise."""
+    """The bytes of a regular file of at most `limit` bytes; None if it does not exist; IndexCorruptError if it is
+    anything else (a link, a folder, a named pipe, a device) or larger. Opened without blocking and without
+    following a link, so a named pipe put in its place is refused at once instead of stalling every reader (the
+    page loads a version while holding the searcher slot's lock)."""
     try:
-        with path.open("rb") as handle:
-            data = handle.read(limit + 1)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
     except FileNotFoundError:
         return None
     except OSError as exc:
+        reason = "is a link" if exc.errno == errno.ELOOP else f"cannot be read ({exc.strerror or 'error'})"
+        raise IndexCorruptError(f"{path}: {reason}; {REBUILD_HINT}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise IndexCorruptError(f"{path}: cannot be read (not a regular file); {REBUILD_HINT}")
+        if info.st_size > limit:
+            raise IndexCorruptError(f"{path}: larger than a manifest can be; {REBUILD_HINT}")
+        data = _read_upto(fd, limit + 1)
+    except OSError as exc:
         raise IndexCorruptError(f"{path}: cannot be read ({exc.strerror or 'error'}); {REBUILD_HINT}") from None
-    if len(data) > limit:
+    finally:
+        os.close(fd)
+    if len(data) > limit:  # grew since fstat
         raise IndexCorruptError(f"{path}: larger than a manifest can be; {REBUILD_HINT}")
     return data
+
+
+def _read_upto(fd: int, size: int) -> bytes:
+    """Up to `size` bytes from the start of a regular file (os.read may return fewer than asked before the end)."""
+    chunks, left = [], size
+    while left and (chunk := os.read(fd, min(left, 1 << 20))):
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 def _recorded_sum(folder: Path) -> str | None:
@@ -314,10 +337,17 @@ def verify_checksums(folder: Path, manifest: Manifest) -> None:
 
 
 def _sha256_file(path: Path) -> str:
+    """The sha256 of a regular file; OSError for anything else (opened without blocking: a named pipe that took a
+    file's place after it was checked fails here instead of waiting for a writer)."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        while chunk := os.read(fd, 1 << 20):
             digest.update(chunk)
+    finally:
+        os.close(fd)
     return digest.hexdigest()
 
 

@@ -1,7 +1,10 @@
 import dataclasses
 import hashlib
 import json
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,8 +15,9 @@ from nets_search.build import build_index
 from nets_search.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, NetsSearchError
 from nets_search.search import Searcher
 
-from .conftest import page
-from .index_copies import corpus_of, current_folder, flip, in_place, index_copy, one_line, reseal, sum_line  # noqa: F401
+from .conftest import REPO, page
+from .index_copies import (add_version, corpus_of, current_folder, flip, in_place, index_copy,  # noqa: F401 (a fixture)
+                           one_line, reseal, sum_line)
 
 
 @pytest.fixture
@@ -115,6 +119,7 @@ def _drop(key: str, inside: str | None = None):
     return lambda data: (data[inside] if inside else data).pop(key)
 
 
+_PAGE_NAMES = f"'files' is not page names (1 to {manifest_schema.MAX_PAGE_NAME} characters) with their sha256"
 FORGED = {
     "checksums-empty": (_set(checksums={}), "'checksums' is not the version's files with their sha256"),
     "checksums-list": (_set(checksums=[]), "'checksums' is not"),
@@ -122,6 +127,9 @@ FORGED = {
     "a-file-left-out-of-the-checksums": (_drop(store.PASSAGES_DB, "checksums"), "lists no checksum for passages.sqlite"),
     "a-checksum-for-a-file-outside": (lambda d: d["checksums"].update({"../CURRENT": "0" * 64}), "'checksums' is not"),
     "a-checksum-not-hexadecimal": (lambda d: d["checksums"].update({store.PASSAGES_DB: "x" * 64}), "'checksums' is not"),
+    "a-page-name-empty": (lambda d: d["files"].update({"": "0" * 64}), _PAGE_NAMES),
+    "a-page-name-too-long": (lambda d: d["files"].update({"\n" + "x" * manifest_schema.MAX_PAGE_NAME: "0" * 64}),
+                             _PAGE_NAMES),
     "lexical-null": (_set(lexical=None), "'lexical' is not"),
     "lexical-without-signals": (_drop("signals", "lexical"), "'lexical' is not"),
     "vector-engine-bogus": (_set(vector_engine="bogus"), "'vector_engine' is not one of faiss, qdrant-local, qdrant-server"),
@@ -176,6 +184,23 @@ SEAL_DAMAGE = {
 }
 
 
+@pytest.mark.parametrize(("name", "fits"), [("x", True), ("é" * manifest_schema.MAX_PAGE_NAME, True), ("", False),
+                                            ("x" * (manifest_schema.MAX_PAGE_NAME + 1), False)],
+                         ids=["one-character", "the-longest", "empty", "one-too-long"])
+def test_page_names_in_the_manifest_are_1_to_max_page_name_characters(index_copy, name, fits):
+    """The limit corpus loading refuses a doc id (`_id`) by, before a build embeds anything."""
+    data = _manifest_data(index_copy)
+    data["files"][name] = "0" * 64
+    assert manifest_schema.problem(data, store.REQUIRED_FILES) == (None if fits else f"the manifest's {_PAGE_NAMES}")
+
+
+def test_corpus_loading_refuses_page_ids_by_the_schemas_limit():
+    """So that no page id reaches a build's embedding only to fail the schema as a damaged manifest."""
+    from nets_search import corpus
+
+    assert corpus.MAX_PAGE_ID_CHARS == manifest_schema.MAX_PAGE_NAME
+
+
 @pytest.mark.parametrize("case", SEAL_DAMAGE)
 def test_a_missing_or_damaged_manifest_checksum_is_damage(index_copy, case):
     damage, message = SEAL_DAMAGE[case]
@@ -183,6 +208,32 @@ def test_a_missing_or_damaged_manifest_checksum_is_damage(index_copy, case):
     with pytest.raises(IndexCorruptError, match=re.escape(message)) as caught:
         store.open_current(index_copy)
     assert "\n" not in str(caught.value)
+
+
+def _nets_search(*argv) -> subprocess.CompletedProcess:
+    """The command in a process of its own: a read that blocks fails the test at the timeout instead of hanging it."""
+    return subprocess.run([sys.executable, "-m", "nets_search.cli", *map(str, argv)], cwd=REPO, capture_output=True,
+                          text=True, timeout=60)
+
+
+@pytest.mark.parametrize("name", [store.MANIFEST_FILE, store.MANIFEST_SUM_FILE])
+def test_a_named_pipe_in_place_of_the_manifest_or_its_checksum_is_one_line_never_a_wait(index_copy, name):
+    """Opened without blocking, a named pipe (which no one writes) is damage at once: search, rollback to it and
+    versions each say so in one line; a rollback away from it still works."""
+    older, newer = store.current_version(index_copy), add_version(index_copy)
+    pipe = store.version_dir(index_copy, newer) / name
+    pipe.unlink()
+    os.mkfifo(pipe)
+    damage = f"{pipe}: cannot be read (not a regular file); run: nets-search build"
+
+    for argv in (["search", "what foods should I avoid"], ["rollback", newer]):
+        done = _nets_search(*argv, "--index", index_copy)
+        assert done.returncode == 2 and done.stdout == "" and done.stderr == f"nets-search: error: {damage}\n"
+    done = _nets_search("versions", "--index", index_copy)
+    assert done.returncode == 0 and done.stderr == ""
+    assert f"* {newer}  damaged: {damage}\n" in done.stdout and f"  {older}  built " in done.stdout
+    done = _nets_search("rollback", "--index", index_copy)
+    assert done.returncode == 0 and store.current_version(index_copy) == older, done.stderr
 
 
 FILE_DAMAGE = {

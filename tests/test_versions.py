@@ -3,6 +3,8 @@ version is named in one line, and a rollback (or a build) repairs it."""
 
 import json
 import os
+import re
+import stat
 import threading
 from pathlib import Path
 
@@ -132,6 +134,14 @@ def _no_file_content(text: str) -> bool:
     return secret not in text and "root:" not in text and "\ufffd" not in text
 
 
+def _pointer_words(index: Path, *names: str) -> set[str]:
+    """The names a damaged CURRENT holds (any run of 6 or more name characters in it, if it is a file) and `names`:
+    none may be echoed, even one that is a well-formed version name."""
+    pointer = index / store.CURRENT_FILE
+    data = pointer.read_bytes() if stat.S_ISREG(os.lstat(pointer).st_mode) else b""
+    return set(re.findall(r"[\w.-]{6,}", data.decode("ascii", "replace"))) | set(names)
+
+
 @pytest.fixture
 def kept_two(index_copy, monkeypatch, encoder):
     """(index, older version, newer version in use); the CLI gets the session's model."""
@@ -148,16 +158,19 @@ def test_a_damaged_current_is_one_line_and_versions_and_rollback_repair_it(kept_
     assert cli.main(question) == 0
     answer = capsys.readouterr().out
     POINTER_DAMAGE[damage](index, newer)
+    held = _pointer_words(index, newer)
 
     assert cli.main(question) == 2
     out, err = capsys.readouterr()
     assert out == "" and one_line(err) and _no_file_content(err), err
     assert err.startswith(f"nets-search: error: {index / 'CURRENT'} ") and "run: nets-search rollback" in err
+    assert not [word for word in held if word in err], err
 
     assert cli.main(["versions", "--index", str(index)]) == 0
     out, err = capsys.readouterr()
     assert f"  {older}  built " in out and f"  {newer}  built " in out and "*" not in out.replace("(* = in use)", "")
     assert one_line(err) and err.startswith("nets-search: warning: ") and _no_file_content(err + out), err
+    assert not [word for word in held if word in err], err
 
     assert cli.main(["rollback", "--index", str(index)]) == 0  # with no good CURRENT: the newest whole version
     out, err = capsys.readouterr()
