@@ -29,7 +29,7 @@ def labelled_questions(corpus: Path, part: str | None = "tune") -> list[GoldenQu
     questions = []
     for path in corpus_question_files(Path(corpus)):
         try:
-            questions += [q for q in load_golden(path) if q.out_of_scope or q.expect]
+            questions += [q for q in load_golden(path, folder=corpus) if q.out_of_scope or q.expect]
         except EvaluationError as exc:
             log.warning("labelled questions not used: %s", exc)
     return [q for q in questions if part is None or part_of(q.id) == part]

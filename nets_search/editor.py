@@ -225,7 +225,8 @@ def render_unfinished_golden(config: PageConfig) -> None:
             results = searcher.search(question, k=3).results
         except NetsSearchError as exc:  # e.g. an empty question: nothing to pick from, nothing to mark
             st.markdown(note_html(f"This question cannot be searched ({exc}); correct or remove its line "
-                                  f"(id '{question_id}') in {config.golden_path.name}.", "nets-problem", "alert"),
+                                  f"(id '{_short(question_id)}') in {config.golden_path.name}.", "nets-problem",
+                                  "alert"),
                         unsafe_allow_html=True)
             continue
         for rank, result in enumerate(results, 1):
@@ -246,6 +247,12 @@ def answer_sentence(result: Result) -> str:
     text = result.passage.text
     start, end = result.best_sentence or (sentence_spans(text) or [(0, len(text))])[0]
     return text[start:end].strip()
+
+
+def _short(text: str, most: int = 40) -> str:
+    """A value read from a file, as one short line: a message names it without quoting the file at length."""
+    line = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    return line if len(line) <= most else line[: most - 1] + "…"
 
 
 def _finish_golden(path: Path, question_id: str, phrase: str | None) -> None:

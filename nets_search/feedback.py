@@ -50,8 +50,10 @@ _MONTH_NUMBER = r"(?:0?[1-9]|1[0-2])"
 _ORDINAL = r"(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[89]|20)\d\d"
 # A two-digit year, not a dose or a count: "12 Mar 61" is a date, "from 3 May 20 mg a day" is not.
-_SHORT_YEAR = (r"\d\d(?!\s?(?:%|(?:mg|mcg|[uμ]g|g|kg|ml|mmol|nmol|pmol|iu|units?|x|times?|doses?|cycles?|tablets?"
-               r"|days?|weeks?|wks?|months?|years?|yrs?|hours?|hrs?|h|mins?|minutes?)\b))")
+# Nor a decimal or a range ("1 May 12.5 mg", "3 May 10-20 mg"), nor a lab value ("2 May 45 umol/24h").
+_SHORT_YEAR = (r"\d\d(?![.,]\d|\s?(?:-|to\b)\s?\d|\s?(?:%|(?:mg|mcg|[uμ]g|ng|pg|g|kg|ml|dl|l|[uμnpm]?mol|mmol|iu"
+               r"|units?|mm|cm|x|times?|doses?|cycles?|tablets?|days?|weeks?|wks?|months?|years?|yrs?|hours?|hrs?|h"
+               r"|mins?|minutes?)\b))")
 _DATE_GAP = r"(?:\s+|\s?[-/.]\s?)"  # between the parts of a written date: 12 Mar 1961, 12-Mar-1961, 12/Mar/61
 _DD = r"(?:0[1-9]|[12]\d|3[01])"
 _MM = r"(?:0[1-9]|1[0-2])"
@@ -97,6 +99,8 @@ def _phone(match: re.Match) -> str:
     lone_digit = _LONE_LAST_DIGIT.search(run)
     number, after = (run[:lone_digit.start()], lone_digit.group()) if lone_digit else (run, "")
     digits = sum(char.isdigit() for char in number)
+    if number.count("/") > 1:  # "05/2019-03/2021", "01/2019 - 06/2020": months of treatment, not a number to call
+        return run
     if number.startswith("+"):
         return "[phone]" + after if digits >= MIN_INTERNATIONAL_DIGITS else run
     if number.startswith(("0", "(")):

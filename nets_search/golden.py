@@ -55,12 +55,15 @@ def passage_matches(text: str, expect: Sequence[Sequence[str]]) -> bool:
 def load_golden(path: Path, folder: Path | None = None) -> list[GoldenQuestion]:
     """Read a golden-question JSONL file. Blank lines are ignored; anything malformed raises EvaluationError.
 
-    The file is read as a corpus file is (corpus_files.read_inside): a regular file inside `folder` (by default
-    its own folder), opened without blocking, at most MAX_GOLDEN_BYTES; each line within `json_line`'s limits."""
+    The file is read as a corpus file is (corpus_files.read_inside): a regular file inside `folder`, opened without
+    blocking, at most MAX_GOLDEN_BYTES; each line within `json_line`'s limits. Without `folder` (a file named on
+    the command line) a link is followed to the file the person chose, which is then read the same way."""
     path = Path(path)
     questions: list[GoldenQuestion] = []
     seen: dict[str, int] = {}
-    for number, record in _parsed_lines(path, _golden_text(path, path.parent if folder is None else Path(folder))):
+    read_as = Path(os.path.realpath(path)) if folder is None and os.path.lexists(path) else path
+    text = _golden_text(path, read_as, read_as.parent if folder is None else Path(folder))
+    for number, record in _parsed_lines(path, text):
         if is_pending(record):
             continue
         question = _golden_question(record, f"{path}:{number}", number)
@@ -86,17 +89,18 @@ def json_lines(path: Path) -> Iterator[tuple[int, object]]:
     return _parsed_lines(path, text)
 
 
-def _golden_text(path: Path, folder: Path) -> str:
-    """The text of a golden-question file, read with `read_inside` (no pipe waited on, no link out of `folder`
-    followed, at most MAX_GOLDEN_BYTES); EvaluationError naming the file otherwise."""
-    if not os.path.lexists(path):
+def _golden_text(path: Path, read_as: Path, folder: Path) -> str:
+    """The text of a golden-question file (`path` as given, `read_as` the file to open), read with `read_inside`
+    (no pipe waited on, no link out of `folder` followed, at most MAX_GOLDEN_BYTES); EvaluationError naming the
+    file as given otherwise."""
+    if not os.path.lexists(read_as):
         raise EvaluationError(f"{path}: file not found")
-    if path.is_dir():
+    if read_as.is_dir():
         raise EvaluationError(f"{path}: is a folder, not a JSONL file")
     try:
-        data = read_inside(path, folder, MAX_GOLDEN_BYTES, "a golden-question file")
+        data = read_inside(read_as, folder, MAX_GOLDEN_BYTES, "a golden-question file")
     except CorpusError as exc:  # "<name>: why", the name relative to `folder`: said here with the path given
-        raise EvaluationError(f"{path}: {str(exc).removeprefix(relative_name(path, folder) + ': ')}") from None
+        raise EvaluationError(f"{path}: {str(exc).removeprefix(relative_name(read_as, folder) + ': ')}") from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -11,6 +11,7 @@ import dataclasses
 import logging
 import re
 from dataclasses import dataclass
+from html import unescape as html_unescape
 from html.parser import HTMLParser
 from typing import Callable
 
@@ -203,6 +204,9 @@ _HIDDEN_TAGS = frozenset({"script", "style"})  # their contents are code, not te
 _TAG_NAME = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
 
 
+_ANY_TAG = re.compile(r"<[^>]*>?")  # a tag, or an unclosed one at the end
+
+
 class _HtmlText(HTMLParser):
     """The reader's text of a piece of HTML: tags dropped, entities unescaped, comments and the contents of
     <script> and <style> left out."""
@@ -234,10 +238,14 @@ class _HtmlText(HTMLParser):
 
 
 def _html_text(html: str) -> str:
-    """The words of an HTML block, as plain text on one line."""
+    """The words of an HTML block, as plain text on one line. Markup html.parser gives up on (it raises on some
+    malformed declarations, "<![note]>") is read with its tags simply taken out, so no word is lost to it."""
     parser = _HtmlText()
-    parser.feed(html)
-    parser.close()
+    try:
+        parser.feed(html)
+        parser.close()
+    except (AssertionError, ValueError):
+        return " ".join(html_unescape(_ANY_TAG.sub(" ", html)).split())
     return " ".join("".join(parser.parts).split())
 
 

@@ -159,3 +159,25 @@ def test_question_file_hashes_are_what_they_were_before_the_files_were_read_with
     path.write_bytes(GOOD.encode() + b"\r\n" + PENDING.encode() + b"\r" + b'{"id": "\xff"}\n')
     assert file_hashes([], Glossary(), corpus) == {
         "questions.jsonl": sha256_text(path.read_text(encoding="utf-8", errors="replace"))}
+
+
+GOOD_LINE = '{"id": "g1", "question": "what is a NET", "expect": [["neuroendocrine"]]}\n'
+
+
+def test_a_file_named_on_the_command_line_is_read_through_its_link(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "questions.jsonl").write_text(GOOD_LINE, encoding="utf-8")
+    here = tmp_path / "here"
+    here.mkdir()
+    (here / "questions.jsonl").symlink_to(elsewhere / "questions.jsonl")
+    assert [q.id for q in load_golden(here / "questions.jsonl")] == ["g1"]
+
+
+def test_a_corpus_question_file_linked_out_of_the_corpus_is_refused(tmp_path):
+    (tmp_path / "outside.jsonl").write_text(GOOD_LINE, encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "questions.jsonl").symlink_to(tmp_path / "outside.jsonl")
+    with pytest.raises(EvaluationError, match="questions.jsonl: .*outside"):
+        load_golden(corpus / "questions.jsonl", folder=corpus)

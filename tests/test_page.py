@@ -649,15 +649,20 @@ def problem_notes(at: AppTest) -> list[str]:
     return [m.value for m in at.sidebar.markdown if m.value.startswith('<div class="nets-problem" role="alert">')]
 
 
-def test_a_waiting_golden_question_that_cannot_be_searched_is_one_line_in_the_panel(monkeypatch, tmp_path):
+@pytest.mark.parametrize("question_id, shown_id", [
+    ("f0", "f0"),
+    ("first\nsecond " + "x" * 100, "first second " + "x" * 26 + "…"),  # one short line, whatever the file holds
+], ids=["plain", "long-with-newline"])
+def test_a_waiting_golden_question_that_cannot_be_searched_is_one_line_in_the_panel(monkeypatch, tmp_path,
+                                                                                     question_id, shown_id):
     golden = tmp_path / "golden-questions.jsonl"
-    golden.write_text('{"id": "f0", "question": "", "expect": [], "todo": "fill in"}\n'
+    golden.write_text(json.dumps({"id": question_id, "question": "", "expect": [], "todo": "fill in"}) + "\n"
                       '{"id": "f1", "question": "which foods make flushing worse", "expect": [], "todo": "fill in"}\n')
     at = editor_app(monkeypatch).run()
     assert not at.exception
     assert problem_notes(at) == [cards.note_html(
         "This question cannot be searched (the question is empty; type a few words about what you want to know); "
-        "correct or remove its line (id 'f0') in golden-questions.jsonl.", "nets-problem", "alert")]
+        f"correct or remove its line (id '{shown_id}') in golden-questions.jsonl.", "nets-problem", "alert")]
     assert [b.label for b in at.sidebar.button].count("Our pages do not cover it") == 1  # f1's only
     button(at, "This answers it (1)", at.sidebar).click()
     at.run()

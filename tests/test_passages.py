@@ -169,7 +169,10 @@ def test_an_html_block_is_indexed_as_its_text(body):
     ("<ul><li>Stomach</li><li>Bowel</li></ul>", "Stomach Bowel"),
     ("Stomach<td>Bowel</td>, <b>small</b> <i>intestine</i><br>heart", "Stomach Bowel , small intestine; heart"),
     ("<div>Kept <!-- an editor's note --> text</div>", "Kept text"),
-], ids=["entities", "script-and-style-block", "script-and-style-inline", "block-tags", "inline-tags", "comment"])
+    ("<div>\n<![note]>\nNausea &amp; flushing\n</div>", "Nausea & flushing"),
+    ("<div>Nausea and flushing <![ x", "Nausea and flushing"),
+], ids=["entities", "script-and-style-block", "script-and-style-inline", "block-tags", "inline-tags", "comment",
+        "declaration-html.parser-refuses", "unclosed-declaration"])
 def test_html_is_read_as_a_reader_sees_it(body, text):
     (passage,) = split_page(Page("p", "Page", body, "markdown", "h"))
     assert passage.text == text
