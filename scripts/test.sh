@@ -27,6 +27,10 @@ if [ ! -f .tools/node_modules/axe-core/axe.min.js ]; then
 fi
 . .venv/bin/activate
 python -c "import playwright.sync_api" 2>/dev/null || missing "Playwright (pip install playwright)"
-python -m pytest "$@"
+# Each pass's temporary folders are removed when it ends (pytest would keep the last three runs' on disk).
+scratch="$(mktemp -d "${TMPDIR:-/tmp}/nets-search-tests.XXXXXX")"
+trap 'rm -rf "$scratch"' EXIT
+python -m pytest --basetemp="$scratch/faiss" "$@"
+rm -rf "$scratch/faiss"
 echo "test: again with the vectors in Qdrant's local mode (NETS_SEARCH_VECTORS=qdrant-local; the browser tests once is enough)"
-NETS_SEARCH_VECTORS=qdrant-local exec python -m pytest -m "not browser" "$@"
+NETS_SEARCH_VECTORS=qdrant-local python -m pytest -m "not browser" --basetemp="$scratch/qdrant" "$@"

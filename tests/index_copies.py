@@ -30,8 +30,21 @@ def index_copy(request, tmp_path) -> Path:
 
 
 def copy_index(source: Path, target: Path) -> Path:
-    shutil.copytree(source, target, symlinks=True, ignore=shutil.ignore_patterns(store.LOCK_FILE))
+    """A copy of an index folder. The model's ONNX export in its cache (~200 MB, which no test writes) is
+    hard-linked, not copied: the tests that damage copies make hundreds of them, tens of GB otherwise."""
+    shutil.copytree(source, target, symlinks=True, ignore=shutil.ignore_patterns(store.LOCK_FILE),
+                    copy_function=_link_model_files)
     return target
+
+
+def _link_model_files(source: str, target: str) -> None:
+    if f"{os.sep}cache{os.sep}onnx{os.sep}" in source:
+        try:
+            os.link(source, target)
+            return
+        except OSError:  # another file system: copy
+            pass
+    shutil.copy2(source, target)
 
 
 def corpus_of(index: Path) -> Path:

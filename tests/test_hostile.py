@@ -30,6 +30,7 @@ from nets_search.text import words
 from nets_search.types import Page, SearchResponse
 
 from .conftest import LIBRARY, SEED_CORPUS
+from .index_copies import copy_index
 from .test_corpus import BOMB
 
 MODES = modes()
@@ -234,7 +235,7 @@ def shipped(request, tmp_path, encoder, monkeypatch) -> tuple[Path, Path]:
     index_fixture, source = SHIPPED[request.param]
     corpus, index = tmp_path / "c", tmp_path / "index"
     shutil.copytree(source, corpus)
-    shutil.copytree(request.getfixturevalue(index_fixture), index, symlinks=True)
+    copy_index(request.getfixturevalue(index_fixture), index)
     monkeypatch.setattr("nets_search.encode.Encoder", lambda *a, **k: encoder)
     return corpus, index
 
