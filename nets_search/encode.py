@@ -107,10 +107,6 @@ class SharedEncoder:
         self._lock = threading.Lock()
 
     @property
-    def loaded(self) -> bool:
-        return self._encoder is not None
-
-    @property
     def key(self) -> str:
         return self._encoder.key if self._encoder else model_key(self.requested_backend)
 
