@@ -2,7 +2,7 @@
 
 import sys
 
-from nets_search.cli import main
+from nets_search.cli.main import main
 
 if __name__ == "__main__":
     sys.exit(main(["build", *sys.argv[1:]]))

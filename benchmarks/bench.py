@@ -24,7 +24,7 @@ Sections (see --only):
   cold      process start to the first answered question: `nets-search search` (first line of output) and the
             page (benchmarks/page_probe.py: app.py through Streamlit's AppTest with ?q=..., in a fresh process),
             with the page process's own peak memory (VmHWM) and the index size on disk per passage.
-  ann       flat against HNSW (nets_search.vectors settings): recall@10 of HNSW against exact search and the
+  ann       flat against HNSW (nets_search.index.vectors settings): recall@10 of HNSW against exact search and the
             time of one query (k = the searcher's candidate count) on the MedQuAD vectors with real query
             vectors, and on synthetic normalised vectors (--ann-sizes) with HNSW build time.
   backends  torch, onnx and onnx-int8 encoders: one-question encode time p50, passages/s on 180-word windows,
@@ -64,10 +64,11 @@ import numpy as np  # noqa: E402
 
 import report  # noqa: E402
 import workloads  # noqa: E402
-from nets_search import encode, store  # noqa: E402
-from nets_search.build import BuildSettings, build_index  # noqa: E402
-from nets_search.search import CANDIDATES, Searcher  # noqa: E402
-from nets_search.vectors import HNSW_EF_SEARCH, HNSW_M, HNSW_THRESHOLD, FaissVectors, engine_of, open_vectors  # noqa: E402
+from nets_search.encode import encoder as encode
+from nets_search.index import store  # noqa: E402
+from nets_search.build.build import BuildSettings, build_index  # noqa: E402
+from nets_search.search.searcher import CANDIDATES, Searcher  # noqa: E402
+from nets_search.index.vectors import HNSW_EF_SEARCH, HNSW_M, HNSW_THRESHOLD, FaissVectors, engine_of, open_vectors  # noqa: E402
 
 SECTIONS = ("latency", "throughput", "build", "rebuild", "cold", "ann", "backends")
 SHARED_MEDQUAD = REPO.parent / "shared" / "data" / "medquad"
@@ -231,7 +232,7 @@ class Models:
         if self._peer is None:
             from sentence_transformers import SentenceTransformer
 
-            from nets_search.onnx_export import export_folder, onnx_file_name
+            from nets_search.encode.onnx_export import export_folder, onnx_file_name
 
             folder = export_folder(str(encode.model_dir()), "onnx-int8", self.cache)
             started = time.perf_counter()
@@ -732,7 +733,7 @@ def nets_search_command() -> list[str]:
     if script.is_file():
         return [str(script)]
     found = shutil.which("nets-search")
-    return [found] if found else [sys.executable, "-c", "import sys; from nets_search.cli import main; sys.exit(main())"]
+    return [found] if found else [sys.executable, "-c", "import sys; from nets_search.cli.main import main; sys.exit(main())"]
 
 
 def _child_env() -> dict[str, str]:

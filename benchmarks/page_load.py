@@ -56,7 +56,7 @@ st.markdown('<div class="nets-card">' + (st.query_params.get("q") or "") + "</di
 """
 # The same two-element page with the page process's two settings (page_setup.py): Nagle off, loaded heap frozen.
 FLOOR_APP = """import streamlit as st
-from nets_search.page_setup import serve_without_nagle_delay, settle_heap
+from nets_search.page.setup import serve_without_nagle_delay, settle_heap
 serve_without_nagle_delay()
 st.title("Floor")
 st.markdown('<div class="nets-card">' + (st.query_params.get("q") or "") + "</div>", unsafe_allow_html=True)
@@ -181,7 +181,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds after which a search counts as an error")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "page-load.json")
     args = parser.parse_args()
-    from nets_search.build import BuildSettings, build_index
+    from nets_search.build.build import BuildSettings, build_index
 
     questions = workloads.labelled_questions(sorted(Path(args.corpus).glob("*.jsonl"))
                                              + sorted((REPO / "examples").glob("*/*.jsonl")))

@@ -76,7 +76,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=HERE / "results" / "profile-search.json")
     args = parser.parse_args()
     os.environ["NETS_SEARCH_QUERY_CACHE"] = "0"  # every question encoded, as a new reader's would be
-    from nets_search.search import Searcher
+    from nets_search.search.searcher import Searcher
 
     searcher = Searcher(args.index)
     questions = questions_from(args.questions, args.count)

@@ -8,7 +8,7 @@ parts of the labelled sets, then report every figure on the test parts, which no
     python benchmarks/quality.py --sentence-grid # the best sentence's settings on tune; docs/quality-sentence.json
     python benchmarks/quality.py --calibration-cv  # "no good match" cross-validated on tune; quality-calibration-cv.json
 
-Sets (each split into tune/test by `nets_search.evaluate.part_of`, a fixed seed):
+Sets (each split into tune/test by `nets_search.evaluate.runs.part_of`, a fixed seed):
   seed corpus (corpus/):          its labelled questions (corpus/*.jsonl) and ../shared/data/nets-dev-questions.jsonl
   NETs library (examples/nets-library/): its labelled questions (examples/nets-library/*.jsonl)
   MedQuAD dev (../shared/data/medquad, CC BY 4.0): 1,000 questions, when its index has been built
@@ -29,14 +29,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nets_search import evaluate  # noqa: E402
-from nets_search.build import BuildSettings, build_index  # noqa: E402
-from nets_search.calibrate import labelled_questions  # noqa: E402
-from nets_search.confidence import DEFAULT_CALIBRATION, fit_calibration  # noqa: E402
-from nets_search.encode import DEFAULT_BACKEND, Encoder  # noqa: E402
-from nets_search.fusion import FusionSettings  # noqa: E402
-from nets_search.lexical import BM25_SETTINGS, Bm25Settings, LexicalIndex, analyse, lexical_document  # noqa: E402
-from nets_search.search import Searcher  # noqa: E402
+from nets_search.evaluate import runs as evaluate  # noqa: E402
+from nets_search.build.build import BuildSettings, build_index  # noqa: E402
+from nets_search.build.calibrate import labelled_questions  # noqa: E402
+from nets_search.search.confidence import DEFAULT_CALIBRATION, fit_calibration  # noqa: E402
+from nets_search.encode.encoder import DEFAULT_BACKEND, Encoder  # noqa: E402
+from nets_search.search.fusion import FusionSettings  # noqa: E402
+from nets_search.index.lexical import BM25_SETTINGS, Bm25Settings, LexicalIndex, analyse, lexical_document  # noqa: E402
+from nets_search.search.searcher import Searcher  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 # Each written by someone who read only that corpus's pages (no code, no glossary, no other questions), after every

@@ -10,7 +10,7 @@ import random
 import re
 from pathlib import Path
 
-from nets_search.corpus import load_corpus
+from nets_search.corpus.pages import load_corpus
 from nets_search.text import sentences
 
 WINDOW_WORDS = 180

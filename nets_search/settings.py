@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from typing import Mapping
 
-from .errors import NetsSearchError
+from nets_search.errors import NetsSearchError
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerate the lock files in requirements/ from pyproject.toml: exact versions with hashes of everything
 # scripts/setup.sh installs, for CPython 3.11 on Linux x86-64. Run it after changing a dependency in pyproject.toml
-# (tests/test_lock.py fails until you do). Needs uv (pip install uv); it asks PyPI, nothing else.
+# (tests/test_install.py fails until you do). Needs uv (pip install uv); it asks PyPI, nothing else.
 #   requirements/pip.txt        pip itself, upgraded first in the venv
 #   requirements/torch-cpu.txt  PyTorch's CPU build (written by hand: PyPI holds only the CUDA build for Linux)
 #   requirements/runtime.txt    the project's dependencies, and the build backend for its editable install

@@ -17,7 +17,7 @@ SHARED = REPO.parent / "shared"
 @pytest.fixture(scope="session")
 def encoder(tmp_path_factory):
     """The real bundled all-MiniLM-L6-v2 on the default backend (loads in seconds): one per test session."""
-    from nets_search.encode import DEFAULT_BACKEND, Encoder
+    from nets_search.encode.encoder import DEFAULT_BACKEND, Encoder
 
     return Encoder(DEFAULT_BACKEND, cache_dir=tmp_path_factory.mktemp("model-cache"))
 
@@ -41,7 +41,7 @@ def make_corpus(tmp_path: Path) -> Callable[[dict[str, str]], Path]:
 @pytest.fixture(scope="session")
 def seed_index(tmp_path_factory, encoder) -> Path:
     """The repository's corpus/ built once into a temporary index folder."""
-    from nets_search.build import build_index
+    from nets_search.build.build import build_index
 
     root = tmp_path_factory.mktemp("seed")
     corpus = root / "corpus"
@@ -53,7 +53,7 @@ def seed_index(tmp_path_factory, encoder) -> Path:
 
 @pytest.fixture(scope="session")
 def seed_searcher(seed_index, encoder):
-    from nets_search.search import Searcher
+    from nets_search.search.searcher import Searcher
 
     return Searcher(seed_index, encoder=encoder)
 
@@ -103,14 +103,14 @@ def qdrant_server(monkeypatch):
 
     shared = SharedClient(":memory:")
     monkeypatch.setenv("NETS_SEARCH_QDRANT_URL", "http://qdrant.test:6333")
-    monkeypatch.setattr("nets_search.qdrant_vectors.connect", lambda: shared)
+    monkeypatch.setattr("nets_search.index.qdrant_vectors.connect", lambda: shared)
     return shared
 
 
 @pytest.fixture(scope="session")
 def library_index(tmp_path_factory, encoder) -> Path:
     """examples/nets-library (31 pages, several hundred passages) built once, questions and glossary included."""
-    from nets_search.build import build_index
+    from nets_search.build.build import build_index
 
     root = tmp_path_factory.mktemp("library")
     shutil.copytree(LIBRARY, root / "corpus")
@@ -120,7 +120,7 @@ def library_index(tmp_path_factory, encoder) -> Path:
 
 @pytest.fixture(scope="session")
 def library_searcher(library_index, encoder):
-    from nets_search.search import Searcher
+    from nets_search.search.searcher import Searcher
 
     return Searcher(library_index, encoder=encoder)
 

@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from nets_search import store
+from nets_search.index import store
 
 CORPORA = ("seed", "library")
 

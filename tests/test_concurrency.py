@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nets_search import store
-from nets_search.build import build_index
-from nets_search.search import Searcher
+from nets_search.index import store
+from nets_search.build.build import build_index
+from nets_search.search.searcher import Searcher
 
 from .conftest import REPO, library_pages_into, page
 
@@ -183,7 +183,8 @@ def test_version_names_made_in_one_second_sort_in_the_order_they_were_made():
 
 SLOW_BUILD = r"""
 import sys, time
-from nets_search import build, cli
+from nets_search.build import build
+from nets_search.cli import main as cli
 
 real_load = build.load_corpus
 def slow_load(*args, **kwargs):  # called once the build lock is held: keep it long enough to overlap

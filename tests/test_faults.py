@@ -19,12 +19,14 @@ from pathlib import Path
 
 import pytest
 
-from nets_search import cli, evaluate, store
-from nets_search.build import build_index
+from nets_search.cli import main as cli
+from nets_search.evaluate import runs as evaluate
+from nets_search.index import store
+from nets_search.build.build import build_index
 from nets_search.errors import EvaluationError
-from nets_search.feedback import add_golden_question, complete_golden_question
-from nets_search.golden import GOLDEN_FILE_NAME, GOLDEN_STATE_FILE, load_golden
-from nets_search.search import Searcher
+from nets_search.page.feedback import add_golden_question, complete_golden_question
+from nets_search.evaluate.golden import GOLDEN_FILE_NAME, GOLDEN_STATE_FILE, load_golden
+from nets_search.search.searcher import Searcher
 
 from .conftest import REPO, library_pages_into, page
 from .index_copies import add_version, copy_index, fill_disk_at, index_copy, one_line  # noqa: F401 (a fixture)
@@ -45,7 +47,7 @@ def site(make_corpus, tmp_path, encoder, monkeypatch) -> tuple[Path, Path, str]:
     index = tmp_path / "index"
     version = build_index(corpus, index, encoder=encoder).version
     (corpus / "sleep.md").write_text(NEW_SLEEP, encoding="utf-8")
-    monkeypatch.setattr("nets_search.encode.Encoder", lambda *a, **k: encoder)
+    monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
     return corpus, index, version
 
 
@@ -69,7 +71,7 @@ def library_site_embedded(make_corpus, tmp_path, encoder, monkeypatch, library_i
     index = tmp_path / "index"
     (index / "cache").mkdir(parents=True)
     shutil.copy(library_index / "cache" / "embeddings.sqlite", index / "cache" / "embeddings.sqlite")
-    monkeypatch.setattr("nets_search.encode.Encoder", lambda *a, **k: encoder)
+    monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
     (corpus / "sleep.md").write_text(NEW_SLEEP, encoding="utf-8")
     build_index(corpus, index, encoder=encoder)
     (corpus / "sleep.md").write_text(OLD_SLEEP, encoding="utf-8")
@@ -170,13 +172,13 @@ FULL_DISK_AT = {  # every write a build makes, in order
     "lock-file-created": (_os_call("open", r"build\.lock", no_lock_yet=True), NO_SPACE),
     "lock-holder-no-lock-yet": (_os_call("pwrite", r"build\.lock", no_lock_yet=True), NO_SPACE),
     "lock-holder": (_os_call("pwrite", r"build\.lock"), NO_SPACE),
-    "embedding-cache": (_patched("nets_search.embedding_cache.EmbeddingCache.put", _fail_cache_put), "database or disk is full"),
+    "embedding-cache": (_patched("nets_search.index.embedding_cache.EmbeddingCache.put", _fail_cache_put), "database or disk is full"),
     "staging-folder": (_os_call("mkdir", r"\.tmp-v.*"), NO_SPACE),
     "vectors": (_patched("pathlib.Path.write_bytes", _fail_vectors_write), NO_SPACE),
-    "passage-store": (_patched("nets_search.passage_store.write_passage_store", _fail_passage_store), "database or disk is full"),
-    "lexical": (_patched("nets_search.lexical.LexicalIndex.save", _fail_lexical_save), NO_SPACE),
+    "passage-store": (_patched("nets_search.index.passage_store.write_passage_store", _fail_passage_store), "database or disk is full"),
+    "lexical": (_patched("nets_search.index.lexical.LexicalIndex.save", _fail_lexical_save), NO_SPACE),
     "glossary": (_os_call("write", r"glossary\.json\.tmp"), NO_SPACE),
-    "manifest": (_patched("nets_search.store.write_manifest", _fail_manifest), NO_SPACE),
+    "manifest": (_patched("nets_search.index.store.write_manifest", _fail_manifest), NO_SPACE),
     "manifest-written": (_os_call("write", r"manifest\.json\.tmp"), NO_SPACE),
     "manifest-renamed": (_os_call("replace", r"manifest\.json"), NO_SPACE),
     "manifest-checksum": (_os_call("write", r"manifest\.sha256\.tmp"), NO_SPACE),
@@ -202,7 +204,7 @@ def test_a_full_disk_at_any_write_keeps_the_old_index_and_says_so_in_one_line(si
     assert_old_index_in_use(index, encoder, before, kept)
 
     monkeypatch.undo()  # space freed
-    monkeypatch.setattr("nets_search.encode.Encoder", lambda *a, **k: encoder)
+    monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
     assert_next_build_succeeds(corpus, index, encoder, before)
 
 
@@ -268,12 +270,12 @@ def test_a_full_disk_during_a_calibration_is_one_line_and_changes_nothing(seed_i
                                                                           encoder, where):
     """`nets-search calibrate` switches in a copy of the version in use with the new fit (or writes it to --out).
     The fit itself is stood in for by the package's calibration: only the writes matter here."""
-    from nets_search.confidence import Calibration
+    from nets_search.search.confidence import Calibration
 
     index = copy_index(seed_index, tmp_path / "index")
     before, kept = store.current_version(index), versions(index)
-    monkeypatch.setattr("nets_search.encode.Encoder", lambda *a, **k: encoder)
-    monkeypatch.setattr("nets_search.calibrate.calibrate", lambda search, labelled: Calibration.load())
+    monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
+    monkeypatch.setattr("nets_search.build.calibrate.calibrate", lambda search, labelled: Calibration.load())
     command = ["calibrate", "--index", str(index), "--corpus", str(seed_index.parent / "corpus")]
     if where == "out-file":
         command += ["--out", str(tmp_path / "fitted.json")]
@@ -394,7 +396,7 @@ from pathlib import Path
 source, corpus, mount, out = map(Path, sys.argv[1:5])
 if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True).returncode:
     sys.exit(77)
-from nets_search import cli
+from nets_search.cli import main as cli
 
 results = []
 for free_kb in map(int, sys.argv[5].split(",")):
@@ -457,7 +459,7 @@ from pathlib import Path
 source, corpus, mount = map(Path, sys.argv[1:4])
 if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True).returncode:
     sys.exit(77)
-from nets_search import cli
+from nets_search.cli import main as cli
 
 results = []
 for command in (["build", "--corpus", str(corpus), "--quiet"], ["rollback"]):
@@ -511,7 +513,9 @@ def test_a_build_or_rollback_on_a_really_full_filesystem_without_a_lock_file_is_
 KILL_SCRIPT = r"""
 import os, signal, sqlite3, sys
 from pathlib import Path
-from nets_search import build, passage_store, store
+from nets_search.build import build
+from nets_search.index import passage_store
+from nets_search.index import store
 
 corpus, index, where = sys.argv[1:4]
 
@@ -574,8 +578,8 @@ def test_a_build_killed_inside_a_write_or_the_switch_leaves_one_complete_version
     ids=["garbage", "truncated", "wrong-schema"],
 )
 def test_a_damaged_embedding_cache_is_set_aside_and_the_build_succeeds(tmp_path, make_corpus, encoder, damage):
-    from nets_search.build import build_index
-    from nets_search.search import Searcher
+    from nets_search.build.build import build_index
+    from nets_search.search.searcher import Searcher
 
     corpus = make_corpus({"a.md": "# A\n\nFlushing of the face after wine.\n\n## B\n\nTryptophan is in cheese."})
     index = tmp_path / "index"

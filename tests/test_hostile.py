@@ -19,19 +19,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nets_search import cli, store
-from nets_search.corpus import read_page
-from nets_search.passages import SplitSettings, split_page
+from nets_search.cli import main as cli
+from nets_search.index import store
+from nets_search.corpus.pages import read_page
+from nets_search.corpus.passages import SplitSettings, split_page
 from nets_search.errors import CorpusError, QueryError
-from nets_search.feedback import MAX_QUESTION_CHARS as MAX_STORED_CHARS, mask_identifiers
-from nets_search.retrievers import modes
-from nets_search.search import MAX_QUESTION_CHARS, Searcher, prepare_question
+from nets_search.page.feedback import MAX_QUESTION_CHARS as MAX_STORED_CHARS, mask_identifiers
+from nets_search.search.retrievers import modes
+from nets_search.search.searcher import MAX_QUESTION_CHARS, Searcher, prepare_question
 from nets_search.text import words
 from nets_search.types import Page, SearchResponse
 
 from .conftest import LIBRARY, SEED_CORPUS
 from .index_copies import copy_index
-from .test_corpus import BOMB
+from .corpus.test_pages import BOMB
 
 MODES = modes()
 
@@ -122,7 +123,7 @@ def test_sql_and_markup_in_questions_reach_no_file_of_the_index(seed_searcher, s
 
 @pytest.mark.parametrize("name", ["sql-or", "html-script", "markdown-link", "fts-near", "only-control"])
 def test_the_cli_prints_hostile_questions_as_data_or_one_line_of_error(capsys, seed_index, encoder, monkeypatch, name):
-    monkeypatch.setattr("nets_search.encode.Encoder", lambda *a, **k: encoder)
+    monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
     code = cli.main(["search", HOSTILE[name], "--index", str(seed_index), "--json", "-k", "3"])
     out, err = capsys.readouterr()
     if name == "only-control":
@@ -236,7 +237,7 @@ def shipped(request, tmp_path, encoder, monkeypatch) -> tuple[Path, Path]:
     corpus, index = tmp_path / "c", tmp_path / "index"
     shutil.copytree(source, corpus)
     copy_index(request.getfixturevalue(index_fixture), index)
-    monkeypatch.setattr("nets_search.encode.Encoder", lambda *a, **k: encoder)
+    monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
     return corpus, index
 
 
@@ -338,7 +339,7 @@ def test_a_page_with_a_deep_list_is_indexed_to_its_last_word(shipped, capsys, en
 @pytest.mark.parametrize("make", [lambda p: link_out(p, f"next_step: {OUTSIDE}"), os.mkfifo,
                                   lambda p: p.write_text(f"next_step: Call us.\n{BOMB}\n")], ids=["link-out", "fifo", "bomb"])
 def test_hostile_page_settings_leave_the_page_its_defaults(tmp_path, make):
-    from nets_search.page_setup import PageSettings, load_page_settings
+    from nets_search.page.setup import PageSettings, load_page_settings
 
     corpus = tmp_path / "c"
     corpus.mkdir()

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from nets_search import cli, store
-from nets_search.build import build_index
-from nets_search.search import Searcher
+from nets_search.cli import main as cli
+from nets_search.index import store
+from nets_search.build.build import build_index
+from nets_search.search.searcher import Searcher
 
 from .conftest import page
 
@@ -45,7 +46,7 @@ def site(template, tmp_path, encoder, monkeypatch) -> tuple[Path, Path, str]:
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     shutil.copytree(template[0], corpus)
     shutil.copytree(template[1], index)
-    monkeypatch.setattr("nets_search.encode.Encoder", lambda *a, **k: encoder)
+    monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
     return corpus, index, store.current_version(index)
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nets_search import encode, store
+from nets_search.encode import encoder as encode
+from nets_search.index import store
 
 from .conftest import REPO
 
@@ -99,7 +100,7 @@ class RefusingPyUnpickler(pickle._Unpickler):
 
 torch.load = pickle.load = pickle.loads = refuse
 pickle.Unpickler, pickle._Unpickler = RefusingUnpickler, RefusingPyUnpickler
-from nets_search.encode import Encoder
+from nets_search.encode.encoder import Encoder
 encoder = Encoder("torch")
 print(encoder.backend, encoder.encode_queries(["is flushing a symptom?"]).shape)
 """
@@ -132,8 +133,8 @@ def test_a_built_index_holds_no_pickle(seed_index):
 
 # --------------------------------------------------------------------------- the public page
 
-PAGE = REPO / "nets_search" / "page.py"
-PAGE_MODULES = (PAGE, REPO / "nets_search" / "editor.py")  # the readers' page and the editor panel it may draw
+PAGE = REPO / "nets_search" / "page" / "reader.py"
+PAGE_MODULES = (PAGE, REPO / "nets_search" / "page" / "editor.py")  # the readers' page and the editor panel it may draw
 EDITOR_ACTIONS = {"rebuild_and_check", "add_golden_question", "complete_golden_question"}
 
 

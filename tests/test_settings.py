@@ -33,7 +33,7 @@ def test_a_bad_value_is_named_in_one_line(name, value):
 
 
 def test_the_cli_turns_a_bad_setting_into_its_one_line_message(capsys, monkeypatch, seed_index):
-    from nets_search import cli
+    from nets_search.cli import main as cli
 
     monkeypatch.setenv("NETS_SEARCH_QUERY_CACHE", "lots")
     code = cli.main(["search", "what is carcinoid syndrome", "--index", str(seed_index)])

@@ -1,0 +1,1 @@
+"""The `nets-search` command line."""

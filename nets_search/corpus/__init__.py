@@ -1,0 +1,1 @@
+"""The content: which files make up a corpus, how each page is read, and how it is cut into passages."""

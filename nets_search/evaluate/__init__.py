@@ -1,0 +1,1 @@
+"""Measuring answers: metrics, labelled (golden) questions, BEIR data sets and evaluation runs."""

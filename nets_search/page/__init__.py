@@ -1,0 +1,1 @@
+"""The Streamlit page: the reader's search, result cards, feedback and the editor panel."""

@@ -1,0 +1,204 @@
+"""Query normalisation before retrieval: lay words from the editors' glossary, and typo repair.
+
+The question the reader typed is always kept; corrections replace misspelt words (only words that are in no English
+word list and not in our pages), and glossary expansions are returned beside the question, not mixed into it, so the
+searcher can weigh them below the reader's own words.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from nets_search.corpus.files import load_yaml_file
+from nets_search.errors import CorpusError
+from nets_search.text import normalise_unicode, stem, words
+
+GLOSSARY_FILE = "glossary.yaml"
+GLOSSARY_MALFORMED = "not a valid glossary (write one 'lay words: our words' per line); the YAML breaks"
+# A question answered with a number or a share: its best sentence is one that gives one.
+_ASKS_QUANTITY = re.compile(
+    r"\b(how\s+(many|much|common|commonly|often|frequent|frequently|long|high|likely|old|rare)|"
+    r"what\s+(percent|percentage|proportion|age)|what\s+are\s+the\s+(chances|odds)|survival\s+rate|prevalence|"
+    r"life\s+expectancy)\b", re.IGNORECASE)
+TYPO_CUTOFF = 80  # rapidfuzz ratio (0-100) a correction must reach
+MIN_TYPO_LENGTH = 4
+GLOSSARY_TYPO_CUTOFF = 85  # stricter for a glossary word the pages lack: names ("crps", "tremens") sit at 80-83
+MIN_GLOSSARY_TARGET = 5  # and not onto short ones ("dietz" is no typo of "diet")
+DERIVED_SUFFIXES = ("less", "lessness", "ness")  # derived words the stemmer keeps apart from their base
+MIN_DERIVED_BASE = 4
+EVERYDAY_WORDS = 1000  # this many of the most frequent English words never carry a question's topic on their own
+
+
+@dataclass(frozen=True)
+class Glossary:
+    entries: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def load(cls, path: Path) -> "Glossary":
+        """Read `lay words: our words` lines; a missing file is an empty glossary. Read as a file of the corpus
+        folder it is in: a link out of the folder, a pipe or a YAML alias is refused (see corpus_files)."""
+        if not os.path.lexists(path):
+            return cls()
+        data = load_yaml_file(path, path.parent, GLOSSARY_MALFORMED) or {}
+        if not isinstance(data, dict):
+            raise CorpusError(f"{path.name}: write one 'lay words: our words' per line")
+        entries = []
+        for term, expansion in data.items():
+            if isinstance(expansion, list):
+                expansion = " ".join(str(e) for e in expansion)
+            if term is None or expansion is None:
+                raise CorpusError(f"{path.name}: the entry '{term}' has an empty side")
+            entries.append((str(term).lower().strip(), str(expansion).strip()))
+        return cls(tuple(sorted(entries)))
+
+    def to_dict(self) -> dict[str, str]:
+        return dict(self.entries)
+
+    @classmethod
+    def from_dict(cls, entries: dict[str, str]) -> "Glossary":
+        """The inverse of to_dict: how an index version stores the glossary it was built with."""
+        return cls(tuple(sorted(entries.items())))
+
+    def words(self) -> list[str]:
+        """The readers' words the glossary knows (its left sides, word by word): typed as they are, never
+        "repaired"."""
+        return list(dict.fromkeys(w for term, _ in self.entries for w in words(term)))
+
+    def single_words(self) -> list[str]:
+        """Left sides that are one word: a typo of one ("cofee") is repaired to it, so that its entry applies.
+        (Not the words of longer entries: "goes" of "face goes red" would pull in unrelated names.)"""
+        return [term for term, _ in self.entries if term.isalpha()]
+
+    def expansions(self, text: str) -> list[str]:
+        return [expansion for _, expansion in self.matches(text)]
+
+    def matches(self, text: str) -> list[tuple[str, str]]:
+        """The (term, expansion) entries whose term is in `text`, matched as whole words after stemming, so that
+        "heart races" finds the entry "heart racing" and "tummies" finds "tummy"."""
+        stemmed = f" {_stemmed(text)} "
+        return [(term, expansion) for (term, expansion), key in zip(self.entries, self._keys) if key in stemmed]
+
+    @cached_property
+    def _keys(self) -> tuple[str, ...]:
+        return tuple(f" {_stemmed(term)} " for term, _ in self.entries)
+
+
+def _stemmed(text: str) -> str:
+    return " ".join(stem(w) for w in words(normalise_unicode(text).lower().replace("'", "")))
+
+
+def asks_quantity(question: str) -> bool:
+    """True for "how many …", "how common …", "at what age …" and the like."""
+    return _ASKS_QUANTITY.search(question) is not None
+
+
+@dataclass(frozen=True)
+class NormalisedQuery:
+    text: str  # what the retrievers read
+    corrections: tuple[tuple[str, str], ...] = ()
+    expansions: tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=1)
+def word_counts() -> dict[str, int]:
+    """An English word list (pyspellchecker's, shipped in its wheel), with how often each word occurs in its
+    source texts. Loaded once: the typo check and the everyday-word check both read it."""
+    from spellchecker import SpellChecker
+
+    return dict(SpellChecker(distance=1).word_frequency.dictionary)
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """A word found here is a real word the reader meant, never a typo to repair ("runny" must not become
+    "Ronny")."""
+    return frozenset(word_counts())
+
+
+@lru_cache(maxsize=1)
+def everyday_words() -> frozenset[str]:
+    """The most frequent words of that list ("mean", "help", "told", "husband"): a question's wording, not its
+    topic, so a missing one is not weighed as a key word our pages lack."""
+    counts = word_counts()
+    top = sorted(counts, key=lambda w: (-counts[w], w))[:EVERYDAY_WORDS]
+    # Questions are checked without apostrophes ("doesn't" and a typed "doesnt" both read "doesnt"), so the
+    # contractions among them ("don't", "won't", "that's") count in that form too.
+    return frozenset(top) | {w.replace("'", "") for w in top}
+
+
+class QueryNormaliser:
+    """Holds the corpus's own words (to repair typos against) and the glossary."""
+
+    def __init__(self, passage_texts: list[str], glossary: Glossary, known_words: frozenset[str]) -> None:
+        self._known = known_words
+        self.glossary = glossary
+        self._corpus_words: Counter = Counter()
+        self._everyday: frozenset[str] = frozenset()
+        self._choices: list[str] = []
+        self._glossary_words: frozenset[str] = frozenset()
+        self._glossary_choices: list[str] = []
+        self._ready = threading.Event()
+        # Counting a large corpus's words takes a second or two: do it beside the first page render, not before.
+        threading.Thread(target=self._count_words, args=(passage_texts,), daemon=True).start()
+
+    def _count_words(self, passage_texts: list[str]) -> None:
+        try:
+            counts = Counter(words(normalise_unicode("\n".join(passage_texts)).lower()))
+            self._corpus_words = Counter({w: n for w, n in counts.items() if w.isalpha()})
+            self._choices = [w for w, _ in self._corpus_words.most_common() if len(w) >= MIN_TYPO_LENGTH]
+            self._glossary_words = frozenset(self.glossary.words())
+            self._glossary_choices = [w for w in self.glossary.single_words()
+                                      if len(w) >= MIN_GLOSSARY_TARGET and w not in self._corpus_words]
+            self._known = self._known | english_words()
+            self._everyday = everyday_words()
+        finally:
+            self._ready.set()
+
+    def normalise(self, question: str, repair: bool = True) -> NormalisedQuery:
+        """The question with typos repaired (unless `repair` is False: the reader asked for their own words),
+        and the glossary expansions of its lay words, kept apart."""
+        corrections = self._corrections(question) if repair else ()
+        text = question
+        for wrong, right in corrections:
+            text = re.sub(rf"\b{re.escape(wrong)}\b", right, text, flags=re.IGNORECASE)
+        expansions = tuple(dict.fromkeys(self.glossary.expansions(text)))
+        return NormalisedQuery(text, corrections, expansions)
+
+    def is_everyday(self, word: str) -> bool:
+        self._ready.wait()
+        return word in self._everyday
+
+    def has_derived_form(self, word: str) -> bool:
+        """True when our pages hold the word with a derivational suffix the stemmer leaves on: a reader's "breath"
+        is covered by the pages' "breathlessness" (stemmed "breathless", not "breath")."""
+        self._ready.wait()
+        return len(word) >= MIN_DERIVED_BASE and any(word + suffix in self._corpus_words for suffix in DERIVED_SUFFIXES)
+
+    def rarest_first(self, words: list[str]) -> list[str]:
+        """Words in order of how rare they are in English (words in no list first): the likeliest topics first."""
+        self._ready.wait()
+        counts = word_counts()
+        return sorted(words, key=lambda w: counts.get(w, 0))
+
+    def _corrections(self, question: str) -> tuple[tuple[str, str], ...]:
+        self._ready.wait()
+        found = []
+        for word in dict.fromkeys(words(normalise_unicode(question).lower())):
+            if len(word) < MIN_TYPO_LENGTH or not word.isalpha():
+                continue
+            if word in self._corpus_words or word in self._known or word in self._glossary_words:
+                continue
+            match = (process.extractOne(word, self._choices, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+                     or process.extractOne(word, self._glossary_choices, scorer=fuzz.ratio,
+                                           score_cutoff=GLOSSARY_TYPO_CUTOFF))
+            if match:
+                found.append((word, match[0]))
+        return tuple(found)

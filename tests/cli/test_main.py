@@ -1,0 +1,148 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from nets_search.cli import main as cli
+
+from ..conftest import REPO, SEED_CORPUS
+
+SHARED_DEV = REPO.parent / "shared" / "data" / "nets-dev-questions.jsonl"
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    code = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_search_prints_readable_answers(capsys, seed_index):
+    code, out, _ = run(capsys, "search", "which foods should I avoid?", "--index", seed_index, "-k", "2")
+    assert code == 0
+    assert out.startswith("1. NETs: key facts › Symptoms of carcinoid syndrome")
+    assert "tryptophan" in out.split("\n2. ")[0]
+
+
+@pytest.mark.parametrize(("no_good_match", "tentative", "first_line"), [
+    (True, False, "Our NETs information does not seem to cover this. The nearest passages:"),
+    (False, True, "Our NETs information may not answer this exactly. The nearest passages:"),
+    (False, False, "1. T › S  [0.500]"),
+])
+def test_readable_answers_say_how_sure_the_engine_is(no_good_match, tentative, first_line):
+    from nets_search.types import Passage, Result, SearchResponse
+
+    result = Result(rank=1, score=0.5, passage=Passage("p", "d", "T", "S", "text", 0, 0))
+    response = SearchResponse("q", (result,), no_good_match=no_good_match, tentative=tentative)
+    assert cli.format_response(response).splitlines()[0] == first_line
+
+
+def test_search_json_has_the_documented_shape(capsys, seed_index):
+    code, out, _ = run(capsys, "search", "what is carcinoid syndrome", "--index", seed_index, "--json", "-k", "3")
+    data = json.loads(out)
+    assert code == 0 and data["query"] == "what is carcinoid syndrome" and data["no_good_match"] in (True, False)
+    assert len(data["results"]) == 3
+    first = data["results"][0]
+    assert {"rank", "score", "doc_id", "passage_id", "title", "section", "text", "source"} <= set(first)
+    assert first["rank"] == 1 and first["doc_id"] == "nets-key-facts"
+
+
+def test_batch_answers_one_json_line_per_question(capsys, seed_index, tmp_path):
+    batch = tmp_path / "q.jsonl"
+    batch.write_text('{"id": "a", "question": "flushing"}\n\n{"_id": "b", "text": "tryptophan foods"}\n{"id": "c", "question": " "}\n')
+    code, out, _ = run(capsys, "search", "--batch", batch, "--index", seed_index, "-k", "1")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 2 and [x["id"] for x in lines] == ["a", None, "b", "c"]  # one line out per line in
+    assert "tryptophan" in lines[2]["results"][0]["text"]
+    assert "empty line" in lines[1]["error"] and "empty" in lines[3]["error"] and "results" not in lines[3]
+
+
+@pytest.mark.skipif(not SHARED_DEV.exists(), reason="../shared/data/nets-dev-questions.jsonl is absent")
+def test_batch_answers_the_dev_questions_in_one_process(capsys, seed_index):
+    code, out, _ = run(capsys, "search", "--batch", SHARED_DEV, "--index", seed_index)
+    assert code == 0 and len(out.splitlines()) == len(SHARED_DEV.read_text().splitlines())
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["build", "--corpus", "{tmp}/none"], "corpus not found"),
+        (["build", "--corpus", "{tmp}/empty"], "the corpus has no pages with text"),
+        (["build", "--corpus", "{tmp}/latin1"], "bad.md: not valid UTF-8"),
+        (["search", "hello", "--index", "{tmp}/no-index"], "run: nets-search build"),
+        (["search", "   ", "--index", "{tmp}/no-index"], "the question is empty"),
+        (["search", "--batch", "{tmp}/missing.jsonl", "--index", "{seed}"], "missing.jsonl: file not found"),
+    ],
+)
+def test_bad_input_gives_one_line_and_a_nonzero_exit(capsys, tmp_path, seed_index, argv, message):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "latin1").mkdir()
+    (tmp_path / "latin1" / "bad.md").write_bytes("Caf\xe9".encode("latin-1"))
+    argv = [a.format(tmp=tmp_path, seed=seed_index) for a in argv]
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert err.startswith("nets-search: error: ") and message in err and err.count("\n") == 1
+
+
+def test_build_reports_what_changed(capsys, tmp_path, encoder, monkeypatch):
+    import shutil
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEED_CORPUS, corpus)
+    monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
+    code, out, _ = run(capsys, "build", "--corpus", corpus, "--index", tmp_path / "index", "--quiet")
+    assert code == 0 and "1 added, 0 changed, 0 removed" in out and "embedded" in out
+    assert "glossary.yaml" in out and "(glossary or labelled questions)" in out  # not counted as a page
+    code, out, _ = run(capsys, "build", "--corpus", corpus, "--index", tmp_path / "index")
+    assert out.startswith("Nothing changed")
+
+
+def test_embed_py_is_nets_search_build(tmp_path):
+    out = subprocess.run(
+        [sys.executable, str(REPO / "embed.py"), "--corpus", str(tmp_path / "missing")],
+        capture_output=True, text=True, cwd=REPO,
+    )
+    assert out.returncode == 2 and "corpus not found" in out.stderr
+
+
+@pytest.mark.parametrize("command", ["build", "search"])
+def test_every_command_has_help(capsys, command):
+    with pytest.raises(SystemExit) as done:
+        cli.main([command, "--help"])
+    assert done.value.code == 0 and "--index" in capsys.readouterr().out
+
+
+def test_build_warns_when_a_golden_question_stops_being_answered(capsys, tmp_path, encoder, monkeypatch):
+    from ..conftest import page
+
+    monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "diet.md").write_text(page("Diet", ("Foods", "Foods rich in tryptophan such as cheese can trigger flushing. " * 3)))
+    (corpus / "sleep.md").write_text(page("Sleep", ("Rest", "Short naps help with tiredness and fatigue. " * 3)))
+    (corpus / "golden-questions.jsonl").write_text(
+        '{"id": "g1", "question": "which foods contain tryptophan", "expect": [["tryptophan"]]}\n'
+        '{"id": "g2", "question": "how do I renew my passport", "out_of_scope": true}\n'
+    )
+    index = tmp_path / "index"
+    code, out, _ = run(capsys, "build", "--corpus", corpus, "--index", index, "--quiet")
+    assert code == 0 and "now answered by" not in out
+    (corpus / "diet.md").write_text(page("Diet", ("Foods", "Eat regular small meals and drink water. " * 3)))
+    code, out, _ = run(capsys, "build", "--corpus", corpus, "--index", index, "--quiet")
+    assert code == 0
+    assert ("warning: the question 'which foods contain tryptophan' is still answered by 'Diet › Foods', but that "
+            "passage no longer holds the expected answer") in out
+    (corpus / "diet.md").unlink()
+    (corpus / "sleep.md").write_text(page("Sleep", ("Rest", "Short naps help with tiredness. " * 3)))
+    (corpus / "food.md").write_text(page("Food", ("Tryptophan", "Foods rich in tryptophan such as cheese. " * 3)))
+    run(capsys, "build", "--corpus", corpus, "--index", index, "--quiet")  # answered first again
+    (corpus / "food.md").unlink()
+    code, out, _ = run(capsys, "build", "--corpus", corpus, "--index", index, "--quiet")
+    assert ("warning: the question 'which foods contain tryptophan' is now answered by 'Sleep › Rest' instead of "
+            "'Food › Tryptophan'") in out
+
+
+def test_an_unknown_backend_is_refused_by_the_parser(capsys):
+    with pytest.raises(SystemExit) as done:
+        cli.main(["build", "--backend", "gpu"])
+    assert done.value.code == 2 and "invalid choice: 'gpu'" in capsys.readouterr().err
