@@ -23,12 +23,11 @@ if ..." questions, bare topic words ("chest pain octreotide"), everyday distress
 flushing is killing me", "am I going to die from this?", "I'm sick to death of the diarrhoea"), and symptoms
 that are worrying but not urgent on their own (mild breathlessness, some flushing, a little bleeding after a biopsy).
 
-How: the question is normalised (lower case, apostrophes dropped so "can't" and "cant" read alike, misspelt words
-repaired against the rules' own words with rapidfuzz when they are in no English word list), cut into clauses at
-punctuation, and each red flag is a pattern for the way people *describe* it ("can't breathe", "won't wake up").
-A match counts unless its clause frames it as a question about it ("what is", "why do", "can X cause", "signs
-of" before it, or "sometimes", "last year" in the clause) — and a now-cue ("right now", "suddenly", "won't stop",
-"what do I do") outweighs that framing. Thoughts of suicide or self-harm count in any framing but "can X cause".
+How: the question is normalised (lower case, no apostrophes, misspellings repaired onto the rules' words), cut
+into clauses at punctuation, and each red flag is a pattern for the way people *describe* it ("can't breathe").
+A match counts unless its clause frames it as a question about it ("what is", "why do", "can X cause", "signs of"
+before it; "sometimes", "last year" in it), and a now-cue ("right now", "suddenly", "won't stop", "what do I do")
+outweighs that framing. Thoughts of suicide or self-harm count in any framing but "can X cause".
 """
 
 from __future__ import annotations
@@ -141,6 +140,8 @@ RED_FLAGS: tuple[RedFlag, ...] = (  # in order of preference when several match
         r"(?:not|wont|cant|cannot|can not) (?:wake|be woken|stay awake)", r"not waking", r"eyes rolled",
         r"found (?:\w+ ){1,2}on the floor", r"gone floppy|went floppy", r"keeps? (?:passing|blacking|fainting)\w*",
         r"(?:is|hes|shes|im) (?:passing|blacking) out")),
+    RedFlag("sepsis", "a very high temperature with confusion or drowsiness", True, _re(*_FEVER),
+            also=_re(_CONFUSED)),
     RedFlag("confusion", "sudden confusion", True, _re(
         r"(?:really|very|suddenly) confused(?! (?:about|by|with|as to|why|what|how|which|over))",
         r"(?:not|isnt) making (?:any )?sense", r"talking nonsense", r"not with it")),
@@ -188,8 +189,6 @@ RED_FLAGS: tuple[RedFlag, ...] = (  # in order of preference when several match
     RedFlag("blocked-bowel", "signs of a blocked bowel", False, _re(
         r"(?:cant|cannot|not been able to|havent been able to|unable to|not) (?:pass|passed|passing) "
         r"(?:wind|gas|anything)", r"cant (?:poo|fart)")),
-    RedFlag("sepsis", "a very high temperature with confusion or drowsiness", True, _re(*_FEVER),
-            also=_re(_CONFUSED)),
     RedFlag("fever", "a high temperature (call your care team's 24-hour line if you are on treatment)", False,
             _re(*_FEVER, r"(?:shaking|shivering|shivery) (?:\w+ ){0,4}(?:temp|temperature|fever)")),
     RedFlag("dehydration", "severe diarrhoea or vomiting with signs of dehydration", False, _re(
