@@ -12,7 +12,8 @@ from nets_search.corpus import files as corpus_files
 from nets_search.index import manifest_schema
 from nets_search.corpus.pages import MAX_PAGE_ID_CHARS, load_corpus
 from nets_search.corpus.files import corpus_question_files, read_inside, refusal
-from nets_search.corpus.passages import SplitSettings, page_sections, split_page
+from nets_search.corpus.blocks import page_sections
+from nets_search.corpus.passages import SplitSettings, split_page
 from nets_search.errors import CorpusError
 from nets_search.text import word_count
 

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nets_search.corpus.passages import MAX_NESTING, SplitSettings, split_page
+from nets_search.corpus.blocks import MAX_NESTING
+from nets_search.corpus.passages import SplitSettings, split_page
 from nets_search.text import words
 from nets_search.types import Page
 
