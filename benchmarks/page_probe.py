@@ -10,6 +10,7 @@ The index comes from NETS_SEARCH_INDEX, as for the real page.
 
 from __future__ import annotations
 
+import argparse
 import json
 import resource
 import sys
@@ -41,7 +42,12 @@ def peak_rss_mb() -> float:
 
 
 def main(argv: list[str]) -> int:
-    app_file, first, second = argv
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("app_file", help="the page's script (app.py)")
+    parser.add_argument("first", help="the question of the first visit (?q=)")
+    parser.add_argument("second", help="a second question in the same process")
+    args = parser.parse_args(argv)
+    app_file, first, second = args.app_file, args.first, args.second
     answer = ask(app_file, first)
     print(json.dumps({"event": "answered", **answer}), flush=True)
     warm = ask(app_file, second)

@@ -6,8 +6,8 @@ targets checked against the figures of the same run.
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 from pathlib import Path
 
 Table = tuple[str, list[str], list[list[str]]]
@@ -224,5 +224,11 @@ def _why(figures: dict) -> str:
     return str(figures.get("skipped") or figures.get("error") or "")
 
 
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Print the tables and targets of a saved bench.py run again.")
+    parser.add_argument("results", type=Path, help="a JSON file written by bench.py (benchmarks/results/latest.json)")
+    print_report(json.loads(parser.parse_args(argv).results.read_text(encoding="utf-8")))
+
+
 if __name__ == "__main__":
-    print_report(json.loads(Path(sys.argv[1]).read_text(encoding="utf-8")))
+    main()

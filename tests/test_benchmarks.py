@@ -1,11 +1,13 @@
-"""The benchmark script runs end to end in its smallest mode and writes the JSON it promises.
+"""The benchmark scripts start, and bench.py runs end to end in its smallest mode and writes the JSON it promises.
 
-Benchmarks are not tests: nothing here looks at a timing. The script runs in a subprocess (it is never
-imported by the tests), on the seed corpus with generated questions, no MedQuAD, tiny ANN sizes.
+Benchmarks are not tests: nothing here looks at a timing. The scripts run in subprocesses (they are never
+imported by the tests): first each one's --help and the structure of bench.py's sections (seconds), then the
+smallest bench.py run, on the seed corpus with generated questions, no MedQuAD, tiny ANN sizes, and page_load.py.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -13,12 +15,71 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow  # about a minute: a fresh page process, a CLI process, 200 questions x 2
-
 REPO = Path(__file__).resolve().parents[1]
+BENCHMARKS = REPO / "benchmarks"
+SPEED = BENCHMARKS / "speed"
+ALL_SECTIONS = ("latency", "throughput", "build", "rebuild", "cold", "ann", "backends")
 SECTIONS = ("build", "latency", "throughput", "rebuild", "cold", "ann")  # "backends" loads three encoders: left to real runs
+SCRIPTS = ("bench.py", "quality.py", "profile_search.py", "page_load.py", "page_probe.py", "report.py")
 
 
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=REPO, timeout=300)
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_every_benchmark_script_starts_and_explains_itself(script: str) -> None:
+    """--help imports what a script imports at the top: a module moved under it fails here."""
+    done = _run(str(BENCHMARKS / script), "--help")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.startswith("usage:")
+
+
+def test_bench_help_lists_every_section_and_refuses_an_unknown_one() -> None:
+    helped = _run(str(BENCHMARKS / "bench.py"), "--help")
+    assert all(f"\n  {section} " in helped.stdout for section in ALL_SECTIONS), helped.stdout
+    assert all(option in helped.stdout for option in ("--quick", "--no-medquad", "--only", "--ann-sizes", "--out"))
+    refused = _run(str(BENCHMARKS / "bench.py"), "--only", "latency,nosuch")
+    assert refused.returncode != 0 and "unknown section(s) nosuch" in refused.stderr
+
+
+def test_each_section_is_a_module_with_a_measure_function_and_the_run_knows_them_all() -> None:
+    for section in ALL_SECTIONS:
+        tree = ast.parse((SPEED / f"{section}.py").read_text(encoding="utf-8"))
+        assert ast.get_docstring(tree), f"speed/{section}.py says what it measures and why"
+        assert any(isinstance(node, ast.FunctionDef) and node.name == "measure" for node in tree.body), section
+    check = ("import sys; sys.path[:0] = ['benchmarks', '.']; from speed.run import MEASURES; "
+             "from speed.plan import SECTIONS; print(sorted(MEASURES) == sorted(SECTIONS))")
+    done = _run("-c", check)
+    assert done.stdout.strip() == "True", done.stderr[-3000:]
+
+
+def test_benchmark_modules_stay_small_and_documented() -> None:
+    for module in [*SPEED.glob("*.py"), BENCHMARKS / "bench.py"]:
+        text = module.read_text(encoding="utf-8")
+        assert len(text.splitlines()) <= 300, module.name
+        assert ast.get_docstring(ast.parse(text)), module.name
+
+
+def test_profile_search_steps_name_functions_of_the_search_package() -> None:
+    """profile_search.py finds a search's steps in the profile by function name: a renamed one would show as
+    missing. Rename it in STEPS (benchmarks/profile_search.py) along with the function."""
+    tree = ast.parse((BENCHMARKS / "profile_search.py").read_text(encoding="utf-8"))
+    steps = next(node.value for node in tree.body if isinstance(node, ast.Assign) and node.targets[0].id == "STEPS")
+    wanted = {ast.literal_eval(value) for value in steps.values}
+    defined = {node.name for path in (REPO / "nets_search" / "search").glob("*.py")
+               for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+               if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    assert wanted <= defined, sorted(wanted - defined)
+
+
+def test_report_prints_a_saved_run_again() -> None:
+    done = _run(str(BENCHMARKS / "report.py"), str(REPO / "docs" / "bench-latest.json"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Targets" in done.stdout and "strong peer" in done.stdout
+
+
+@pytest.mark.slow  # about a minute: a fresh page process, a CLI process, 200 questions x 2
 def test_quick_benchmark_writes_expected_json(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     command = [
@@ -72,6 +133,7 @@ def test_quick_benchmark_writes_expected_json(tmp_path: Path) -> None:
     assert "Targets" in done.stdout and "strong peer" in done.stdout  # the tables were printed
 
 
+@pytest.mark.slow
 def test_the_page_load_test_drives_the_real_websocket(tmp_path: Path) -> None:
     out = tmp_path / "page-load.json"
     command = [sys.executable, str(REPO / "benchmarks" / "page_load.py"), "--sessions", "1,2", "--questions", "3",
