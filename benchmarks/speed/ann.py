@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from nets_search.encode import encoder as encode
+from nets_search.encode.model import DIMENSIONS
 from nets_search.index.faiss_vectors import HNSW_EF_SEARCH, HNSW_M, HNSW_THRESHOLD, FaissVectors
 from nets_search.search.retrievers import CANDIDATES
 
@@ -69,7 +69,7 @@ def compare_ann(vectors: np.ndarray, queries: np.ndarray) -> dict:
             "hnsw_speedup_p50": percentile_ms(flat_times, 50) / percentile_ms(hnsw_times, 50)}
 
 
-def synthetic_vectors(count: int, centres: np.ndarray | None, seed: int, dim: int = encode.DIMENSIONS) -> np.ndarray:
+def synthetic_vectors(count: int, centres: np.ndarray | None, seed: int, dim: int = DIMENSIONS) -> np.ndarray:
     """`count` unit vectors: real vectors plus noise when `centres` are given, else uniform on the sphere. Made in
     chunks of 100,000 so the noise never needs a second full-size array."""
     rng = np.random.default_rng(seed)

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from nets_search.encode import encoder as encode
+from nets_search.encode.model import model_hash
 from nets_search.index import store
+from nets_search.index.layout import VECTORS_FILE
 from nets_search.index.vectors import engine_of, open_vectors
 
 REPO = Path(__file__).resolve().parents[2]
@@ -21,7 +22,7 @@ MEDQUAD_INDEX = REPO / "index-beir-medquad"
 def read_vectors(index: Path) -> np.ndarray:
     """The passage vectors of an index's version in use, read back from its passage-vectors file."""
     manifest, folder = store.open_current(index)
-    return open_vectors(folder / store.VECTORS_FILE, engine_of(manifest.vector_engine)).vectors()
+    return open_vectors(folder / VECTORS_FILE, engine_of(manifest.vector_engine)).vectors()
 
 
 def index_size(index: Path) -> dict:
@@ -33,11 +34,11 @@ def index_size(index: Path) -> dict:
 
 def seed_model_cache(cache: Path) -> None:
     """Reuse an ONNX export already made for this model (repo index caches) so a run does not export again."""
-    target = cache / "onnx" / encode.model_hash()
+    target = cache / "onnx" / model_hash()
     if (target / "onnx" / "model.onnx").is_file():
         return
     for index in (REPO / "index", MEDQUAD_INDEX):
-        source = index / "cache" / "onnx" / encode.model_hash()
+        source = index / "cache" / "onnx" / model_hash()
         if (source / "onnx" / "model.onnx").is_file() and (source / "modules.json").is_file():
             _copy_folder_into_place(source, target)
             return

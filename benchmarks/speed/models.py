@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from nets_search.encode import encoder as encode
+from nets_search.encode.model import model_dir
 
 
 class Models:
@@ -49,7 +50,7 @@ class Models:
             from sentence_transformers import SentenceTransformer
 
             started = time.perf_counter()
-            self._baseline = SentenceTransformer(str(encode.model_dir()), device="cpu")
+            self._baseline = SentenceTransformer(str(model_dir()), device="cpu")
             self.load_seconds["baseline:torch"] = time.perf_counter() - started
         return self._baseline
 
@@ -61,7 +62,7 @@ class Models:
 
             from nets_search.encode.onnx_export import export_folder, onnx_file_name
 
-            folder = export_folder(str(encode.model_dir()), "onnx-int8", self.cache)
+            folder = export_folder(str(model_dir()), "onnx-int8", self.cache)
             started = time.perf_counter()
             self._peer = SentenceTransformer(str(folder), backend="onnx", device="cpu", local_files_only=True,
                                              model_kwargs={"file_name": onnx_file_name("onnx-int8")})

@@ -6,6 +6,7 @@ import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
+from nets_search.errors import IndexMissingError, NetsSearchError
 from nets_search.index import store
 
 from .files import MEDQUAD_INDEX, REPO
@@ -115,11 +116,13 @@ def _medquad_index(medquad: Path | None, index: Path, notes: list[str]) -> Path 
 
 def _finished_medquad_index(index: Path, corpus: Path) -> tuple[Path | None, str]:
     """The MedQuAD index if a build of the whole corpus has finished there, else (None, why)."""
-    version = store.current_version(index)
-    if version is None:
+    try:
+        manifest, _ = store.open_current(index)
+    except IndexMissingError:
         building = (index / "cache" / "embeddings.sqlite").is_file()
         return None, f"{index} has no finished version{' (a build may still be running)' if building else ''}"
-    manifest = store.read_manifest(store.version_dir(index, version))
+    except NetsSearchError as exc:
+        return None, f"{index} cannot be opened: {exc}"
     documents = sum(1 for line in corpus.open(encoding="utf-8") if line.strip())
     if len(manifest.files) < documents:
         return None, f"{index} holds {len(manifest.files)} of the corpus's {documents} documents"
