@@ -82,25 +82,19 @@ def recalibrate(index_dir: Path, questions: list[GoldenQuestion], encoder=None, 
 def _write_recalibrated(index_dir: Path, folder: Path, manifest, version: str, fitted) -> None:
     """A copy of the version in `folder` with `fitted` as its calibration, published as `version`."""
     import dataclasses
-    import shutil
     import time
 
-    from nets_search.index import store
+    from nets_search.index import manifest_file, store
+    from nets_search.index.version import copy_contents
 
     staged = store.staging_dir(index_dir, version)
-    for path in folder.rglob("*"):
-        target = staged / path.relative_to(folder)
-        if path.is_dir():
-            target.mkdir(parents=True, exist_ok=True)
-        elif path.name not in (store.MANIFEST_FILE, store.MANIFEST_SUM_FILE, VERSION_FILE):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
+    copy_contents(folder, staged, leave_out=(VERSION_FILE,))
     fitted.save(staged / VERSION_FILE)
     built_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     # fitted with today's signals: say so, or a version built by an older release would ignore it
-    lexical = {**manifest.lexical, "signals": SIGNALS_VERSION}
-    store.write_manifest(staged, dataclasses.replace(manifest, version=version, built_at=built_at, lexical=lexical,
-                                                     checksums=store.file_checksums(staged)))
+    retrieval = {**manifest.retrieval, "signals": SIGNALS_VERSION}
+    manifest_file.write_manifest(staged, dataclasses.replace(manifest, version=version, built_at=built_at, retrieval=retrieval,
+                                                             checksums=manifest_file.file_checksums(staged)))
     store.open_folder(staged)  # read back as a reader will check it
     store.publish(index_dir, staged, version)
 

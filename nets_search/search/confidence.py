@@ -1,4 +1,4 @@
-"""Deciding "no good match" from evidence that can be calibrated, and finding the best-answering sentence.
+"""Deciding "no good match" from evidence that can be calibrated.
 
 The decision is a logistic model over three signals (the best dense score, how much of the question's wording our
 pages contain at all, and how much of the question's meaning rests on the words no page contains), fitted on the
@@ -9,13 +9,15 @@ on the corpus. A version without one uses the package's default, fitted on the t
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from nets_search.errors import EvaluationError, NetsSearchError
-from nets_search.text import sentence_spans
+
+log = logging.getLogger(__name__)
 
 DEFAULT_CALIBRATION = Path(__file__).with_name("calibration.json")
 VERSION_FILE = "calibration.json"
@@ -81,10 +83,15 @@ class Calibration:
         return loaded
 
     @classmethod
-    def for_version(cls, folder: Path) -> "Calibration":
-        """The calibration a version was built with; the package default if it has none."""
-        path = Path(folder) / VERSION_FILE
-        return cls.load(path if path.is_file() else DEFAULT_CALIBRATION)
+    def of_version(cls, calibration_file: Path | None, signals: object, name: str) -> "Calibration":
+        """The calibration version `name` was built with (the package default if it has none), unless it was fitted
+        on signals (`signals`: the version of them its manifest records) that have since changed meaning — a
+        version built by an older release: then the package default, until the next build refits it."""
+        if signals == SIGNALS_VERSION:
+            return cls.load(calibration_file or DEFAULT_CALIBRATION)
+        log.warning("%s was built by an older release: its 'no good match' decision is the package default until "
+                    "the next build (nets-search build) refits it", name)
+        return cls.load()
 
 
 def fit_calibration(evidence: list[Evidence], in_scope: list[bool], max_false_flags: float = 0.02) -> Calibration:
@@ -119,17 +126,6 @@ def _confident_bar(inside: list[float], outside: list[float], threshold: float) 
     let_through = [p for p in outside if p >= threshold]
     bar = max([threshold, inside[min(unsure, len(inside) - 1)], *(math.nextafter(p, 2.0) for p in let_through)])
     return min(bar, 1.0)
-
-
-def best_sentence(text: str, question_terms: set[str], idf: dict[str, float], analyse) -> tuple[int, int] | None:
-    """The span of the sentence sharing the most (IDF-weighted) terms with the question; None if none shares any."""
-    best, best_score = None, 0.0
-    for start, end in sentence_spans(text):
-        terms = set(analyse(text[start:end]))
-        score = sum(idf.get(t, 0.0) for t in terms & question_terms)
-        if score > best_score + 1e-9:
-            best, best_score = (start, end), score
-    return best
 
 
 def calibrate(search_fn, labelled: list[tuple[str, bool]], max_false_flags: float = 0.02) -> Calibration:

@@ -1,4 +1,5 @@
-"""Query normalisation before retrieval: lay words from the editors' glossary, and typo repair.
+"""Question analysis before retrieval: the text searched, lay words from the editors' glossary, typo repair, and
+the words our pages lack (`QueryAnalyser.prepare` gives the `PreparedQuery` every retriever reads).
 
 The question the reader typed is always kept; corrections replace misspelt words (only words that are in no English
 word list and not in our pages), and glossary expansions are returned beside the question, not mixed into it, so the
@@ -15,11 +16,13 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from nets_search.corpus.files import load_yaml_file
-from nets_search.errors import CorpusError
-from nets_search.text import normalise_unicode, stem, words
+from nets_search.errors import CorpusError, QueryError
+from nets_search.index.lexical import analyse, is_stopword
+from nets_search.text import WORD_RE, normalise_unicode, stem, words
 
 GLOSSARY_FILE = "glossary.yaml"
 GLOSSARY_MALFORMED = "not a valid glossary (write one 'lay words: our words' per line); the YAML breaks"
@@ -35,6 +38,8 @@ MIN_GLOSSARY_TARGET = 5  # and not onto short ones ("dietz" is no typo of "diet"
 DERIVED_SUFFIXES = ("less", "lessness", "ness")  # derived words the stemmer keeps apart from their base
 MIN_DERIVED_BASE = 4
 EVERYDAY_WORDS = 1000  # this many of the most frequent English words never carry a question's topic on their own
+MAX_QUESTION_CHARS = 1000
+COMMON_TERM_SHARE = 0.5  # an expansion word found in more than this share of passages says nothing: dropped
 
 
 @dataclass(frozen=True)
@@ -202,3 +207,106 @@ class QueryNormaliser:
             if match:
                 found.append((word, match[0]))
         return tuple(found)
+
+
+# --------------------------------------------------------------------------- the question every retriever reads
+
+
+def prepare_question(question: str) -> tuple[str, bool]:
+    """The text that is searched: Unicode-normalised, control characters dropped, cut to a sensible prefix; and
+    whether it was cut."""
+    text = " ".join(normalise_unicode(question or "").split())
+    if not text:
+        raise QueryError("the question is empty; type a few words about what you want to know")
+    if len(text) <= MAX_QUESTION_CHARS:
+        return text, False
+    cut = text[:MAX_QUESTION_CHARS]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut), True
+
+
+@dataclass(frozen=True)
+class PreparedQuery:
+    """One question, ready for the retrievers."""
+
+    text: str  # the reader's words, typos repaired
+    terms: list[str]  # its BM25 terms
+    expansion_terms: list[str]  # glossary terms not already in the question, common ones dropped
+    expansion_text: str  # the kept expansions ("; " between them), for the dense side
+    uncovered: tuple[str, ...]  # content words no passage holds nor glossary entry covers: weighed together
+    missing: tuple[str, ...]  # those that are not everyday words, rarest in English first: the topics to name
+    corrections: tuple[tuple[str, str], ...]
+    covered: frozenset[str]  # its terms our pages contain, or that a glossary entry turns into our words
+    asks_quantity: bool  # "how many …", "how common …": its best sentence is one that gives a number
+
+    @property
+    def expansions(self) -> tuple[str, ...]:
+        return tuple(self.expansion_text.split("; ")) if self.expansion_text else ()
+
+
+class QueryAnalyser:
+    """Prepares questions against one index version: its typo repair and glossary (`normaliser`) and the IDF of
+    its BM25 terms."""
+
+    def __init__(self, normaliser: QueryNormaliser, idf: dict[str, float], passages: int) -> None:
+        self._normaliser = normaliser
+        self._glossary = normaliser.glossary
+        self._idf = idf
+        self._common = common_terms(idf, passages)
+
+    def prepare(self, text: str, repair: bool = True) -> PreparedQuery:
+        """`text` (from `prepare_question`) repaired (unless `repair` is False), with its kept glossary expansions
+        and the words our pages lack."""
+        normalised = self._normaliser.normalise(text, repair)
+        terms = analyse(normalised.text)
+        own = set(terms)
+        kept = [e for e in normalised.expansions if any(t not in self._common for t in analyse(e))]
+        expansion_terms = [t for t in dict.fromkeys(analyse(" ".join(kept))) if t not in own and t not in self._common]
+        glossed = set(analyse(" ".join(term for term, _ in self._glossary.matches(normalised.text))))
+        covered = {t for t in own if t in self._idf} | glossed  # (not own & dict: that walks the whole vocabulary)
+        content = _content_words(normalised.text)
+        covered |= {term for bare, term in content.values()
+                    if term not in covered and self._normaliser.has_derived_form(bare)}
+        uncovered = tuple(w for w, (_, term) in content.items() if term not in covered)
+        missing = self._normaliser.rarest_first([w for w in uncovered if not self._normaliser.is_everyday(content[w][0])])
+        return PreparedQuery(normalised.text, terms, expansion_terms, "; ".join(kept), uncovered, tuple(missing),
+                             normalised.corrections, frozenset(covered), asks_quantity(normalised.text))
+
+
+def without(text: str, removed: tuple[str, ...]) -> str:
+    """`text` without the words `removed` (lower case, as `words` finds them: "parkinson's" whole), the rest as
+    it was typed."""
+    drop, pieces, last = set(removed), [], 0
+    for match in WORD_RE.finditer(text):
+        if match.group().lower() in drop:
+            pieces.append(text[last : match.start()])
+            last = match.end()
+    pieces.append(text[last:])
+    return " ".join("".join(pieces).split()) or "?"
+
+
+def _content_words(text: str) -> dict[str, tuple[str, str]]:
+    """The question's content words as typed (lower case), each with its bare form and its BM25 term."""
+    content = {}
+    for word in dict.fromkeys(words(text.lower())):
+        bare = _bare(word)
+        terms = analyse(bare) if len(bare) > 2 and not is_stopword(bare) else []
+        if terms:
+            content[word] = (bare, terms[0])
+    return content
+
+
+def _bare(word: str) -> str:
+    """A word without apostrophes ("parkinson's" -> "parkinsons", "doesn't" -> "doesnt"), as the word lists hold it."""
+    return word.replace("'", "").replace("’", "")
+
+
+def common_terms(idf: dict[str, float], passages: int) -> frozenset[str]:
+    """Terms in more than COMMON_TERM_SHARE of the passages (from the BM25 IDF: idf = ln(1 + (n - df + .5) / (df + .5)))."""
+    if passages < 4:
+        return frozenset()
+    common = set()
+    for term, value in idf.items():
+        df = (passages + 0.5 - 0.5 * (np.exp(value) - 1)) / np.exp(value)
+        if df > COMMON_TERM_SHARE * passages:
+            common.add(term)
+    return frozenset(common)

@@ -1,6 +1,7 @@
 """Scoring at two grains: each candidate passage by its own vector and its best sentence's, and the sentence of a
-passage that answers the question (issue 10's sentence-level evidence). A passage's sentences are consecutive rows
-of one matrix, so a question's candidates and all their sentences are scored in one gather."""
+passage that answers the question (issue 10's sentence-level evidence; by shared words alone where no sentence
+cosines are at hand: `best_sentence`). A passage's sentences are consecutive rows of one matrix, so a question's
+candidates and all their sentences are scored in one gather."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ from typing import Callable
 
 import numpy as np
 
-from nets_search.search.confidence import best_sentence
-from nets_search.text import holds_quantity, refers_back
+from nets_search.text import holds_quantity, refers_back, sentence_spans
 from nets_search.types import Passage
 
 LIST_MARKS = ("•", "-", "*")  # how a list item starts in a passage's text
@@ -36,6 +36,15 @@ class SentenceScorer:
         self._count = np.array([len(s) for s in self._sentences_of], dtype=np.int64)
         self._start = np.array([s[0] if s else 0 for s in self._sentences_of], dtype=np.int64)
         self._terms_cache: dict[int, frozenset[str]] = {}
+
+    @property
+    def sentence_vectors(self) -> np.ndarray:
+        """Every sentence's vector, by sentence row."""
+        return self._sentence_matrix
+
+    def sentence_rows(self, row: int) -> list[int]:
+        """The sentence rows of passage `row`, in reading order (consecutive)."""
+        return self._sentences_of[row]
 
     def dense_scores(self, vector: np.ndarray, rows: list[int], sentence_weight: float
                      ) -> tuple[list[tuple[int, float]], dict[int, np.ndarray]]:
@@ -128,6 +137,17 @@ class SentenceScorer:
         if terms is None:
             terms = self._terms_cache[sentence_row] = frozenset(self._analyse(self._text(sentence_row)))
         return terms
+
+
+def best_sentence(text: str, question_terms: set[str], idf: dict[str, float], analyse) -> tuple[int, int] | None:
+    """The span of the sentence sharing the most (IDF-weighted) terms with the question; None if none shares any."""
+    best, best_score = None, 0.0
+    for start, end in sentence_spans(text):
+        terms = set(analyse(text[start:end]))
+        score = sum(idf.get(t, 0.0) for t in terms & question_terms)
+        if score > best_score + 1e-9:
+            best, best_score = (start, end), score
+    return best
 
 
 def _best_scoring(cosines: list[float], most_bonus: float, bonus: Callable[[int], float]) -> int:

@@ -3,10 +3,9 @@ import math
 
 import pytest
 
-from nets_search.search.confidence import CONFIDENT_SHARE, Calibration, Evidence, best_sentence, fit_calibration
+from nets_search.search.confidence import CONFIDENT_SHARE, Calibration, Evidence, fit_calibration
 from nets_search.errors import EvaluationError, NetsSearchError
 from nets_search.search.labels import strength_of
-from nets_search.index.lexical import analyse
 
 
 def test_in_scope_probability_is_the_logistic_of_the_weighted_sum():
@@ -65,23 +64,6 @@ def test_shipped_calibration_loads():
     assert len(Calibration.load().weights) == len(Evidence(0.0, 0.0).features())
 
 
-IDF = {t: 1.0 for t in analyse("tryptophan chocolate cheese foods avoid stress flushing")}
-
-
-@pytest.mark.parametrize(
-    "question, expected",
-    [
-        ("which foods have tryptophan", "• Avoid foods with tryptophan (e.g. chocolate, cheese)."),
-        ("does stress matter", "Stress can trigger flushing."),
-        ("weather tomorrow", None),
-    ],
-)
-def test_best_sentence_is_the_one_sharing_most_question_terms(question, expected):
-    text = "Carcinoid syndrome is common. Stress can trigger flushing.\n• Avoid foods with tryptophan (e.g. chocolate, cheese)."
-    span = best_sentence(text, set(analyse(question)), IDF, analyse)
-    assert (text[span[0] : span[1]] if span else None) == expected
-
-
 def test_an_answer_the_engine_is_unsure_of_is_tentative_and_says_so(seed_searcher, monkeypatch):
     response = seed_searcher.search("what are the symptoms of carcinoid syndrome")
     assert not response.tentative and "tentative" not in response.to_dict()
@@ -93,11 +75,11 @@ def test_an_answer_the_engine_is_unsure_of_is_tentative_and_says_so(seed_searche
 
 
 def test_an_index_built_on_older_signals_uses_the_package_calibration_until_rebuilt(seed_index, encoder, monkeypatch):
-    from nets_search.search import searcher as search_module
+    from nets_search.search import confidence
     from nets_search.search.searcher import Searcher
 
     assert Searcher(seed_index, encoder=encoder).calibration != Calibration.load()  # its own, fitted at build
-    monkeypatch.setattr(search_module, "SIGNALS_VERSION", search_module.SIGNALS_VERSION + 1)
+    monkeypatch.setattr(confidence, "SIGNALS_VERSION", confidence.SIGNALS_VERSION + 1)
     assert Searcher(seed_index, encoder=encoder).calibration == Calibration.load()
 
 

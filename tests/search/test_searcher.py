@@ -6,7 +6,8 @@ from nets_search.build.build import build_index
 from nets_search.errors import QueryError
 from nets_search.search.fusion import reciprocal_rank_fusion
 from nets_search.index.lexical import Bm25Settings, LexicalIndex, analyse, lexical_document
-from nets_search.search.searcher import MAX_QUESTION_CHARS, Searcher, prepare_question
+from nets_search.search.query import MAX_QUESTION_CHARS, prepare_question
+from nets_search.search.searcher import Searcher
 
 from ..conftest import page
 
@@ -156,11 +157,12 @@ def test_an_expansion_every_passage_contains_is_dropped(expansion_searcher):
 def test_an_expansion_cannot_pull_the_generic_passage_above_the_specific_one(expansion_searcher, weight):
     from dataclasses import replace
 
-    expansion_searcher.fusion = replace(expansion_searcher.fusion, expansion_weight=weight)
+    before = expansion_searcher.fusion
+    expansion_searcher.fusion = replace(before, expansion_weight=weight)
     try:
         top = expansion_searcher.search("NET that does not release any hormones", k=4).results[0]
     finally:
-        expansion_searcher.fusion = replace(expansion_searcher.fusion, expansion_weight=0.5)
+        expansion_searcher.fusion = before  # the module's other tests search with the settings it was made with
     assert "non-functioning" in top.passage.text
 
 
@@ -180,7 +182,7 @@ def test_a_key_word_no_page_contains_means_no_good_match(seed_searcher, question
 def test_words_our_pages_lack_are_weighed_together(seed_searcher):
     """Neither "warning" nor the everyday "attack" carries the question alone; without both it is no longer about a
     heart attack, which our pages do not cover."""
-    prepared = seed_searcher._prepare("warning signs of a heart attack", repair=True)
+    prepared = seed_searcher.query_analyser.prepare("warning signs of a heart attack", repair=True)
     assert prepared.uncovered == ("warning", "attack") and prepared.missing == ("warning",)
     assert seed_searcher.search("warning signs of a heart attack").no_good_match
 
@@ -194,14 +196,14 @@ def test_a_question_not_covered_names_its_rarest_missing_words_and_no_more_than_
 
 
 def test_a_word_our_pages_hold_in_a_derived_form_is_covered(seed_searcher):
-    prepared = seed_searcher._prepare("out of breath", repair=True)  # the pages say "breathlessness"
+    prepared = seed_searcher.query_analyser.prepare("out of breath", repair=True)  # the pages say "breathlessness"
     assert "breath" in prepared.covered and "breath" not in prepared.uncovered
-    prepared = seed_searcher._prepare("can I go to a party", repair=False)  # the pages say "particular": unrelated
+    prepared = seed_searcher.query_analyser.prepare("can I go to a party", repair=False)  # the pages say "particular": unrelated
     assert "party" in prepared.uncovered
 
 
 def test_a_word_with_an_apostrophe_is_weighed_and_named_as_typed(seed_searcher):
-    prepared = seed_searcher._prepare("Parkinson's disease", repair=False)
+    prepared = seed_searcher.query_analyser.prepare("Parkinson's disease", repair=False)
     assert prepared.uncovered == ("parkinson's",)
     response = seed_searcher.search("Parkinson's disease", repair=False)
     assert response.evidence.key_gap > 0.1 and response.no_good_match
@@ -341,106 +343,5 @@ def test_a_bm25_rebuilt_in_memory_with_the_shipped_settings_answers_as_the_built
 
 @pytest.mark.parametrize("question", ["what does benign mean", "does exercise help", "my husband was told it is a NET"])
 def test_everyday_words_are_not_named_as_topics_our_pages_lack(seed_searcher, question):
-    prepared = seed_searcher._prepare(question, repair=True)
+    prepared = seed_searcher.query_analyser.prepare(question, repair=True)
     assert not set(prepared.missing) & {"mean", "help", "husband", "told"}
-
-
-# --------------------------------------------------------------------------- the retriever registry
-
-
-def _title_words(searcher, search):
-    """A toy retriever: passages whose page title shares a word with the question, in row order."""
-    words = set(search.query.text.lower().split())
-    return [(row, 1.0) for row, p in enumerate(searcher.passages) if words & set(p.title.lower().split())]
-
-
-@pytest.fixture
-def toy_retriever():
-    from nets_search.search import retrievers
-
-    retrievers.register(retrievers.Retriever("title", _title_words, weight=lambda fusion: 0.1))
-    yield "title"
-    retrievers.unregister("title")
-
-
-def test_a_registered_retriever_is_a_mode_a_rank_and_part_of_the_fusion(seed_searcher, toy_retriever):
-    from nets_search.cli import main as cli
-    from nets_search.search import retrievers
-
-    assert toy_retriever in retrievers.modes()
-    alone = seed_searcher.search("key facts about flushing", k=3, mode=toy_retriever)
-    assert alone.results and all("key facts" in r.passage.title.lower() for r in alone.results)
-    fused = seed_searcher.search("key facts about flushing", k=3)
-    assert set(fused.results[0].ranks) == {"lexical", "dense", "title"}
-    assert fused.results[0].to_dict()["ranks"]["title"] is not None
-    assert cli.make_parser().parse_args(["search", "x", "--mode", toy_retriever]).mode == toy_retriever
-
-
-class _NearestOnly:
-    """The candidate scan cut to the single nearest passage: every other candidate must come from BM25's hits."""
-
-    def __init__(self, index):
-        self._index = index
-
-    def search(self, vector, k):
-        return self._index.search(vector, 1)
-
-
-@pytest.mark.parametrize("question", ["carcinoid syndrome symptoms", "why does my face go red",
-                                      "can NETs spread and need surgery"])
-def test_bm25_beside_the_vector_scan_gives_the_answers_it_gives_in_turn(seed_searcher, monkeypatch, question):
-    from nets_search.search import retrievers
-    from nets_search.search import searcher as search
-
-    monkeypatch.setattr(seed_searcher, "_candidate_index", _NearestOnly(seed_searcher._candidate_index))
-    in_turn = seed_searcher.search(question, k=8)
-    pending = []
-    dense = retrievers.REGISTRY["dense"]
-
-    def recorded(searcher, current):
-        pending.append(list(current.pending))
-        return dense.run(searcher, current)
-
-    monkeypatch.setattr(search, "BESIDE_FROM", 0)  # as on a large index
-    monkeypatch.setitem(retrievers.REGISTRY, "dense", dataclasses.replace(dense, run=recorded))
-    beside = seed_searcher.search(question, k=8)
-    assert pending == [["lexical"]]  # BM25 was started on a helper before the dense retriever ran
-    assert beside.to_dict() == in_turn.to_dict()
-    scored_dense = [r for r in beside.results if dict(r.retriever_ranks)["dense"] is not None]
-    assert len(scored_dense) > 1  # BM25's hits reached the dense scoring: the cut scan alone gives one passage
-
-
-def test_a_failed_search_drops_the_bm25_job_it_started(seed_searcher, monkeypatch):
-    from nets_search.search import retrievers
-    from nets_search.search import searcher as search
-
-    seen = []
-
-    def failing(searcher, current):
-        seen.append((current, list(current.pending)))
-        raise RuntimeError("the dense retriever failed")
-
-    monkeypatch.setattr(search, "BESIDE_FROM", 0)
-    monkeypatch.setitem(retrievers.REGISTRY, "dense", dataclasses.replace(retrievers.REGISTRY["dense"], run=failing))
-    with pytest.raises(RuntimeError, match="dense retriever failed"):
-        seed_searcher.search("can I drink coffee")
-    (current, pending_then), = seen
-    assert pending_then == ["lexical"]  # BM25 had been started beside it
-    assert not current.pending  # and was dropped (or left to finish unread) when the search failed
-
-
-def test_a_queued_job_is_taken_back_and_run_on_the_callers_thread():
-    from concurrent.futures import Future
-
-    from nets_search.search.retrievers import Search
-
-    queued = Future()  # never started: as a job waiting behind other searches' work
-    current = Search(query=None, vector=None, pending={"lexical": (queued, lambda: [(3, 1.0)])})
-    assert current.ranking("lexical") == [(3, 1.0)] and queued.cancelled()
-    assert current.ranked == {"lexical": [(3, 1.0)]} and not current.pending
-
-
-def test_the_modes_are_hybrid_and_each_registered_retriever():
-    from nets_search.search import retrievers
-
-    assert retrievers.modes() == ("hybrid", "lexical", "dense")

@@ -8,7 +8,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from nets_search.index.lexical import analyse
-from nets_search.search.sentence_scores import SentenceScorer, _best_scoring
+from nets_search.search.sentence_scores import SentenceScorer, _best_scoring, best_sentence
 from nets_search.types import Passage
 
 TEXTS = ["Flushing is common. Wine can trigger it.", "Diarrhoea at night. Eat small meals.", "No sentences here"]
@@ -149,3 +149,20 @@ def test_sentences_that_cannot_win_are_not_analysed():
     asked = []
     assert _best_scoring(cosines, 0.3, lambda n: asked.append(n) or 0.0) == 0
     assert asked == [0, 2]  # 0.7 + 0.3 could still beat 0.9, so it is tried; 0.2 + 0.3 could not: the search stops
+
+
+IDF = {t: 1.0 for t in analyse("tryptophan chocolate cheese foods avoid stress flushing")}
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("which foods have tryptophan", "• Avoid foods with tryptophan (e.g. chocolate, cheese)."),
+        ("does stress matter", "Stress can trigger flushing."),
+        ("weather tomorrow", None),
+    ],
+)
+def test_without_sentence_cosines_the_best_sentence_is_the_one_sharing_most_question_terms(question, expected):
+    text = "Carcinoid syndrome is common. Stress can trigger flushing.\n• Avoid foods with tryptophan (e.g. chocolate, cheese)."
+    span = best_sentence(text, set(analyse(question)), IDF, analyse)
+    assert (text[span[0] : span[1]] if span else None) == expected
