@@ -39,24 +39,32 @@ class Plan:
 
 def make_parser(doc: str) -> argparse.ArgumentParser:
     """The options of bench.py; `doc` (the script's docstring) gives the description and the epilog."""
-    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog=doc.split("\n\n", 2)[2])
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0], epilog=doc.split("\n\n", 2)[2],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     add = parser.add_argument
     add("--quick", action="store_true", help="small numbers everywhere (development, tests)")
     add("--only", default=",".join(SECTIONS), help=f"comma-separated sections (default all: {','.join(SECTIONS)})")
-    add("--no-medquad", action="store_true", help="ignore ../shared/data/medquad and index-beir-medquad/ (seed corpus and generated data only)")
-    add("--medquad-dir", type=Path, default=SHARED_MEDQUAD, help="folder with MedQuAD corpus.jsonl and queries.jsonl (default ../shared/data/medquad)")
-    add("--medquad-index", type=Path, default=MEDQUAD_INDEX, help="index of the whole MedQuAD corpus (default index-beir-medquad/)")
+    add("--no-medquad", action="store_true",
+        help="ignore ../shared/data/medquad and index-beir-medquad/ (seed corpus and generated data only)")
+    add("--medquad-dir", type=Path, default=SHARED_MEDQUAD,
+        help="folder with MedQuAD corpus.jsonl and queries.jsonl (default ../shared/data/medquad)")
+    add("--medquad-index", type=Path, default=MEDQUAD_INDEX,
+        help="index of the whole MedQuAD corpus (default index-beir-medquad/)")
     add("--medquad-docs", type=int, help="documents of the larger build corpus (default 1500; --quick 200)")
     add("--generated-docs", type=int, help="pages of the generated corpus used without MedQuAD (default 400; --quick 30)")
-    add("--questions", type=int, help="distinct questions per latency measurement (default 300; --quick 200; at least 200)")
-    add("--ann-sizes", help="synthetic vector counts, comma-separated (default 100000,300000,1000000; --quick 2000,10000)")
+    add("--questions", type=int,
+        help="distinct questions per latency measurement (default 300; --quick 200; at least 200)")
+    add("--ann-sizes",
+        help="synthetic vector counts, comma-separated (default 100000,300000,1000000; --quick 2000,10000)")
     add("--ann-queries", type=int, help="timed queries per ANN measurement (default 200; --quick 50)")
     add("--backend-queries", type=int, help="questions per encoder backend (default 200; --quick 50)")
     add("--backend-windows", type=int, help="180-word windows per encoder backend (default 256; --quick 32)")
-    add("--cold-runs", type=int, help="fresh processes per cold-start figure; the median is reported (default 3; --quick 1)")
-    add("--model-cache", type=Path, default=Path.home() / ".cache" / "nets-search", help="where ONNX exports are kept between runs (default: the engine's own default, ~/.cache/nets-search)")
-    add("--work-dir", type=Path, help="parent of the temporary working folder (default: the system's temp folder)")
+    add("--cold-runs", type=int,
+        help="fresh processes per cold-start figure; the median is reported (default 3; --quick 1)")
+    add("--model-cache", type=Path, default=Path.home() / ".cache" / "nets-search",
+        help="where ONNX exports are kept between runs (default: the engine's own default, ~/.cache/nets-search)")
+    add("--work-dir", type=Path,
+        help="parent of the temporary working folder (default: the system's temp folder)")
     add("--out", type=Path, default=DEFAULT_OUT, help="JSON output (default benchmarks/results/latest.json)")
     return parser
 
