@@ -8,7 +8,7 @@ parts of the labelled sets, then report every figure on the test parts, which no
     python benchmarks/quality.py --sentence-grid # the best sentence's settings on tune; docs/quality-sentence.json
     python benchmarks/quality.py --calibration-cv  # "no good match" cross-validated on tune; quality-calibration-cv.json
 
-Sets (each split into tune/test by `nets_search.evaluate.runs.part_of`, a fixed seed):
+Sets (each split into tune/test by `nets_search.evaluate.metrics.part_of`, a fixed seed):
   seed corpus (corpus/):          its labelled questions (corpus/*.jsonl) and ../shared/data/nets-dev-questions.jsonl
   NETs library (examples/nets-library/): its labelled questions (examples/nets-library/*.jsonl)
   MedQuAD dev (../shared/data/medquad, CC BY 4.0): 1,000 questions, when its index has been built
@@ -29,7 +29,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nets_search.evaluate import runs as evaluate  # noqa: E402
+from nets_search.evaluate.beir import BEIR_DEPTH, evaluate_beir, load_beir  # noqa: E402
+from nets_search.evaluate.golden import GoldenQuestion, load_golden  # noqa: E402
+from nets_search.evaluate.golden_report import GOLDEN_DEPTH, evaluate_golden  # noqa: E402
+from nets_search.evaluate.metrics import PARTS, SPLIT_SEED, split_parts  # noqa: E402
+from nets_search.evaluate.runs import write_json  # noqa: E402
 from nets_search.build.build import BuildSettings, build_index  # noqa: E402
 from nets_search.build.calibrate import labelled_questions  # noqa: E402
 from nets_search.search.confidence import DEFAULT_CALIBRATION, fit_calibration  # noqa: E402
@@ -55,11 +59,11 @@ SENTENCE_GRID = {"sentence_words_weight": (0.0, 0.15, 0.3, 0.5), "quantity_weigh
 BM25_GRID = {"heading_repeat": (1, 2, 3, 5), "k1": (0.6, 0.9, 1.2, 1.6), "b": (0.0, 0.1, 0.2, 0.3, 0.4, 0.6, 0.75)}
 
 
-def question_sets() -> dict[str, list[evaluate.GoldenQuestion]]:
+def question_sets() -> dict[str, list[GoldenQuestion]]:
     sets = {name: labelled_questions(folder, part=None) for name, folder in CORPORA.items()}
     dev = SHARED / "nets-dev-questions.jsonl"
     if dev.is_file():
-        sets["seed"] += evaluate.load_golden(dev)
+        sets["seed"] += load_golden(dev)
     return sets
 
 
@@ -80,7 +84,7 @@ def open_searchers(encoder: Encoder, work: Path) -> dict[str, Searcher]:
 
 def golden_figures(searcher: Searcher, questions, mode: str = "hybrid") -> dict:
     """hit@1/3, MRR@5, best sentence and flags for one part, and its misses (for reading, not tuning)."""
-    report = evaluate.evaluate_golden(lambda text: searcher.search(text, k=evaluate.GOLDEN_DEPTH, mode=mode), questions)
+    report = evaluate_golden(lambda text: searcher.search(text, k=GOLDEN_DEPTH, mode=mode), questions)
     out = report.to_dict()
     out.pop("questions")
     out["misses"] = [{"id": m.id, "question": m.question, "rank": m.rank,
@@ -92,14 +96,14 @@ def golden_figures(searcher: Searcher, questions, mode: str = "hybrid") -> dict:
 
 
 def medquad_ndcg(searcher: Searcher, part: str, mode: str = "hybrid") -> dict:
-    dataset = evaluate.load_beir(SHARED / "medquad")
-    scores = evaluate.evaluate_beir(lambda text: searcher.search(text, k=evaluate.BEIR_DEPTH, mode=mode), dataset, part=part)
+    dataset = load_beir(SHARED / "medquad")
+    scores = evaluate_beir(lambda text: searcher.search(text, k=BEIR_DEPTH, mode=mode), dataset, part=part)
     return scores.to_dict(per_query=False)
 
 
 def tune_in_scope(sets, name: str) -> list:
     """A corpus's in-scope questions of the tune part: what the ranking objectives are measured on."""
-    return [q for q in evaluate.split_parts(sets[name], key=lambda q: q.id)["tune"] if not q.out_of_scope]
+    return [q for q in split_parts(sets[name], key=lambda q: q.id)["tune"] if not q.out_of_scope]
 
 
 def tune_objective(searchers, sets) -> float:
@@ -167,8 +171,8 @@ def sentence_grid(searchers, sets) -> list[dict]:
         hits = asked = 0
         for name, questions in tune.items():
             searchers[name].fusion = settings
-            report = evaluate.evaluate_golden(
-                lambda text, searcher=searchers[name]: searcher.search(text, k=evaluate.GOLDEN_DEPTH), questions)
+            report = evaluate_golden(
+                lambda text, searcher=searchers[name]: searcher.search(text, k=GOLDEN_DEPTH), questions)
             hits, asked = hits + report.best_sentence_hits, asked + report.best_sentence_asked
         trials.append({"settings": dict(zip(SENTENCE_GRID, values)), "best_sentence": f"{hits}/{asked}",
                        "tune_objective": round(hits / asked, 4) if asked else 0.0})
@@ -215,7 +219,7 @@ def fit_default_calibration(searchers, sets):
     evidence from its own corpus's index, so that it holds for a corpus with no labelled questions of its own."""
     evidence, labels = [], []
     for name in CORPORA:
-        for q in evaluate.split_parts(sets[name], key=lambda q: q.id)["tune"]:
+        for q in split_parts(sets[name], key=lambda q: q.id)["tune"]:
             evidence.append(searchers[name].search(q.question).evidence)
             labels.append(not q.out_of_scope)
     return fit_calibration(evidence, labels)
@@ -229,7 +233,7 @@ def default_calibration_figures(searchers, sets, calibration) -> dict:
         searcher, own = searchers[name], searchers[name].calibration
         searcher.calibration = calibration
         try:
-            g = golden_figures(searcher, evaluate.split_parts(sets[name], key=lambda q: q.id)["tune"])
+            g = golden_figures(searcher, split_parts(sets[name], key=lambda q: q.id)["tune"])
         finally:
             searcher.calibration = own
         figures[name] = {"in_scope": g["in_scope"], "in_scope_flagged": g["in_scope_flagged"],
@@ -307,7 +311,7 @@ def best_and_grid(trials: list[dict]) -> dict:
 def write_side_summary(out: Path, name: str, body: dict) -> None:
     """A one-question run's summary (a grid that ships nothing by itself, a cross-validation) beside quality.json."""
     created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    evaluate.write_json(out.with_name(name), {"created": created, **body})
+    write_json(out.with_name(name), {"created": created, **body})
 
 
 def previous_grid(summary: Path) -> list:
@@ -358,26 +362,26 @@ def main() -> None:
         searcher.fusion = chosen
     calibration = fit_default_calibration(searchers, sets)
     print(f"default calibration: {calibration}")
-    report = {"created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "split_seed": evaluate.SPLIT_SEED,
+    report = {"created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "split_seed": SPLIT_SEED,
               "fusion": asdict(chosen), "default_calibration": asdict(calibration), "grid": trials, "sets": {}}
     for name in CORPORA:
         # Each corpus's own version calibration (fitted on its tune part at build time) is what the page uses.
-        parts = evaluate.split_parts(sets[name], key=lambda q: q.id)
+        parts = split_parts(sets[name], key=lambda q: q.id)
         report["sets"][name] = {
             part: {mode: golden_figures(searchers[name], qs, mode) for mode in ("hybrid", "dense", "lexical")}
             for part, qs in parts.items() if qs
         }
     for name, path in BLIND.items():
         if path.is_file():
-            blind = evaluate.load_golden(path)
+            blind = load_golden(path)
             report["sets"][f"{name}-blind"] = {"held-out": {mode: golden_figures(searchers[name], blind, mode)
                                                             for mode in ("hybrid", "dense", "lexical")}}
     if "medquad" in searchers:
         report["sets"]["medquad"] = {part: {mode: medquad_ndcg(searchers["medquad"], part, mode)
-                                            for mode in ("hybrid", "dense", "lexical")} for part in evaluate.PARTS}
+                                            for mode in ("hybrid", "dense", "lexical")} for part in PARTS}
     report["default_calibration_on_tune"] = default_calibration_figures(searchers, sets, calibration)
     report["seconds"] = round(time.perf_counter() - started, 1)
-    evaluate.write_json(args.out, report)
+    write_json(args.out, report)
     args.out.with_suffix(".md").write_text(markdown_summary(report), encoding="utf-8")
     if not args.no_grid or args.refit_calibration:
         calibration.save(DEFAULT_CALIBRATION)

@@ -26,7 +26,7 @@ def rebuild_and_check(corpus: Path, index: Path, settings: BuildSettings = Build
     changed: the answers are the ones already checked). One encoder serves the build, its calibration and the
     check, loaded only if one of them encodes. Raises NetsSearchError as build_index does."""
     from nets_search.encode.encoder import SharedEncoder
-    from nets_search.evaluate.golden import check_golden_questions
+    from nets_search.evaluate.golden_check import check_golden_questions
 
     encoder = encoder or SharedEncoder(settings.backend, cache_dir=Path(index) / "cache")
     report = build_index(corpus, index, settings, encoder=encoder, progress=progress, force=force)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from nets_search.errors import EvaluationError
-from nets_search.evaluate.golden import json_lines
+from nets_search.jsonl import json_lines
 from nets_search.evaluate.metrics import METRICS, MetricScore, Qrels, Results, part_of
 from nets_search.types import SearchResponse
 

@@ -1,7 +1,6 @@
 """Evaluation runs: a retriever's figures in each mode side by side (golden questions by tune/test part, BEIR
-datasets), printed as tables and written as JSON. The parts live in their own modules: `metrics` (metrics and the
-tune/test split), `golden` (golden questions and the post-build check) and `beir` (BEIR datasets); their names are
-also reachable from here.
+datasets), assembled as the JSON figures file holds them and written atomically. `nets-search eval` parses its
+arguments, calls these and prints; tables.py formats what they return.
 
 Nothing here knows how a retriever works. A retriever is anything callable as `search(question, k, mode)` that
 returns a `SearchResponse` (the signature of `Searcher.search`), so the page, the CLI and the evaluation all
@@ -12,19 +11,24 @@ from __future__ import annotations
 
 import errno
 import json
+import time
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from nets_search.atomic_write import replace_file
-from nets_search.evaluate.beir import BEIR_CUTOFFS, BEIR_DEPTH, BeirDataset, BeirScores, evaluate_beir, load_beir  # noqa: F401
-from nets_search.errors import EvaluationError  # noqa: F401
-from nets_search.evaluate.golden import (GOLDEN_DEPTH, GOLDEN_FILE_NAME, GOLDEN_STATE_FILE, GoldenMiss, GoldenQuestion,  # noqa: F401
-                     GoldenReport, check_golden_questions, evaluate_golden, golden_regressions, load_golden,
-                     passage_matches)
-from nets_search.evaluate.metrics import PARTS, SPLIT_SEED, mrr_at_k, ndcg_at_k, part_of, recall_at_k, split_parts  # noqa: F401
+from nets_search.corpus.files import corpus_question_files
+from nets_search.errors import EvaluationError
+from nets_search.evaluate.beir import BEIR_DEPTH, BeirDataset, BeirScores, evaluate_beir
+from nets_search.evaluate.golden import GoldenQuestion, load_golden
+from nets_search.evaluate.golden_report import GOLDEN_DEPTH, GoldenReport, evaluate_golden
+from nets_search.evaluate.metrics import PARTS, split_parts
+from nets_search.evaluate.tables import format_beir_table, format_golden_table
 from nets_search.types import SearchResponse
 
 ModeSearch = Callable[[str, int, str], SearchResponse]  # (question, k, mode), as Searcher.search
+Show = Callable[[str], None]  # where a finished table goes (the CLI prints it)
+
+SHARED_GOLDEN = Path("../shared/data/nets-dev-questions.jsonl")  # the development set, when checked out beside us
 
 
 def compare_golden(search: ModeSearch, questions: Sequence[GoldenQuestion], modes: Sequence[str]) -> dict[str, GoldenReport]:
@@ -43,69 +47,76 @@ def compare_beir(search: ModeSearch, dataset: BeirDataset, modes: Sequence[str],
     return {mode: evaluate_beir(lambda text, m=mode: search(text, BEIR_DEPTH, m), dataset, limit, part) for mode in modes}
 
 
-# --------------------------------------------------------------------------- reports
+# --------------------------------------------------------------------------- one run's figures
 
 
-_INTERVAL_NAMES = {"best_sentence": "best sentence", "out_of_scope_caught": "out-of-scope flagged",
-                   "in_scope_flagged": "in-scope flagged"}  # as the table's columns say
+def default_golden_files(corpus: Path) -> list[Path]:
+    """The corpus's labelled question files, plus the shared development set if it is checked out beside us."""
+    return corpus_question_files(corpus) + ([SHARED_GOLDEN] if SHARED_GOLDEN.is_file() else [])
 
 
-def format_golden_table(label: str, reports: Mapping[str, GoldenReport], misses_of: str | None = None) -> str:
-    """A side-by-side table of the modes, then the misses of mode `misses_of` (default: the first mode)."""
-    first = next(iter(reports.values()))
-    lines = [
-        f"Golden questions: {label} ({first.in_scope} in scope, {first.out_of_scope} out of scope)",
-        f"  {'mode':<8} {'hit@1':>6} {'hit@3':>6} {'MRR@5':>6}   {'out-of-scope flagged':>20}   {'in-scope flagged':>16}"
-        f"   {'best sentence':>13}   {'off-topic called strong/good':>28}",
-    ]
-    for mode, r in reports.items():
-        lines.append(
-            f"  {mode:<8} {r.hit_at_1:6.3f} {r.hit_at_3:6.3f} {r.mrr_at_5:6.3f}   "
-            f"{f'{r.out_of_scope_flagged}/{r.out_of_scope}':>20}   {f'{r.in_scope_flagged}/{r.in_scope}':>16}"
-            f"   {f'{r.best_sentence_hits}/{r.best_sentence_asked}':>13}"
-            f"   {f'{r.out_of_scope_labelled_sure}/{r.out_of_scope}':>28}"
-        )
-    mode = misses_of if misses_of in reports else next(iter(reports))
-    lines.append(f"  95% intervals in {mode} mode (few questions give wide ones): " + "; ".join(
-        f"{_INTERVAL_NAMES.get(name, name)} {low:.2f}-{high:.2f}" for name, (low, high) in reports[mode].intervals().items()))
-    misses = reports[mode].misses
-    lines.append(f"  misses in {mode} mode: {len(misses)}" + (" (other modes' misses are in the JSON file)" if len(reports) > 1 and misses else ""))
-    for miss in misses:
-        lines.extend("    " + line for line in _format_miss(miss))
-    return "\n".join(lines)
+def load_golden_sets(paths: Sequence[Path]) -> dict[str, list[GoldenQuestion]]:
+    """{file name as given: its questions}, every file read (and any error raised) before anything is asked."""
+    return {str(path): load_golden(path) for path in paths}
 
 
-def _format_miss(miss: GoldenMiss) -> list[str]:
-    where = f"answer at rank {miss.rank}" if miss.rank else f"answer not in the top {GOLDEN_DEPTH}"
-    wanted = " | ".join(" + ".join(f'"{p}"' for p in alt) for alt in miss.expect)
-    won = miss.winner
-    shown = "(no results)" if won is None else f"{won.breadcrumb}: {_clip(won.text)}"
-    return [f"[{miss.id}] {miss.question!r} - {where}", f"  expected: {wanted}", f"  ranked first: {shown}"]
+def beir_index_folder(dataset: BeirDataset) -> Path:
+    """Where a BEIR dataset's own index is kept unless one is named."""
+    return Path(f"index-beir-{dataset.name}")
 
 
-def _clip(text: str, width: int = 110) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
+def open_searcher(index: Path, encoder):
+    """The Searcher of `index`, asking with `encoder` (a SharedEncoder: one model for the build and every searcher)."""
+    from nets_search.search.searcher import Searcher
+
+    return Searcher(index, encoder=encoder.get())
 
 
-def format_beir_table(dataset: BeirDataset, reports: Mapping[str, BeirScores], index_label: str = "") -> str:
-    first = next(iter(reports.values()))
-    title = f"BEIR: {dataset.name} (split {dataset.split}, {first.queries} queries" + (f"; index {index_label}" if index_label else "") + ")"
-    lines = [title, f"  {'mode':<8} {'nDCG@10':>8} {'MRR@10':>8} {'R@10':>8} {'R@100':>8} {'q/s':>7}"]
-    for mode, r in reports.items():
-        m = r.metrics
-        rate = r.queries / r.seconds if r.seconds else 0.0
-        lines.append(
-            f"  {mode:<8} {m['ndcg@10'].mean:8.3f} {m['mrr@10'].mean:8.3f} {m['recall@10'].mean:8.3f} "
-            f"{m['recall@100'].mean:8.3f} {rate:7.1f}"
-        )
-    skipped = len(first.metrics["ndcg@10"].skipped)
-    if skipped:
-        lines.append(f"  {skipped} queries have no relevant document in the qrels and were skipped")
-    return "\n".join(lines)
+def backend_mismatch(index: Path, searcher, encoder) -> str | None:
+    """A warning when `index` was built on another backend than the queries run on, else None."""
+    from nets_search.encode.encoder import base_backend
+
+    if base_backend(searcher.manifest.backend) == base_backend(encoder.get().backend):
+        return None
+    return (f"{index} was built on the {searcher.manifest.backend} backend, queries run on "
+            f"{encoder.get().backend}; scores may differ slightly from the page's")
 
 
-def write_json(path: Path, figures: dict) -> None:
+def new_figures(modes: Sequence[str]) -> dict:
+    """The figures file before any figure is in it."""
+    return {"created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "modes": list(modes), "golden": {}, "beir": {}}
+
+
+def golden_figures(searcher, label: str, questions: Sequence[GoldenQuestion], modes: Sequence[str], index: Path,
+                   show: Show) -> dict:
+    """One golden file's figures, by part and mode; each part's table goes to `show` as soon as it is done."""
+    parts = compare_golden_parts(searcher.search, questions, modes)
+    for part, reports in parts.items():
+        show(format_golden_table(f"{label} [{part}]", reports))
+    return {
+        "index": str(index),
+        "index_version": searcher.version,
+        "parts": {part: {mode: r.to_dict() for mode, r in reports.items()} for part, reports in parts.items()},
+    }
+
+
+def beir_figures(searcher, dataset: BeirDataset, modes: Sequence[str], limit: int | None, folder: Path, index: Path,
+                 show: Show) -> dict:
+    """One BEIR dataset's figures, by part (tune, test) and mode; each part's table goes to `show`."""
+    parts = {part: compare_beir(searcher.search, dataset, modes, limit, part) for part in PARTS}
+    for part, reports in parts.items():
+        show(format_beir_table(dataset, reports, f"{index}/; {part} part"))
+    return {
+        "folder": str(folder),
+        "split": dataset.split,
+        "index": str(index),
+        "index_version": searcher.version,
+        "limit": limit,
+        "parts": {part: {mode: r.to_dict() for mode, r in reports.items()} for part, reports in parts.items()},
+    }
+
+
+def write_json(path: Path, figures: Mapping) -> None:
     """Write the figures atomically (atomic_write.replace_file: a reader never sees half a file). A failure (a full
     disk, a read-only folder) leaves no new file behind and raises EvaluationError in one line naming the file."""
     path = Path(path)

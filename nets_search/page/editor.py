@@ -18,7 +18,8 @@ from nets_search.index import store
 from nets_search.page.cards import note_html
 from nets_search.corpus.pages import count_pages
 from nets_search.errors import NetsSearchError
-from nets_search.page.feedback import FeedbackStore, add_golden_question, complete_golden_question, unfinished_golden_questions
+from nets_search.evaluate.golden_file import add_golden_question, complete_golden_question, unfinished_golden_questions
+from nets_search.page.feedback import FeedbackStore
 from nets_search.page.highlight import escape_text
 from nets_search.page.setup import PageConfig, client_source, get_searcher, load_encoder, show_small
 from nets_search.page.process_state import Limit

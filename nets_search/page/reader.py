@@ -6,15 +6,16 @@ search → result cards → "did this answer your question?".
 
 The question lives in the URL (`?q=...`), so the URL is the state of a search: shareable, bookmarkable,
 reloadable. Every piece of text from a reader or from the corpus goes through `highlight.escape_text` or
-`highlight.highlight` before it reaches `st.markdown(..., unsafe_allow_html=True)`.
+`highlight.highlight` before it reaches `st.markdown(..., unsafe_allow_html=True)`. The style is page.css.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import os
-from pathlib import Path
+from importlib import resources
 from typing import Sequence
 
 import streamlit as st
@@ -22,12 +23,14 @@ import streamlit as st
 from nets_search.page import editor
 from nets_search.page.cards import cached_card_html, next_step_html, note_html, searched_for_html
 from nets_search.errors import IndexMissingError, NetsSearchError, QueryError
-from nets_search.page.feedback import FeedbackStore, question_key
+from nets_search.evaluate.golden_file import question_key
+from nets_search.page.feedback import FeedbackStore
 from nets_search.page.highlight import query_terms
 from nets_search.page.setup import (BUILD_COMMAND, PageConfig, client_source, get_searcher, load_config, load_page_settings,
                          serve_without_nagle_delay, settle_heap, show_small)
 from nets_search.page.process_state import Limit
-from nets_search.search.searcher import Searcher, prepare_question
+from nets_search.search.query import prepare_question
+from nets_search.search.searcher import Searcher
 from nets_search.types import Result, SearchResponse
 
 log = logging.getLogger(__name__)
@@ -108,7 +111,7 @@ def main(argv: Sequence[str] = ()) -> None:
         initial_sidebar_state="expanded" if asked.editor else "collapsed",
     )
     serve_without_nagle_delay()
-    st.html(f"<style>{PAGE_CSS}</style>")
+    st.html(f"<style>{page_css()}</style>")
     if config.editor:
         editor.render_editor_panel(config)
     elif asked.editor:
@@ -263,72 +266,8 @@ def render_feedback(config: PageConfig, response: SearchResponse) -> None:
 
 # --------------------------------------------------------------------------- style
 
-# Contrast ratios (WCAG AA needs 4.5:1 for text): text #1b2a33 on white 14.7, teal #1f5f66 on white 7.3 (and
-# white on teal buttons 7.3), muted #4a5a63 7.2, <mark> #1b2a33 on #fde68a 11.8; every label pair is above 6.6.
-PAGE_CSS = """
-[data-testid="stMainBlockContainer"] { padding-top: 4rem; padding-bottom: 3rem; }
-[data-testid="stHeading"] h1 { font-size: 2.1rem; line-height: 1.2; padding-bottom: 0.5rem; }
-[data-testid="stHeading"] h2 { font-size: 1.4rem; line-height: 1.3; padding-top: 1.25rem; }
-[data-testid="stHeading"] h3 { font-size: 1.15rem; line-height: 1.3; }
-@media (max-width: 640px) {
-  [data-testid="stMainBlockContainer"] { padding: 3rem 1rem 2rem 1rem; }
-  [data-testid="stHeading"] h1 { font-size: 1.4rem; padding-bottom: 0.25rem; }
-  [data-testid="stHeading"] h2 { font-size: 1.15rem; padding-top: 0.5rem; }
-  .nets-safety { font-size: 0.85rem; padding: 0.5rem 0.75rem; line-height: 1.4; }
-}
-.nets-safety { background: #eef6f7; border-left: 4px solid #1f5f66; padding: 0.75rem 1rem; border-radius: 4px;
-  color: #1b2a33; font-size: 0.95rem; line-height: 1.5; margin-bottom: 0.5rem; }
-.nets-note, .nets-prompt { color: #1b2a33; line-height: 1.5; margin: 0.25rem 0 0.75rem 0; }
-.nets-prompt { background: #fff8e6; border-left: 4px solid #8a5a00; padding: 0.5rem 0.75rem; border-radius: 4px; }
-.nets-problem { background: #fdf1f0; border-left: 4px solid #a1322b; color: #1b2a33; padding: 0.5rem 0.75rem;
-  border-radius: 4px; margin: 0.25rem 0 0.75rem 0; }
-.nets-asked { color: #4a5a63; margin: 0 0 0.5rem 0; overflow-wrap: anywhere; }
-@media (max-width: 640px) {
-  [data-testid="stForm"] { margin-bottom: -0.5rem; }
-  .nets-card { padding: 0.5rem 0.75rem; }
-  .nets-card h3.nets-crumb { font-size: 1rem; margin-bottom: 0.25rem; }
-}
-.nets-card { border: 1px solid #d5dde1; border-radius: 0.5rem; padding: 0.75rem 1rem; margin-bottom: 0.75rem; }
-.nets-section summary { color: #1f5f66; cursor: pointer; margin-top: 0.5rem; font-weight: 500; }
-.nets-section[open] summary { margin-bottom: 0.5rem; }
-.nets-card h3.nets-crumb { font-size: 1.05rem; font-weight: 600; color: #1b2a33; margin: 0.1rem 0 0.5rem 0;
-  padding: 0; line-height: 1.35; }
-.nets-strength { display: inline-block; font-size: 0.8rem; font-weight: 600; letter-spacing: 0.02em;
-  padding: 0.1rem 0.55rem; border-radius: 999px; margin: 0; }
-.nets-strong { background: #e3f1ec; color: #14532d; }
-.nets-good { background: #e8f0f8; color: #1e3a5f; }
-.nets-related { background: #eef0f2; color: #37474f; }
-.nets-weak { background: #f6efe6; color: #6b3e00; }
-.nets-passage, .nets-neighbour { line-height: 1.6; color: #1b2a33; overflow-wrap: anywhere; }
-.nets-passage mark, .nets-neighbour mark { background: #fde68a; color: #1b2a33; padding: 0 0.1em; border-radius: 2px; }
-.nets-passage strong.best-sentence { font-weight: 600; }
-.nets-table-wrap { overflow-x: auto; max-width: 100%; margin: 0.25rem 0 0.5rem; }
-.nets-table-wrap table { border-collapse: collapse; font-size: 0.95em; }
-.nets-table-wrap th, .nets-table-wrap td { border: 1px solid #c9d3d8; padding: 0.3rem 0.5rem; text-align: left;
-  vertical-align: top; overflow-wrap: normal; }
-.nets-table-wrap th { background: #eef3f5; }
-.nets-table-wrap tr.best-sentence td { font-weight: 600; }
-.nets-neighbour { padding: 0.4rem 0 0.4rem 0.75rem; border-left: 3px solid #d5dde1; margin-bottom: 0.5rem; }
-.nets-neighbour.nets-current { border-left-color: #1f5f66; }
-.nets-source { margin: 0 0 0.5rem 0; color: #4a5a63; font-size: 0.9rem; line-height: 1.4; }
-.nets-source cite { font-style: normal; font-weight: 600; }
-.nets-source a { color: #1f5f66; }
-.nets-here { color: #4a5a63; font-style: italic; margin: 0.25rem 0 0.5rem 0.75rem; }
-.nets-next { background: #eef6f7; border-left: 4px solid #1f5f66; padding: 0.75rem 1rem; border-radius: 4px;
-  color: #1b2a33; line-height: 1.5; margin: 0.5rem 0; }
-.nets-next a { color: #1f5f66; }
-@media print {
-  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stForm"],
-  [data-testid="stBottom"], .st-key-nets-feedback, .st-key-nets-options, .nets-section {
-    display: none !important; }
-  [data-testid="stMainBlockContainer"] { padding: 0 !important; max-width: 100% !important; }
-  details::details-content { content-visibility: visible; display: block; }
-  details > summary { font-weight: 600; }
-  .nets-card { break-inside: avoid; }
-  .nets-passage mark { background: none; font-weight: 600; }
-}
-.nets-small, [data-testid="InputInstructions"] { color: #4a5a63; font-size: 0.85rem; margin: 0.25rem 0; }
-.nets-facts { padding-left: 1rem; margin: 0; }
-.nets-gap { margin: 0.5rem 0 0.25rem 0; overflow-wrap: anywhere; }
-.nets-gap span { color: #4a5a63; }
-"""
+
+@functools.lru_cache(maxsize=1)
+def page_css() -> str:
+    """The page's style sheet (page.css, shipped as package data beside this module), read once per process."""
+    return resources.files("nets_search.page").joinpath("page.css").read_text(encoding="utf-8")

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from nets_search.encode import encoder as encode
-from nets_search.evaluate.golden import GOLDEN_STATE_FILE
+from nets_search.evaluate.golden_check import GOLDEN_STATE_FILE
 from nets_search.build.rebuild import rebuild_and_check
 
 from ..conftest import SEED_CORPUS

@@ -1,3 +1,4 @@
+import argparse
 import json
 import subprocess
 import sys
@@ -105,11 +106,22 @@ def test_embed_py_is_nets_search_build(tmp_path):
     assert out.returncode == 2 and "corpus not found" in out.stderr
 
 
-@pytest.mark.parametrize("command", ["build", "search"])
-def test_every_command_has_help(capsys, command):
+def _commands() -> dict[str, argparse.ArgumentParser]:
+    """{name: parser} of every command the CLI's own parser knows."""
+    parser = cli.make_parser()
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+
+
+@pytest.mark.parametrize("command", sorted(_commands()))
+def test_every_command_has_help_naming_each_of_its_options(capsys, command):
+    """Each command, a new one too, answers --help with its usage and a described line for every option."""
     with pytest.raises(SystemExit) as done:
         cli.main([command, "--help"])
-    assert done.value.code == 0 and "--index" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert done.value.code == 0 and out.startswith(f"usage: nets-search {command}")
+    for action in _commands()[command]._actions:
+        if action.option_strings:
+            assert action.help and action.option_strings[-1] in out, f"{command} {action.option_strings}"
 
 
 def test_build_warns_when_a_golden_question_stops_being_answered(capsys, tmp_path, encoder, monkeypatch):

@@ -1,4 +1,5 @@
-"""Golden-question files read without trusting them: a line no JSON reader should be asked to parse (a number of
+"""Golden-question files: phrases matched as an editor writes them, the format's rules in words, the project's own
+files well formed; and read without trusting them: a line no JSON reader should be asked to parse (a number of
 thousands of digits, brackets nested 100,000 deep) is one problem on one line for every reader of the file (the
 build's calibration and golden check, `eval`, `calibrate`, the editor panel), and the files are read as corpus
 files are (no pipe waited on, a size limit)."""
@@ -13,16 +14,18 @@ from pathlib import Path
 import pytest
 
 from nets_search.cli import main as cli
-from nets_search.search.batch import MAX_DEPTH, MAX_NUMBER_DIGITS
 from nets_search.build.changes import file_hashes
-from nets_search.errors import EvaluationError
-from nets_search.page.feedback import add_golden_question, complete_golden_question, unfinished_golden_questions
-from nets_search.evaluate.golden import MAX_GOLDEN_BYTES, load_golden
+from nets_search.errors import EvaluationError, NetsSearchError
+from nets_search.evaluate.golden import MAX_GOLDEN_BYTES, GoldenQuestion, fold, load_golden, passage_matches
+from nets_search.evaluate.golden_file import add_golden_question, complete_golden_question, unfinished_golden_questions
+from nets_search.jsonl import MAX_DEPTH, MAX_NUMBER_DIGITS
 from nets_search.search.query import Glossary
 from nets_search.text import sha256_text
 
-from ..conftest import page
+from ..conftest import SEED_CORPUS, page
+from .conftest import write
 
+GOLDEN = SEED_CORPUS / "golden-questions.jsonl"
 GOOD = '{"id": "g1", "question": "why does my face go red", "expect": [["flushing"]]}'
 PENDING = '{"id": "f1", "question": "can I eat cheese", "expect": [], "todo": "fill in"}'
 HOSTILE = {  # (line, what the reader is told about it)
@@ -181,3 +184,104 @@ def test_a_corpus_question_file_linked_out_of_the_corpus_is_refused(tmp_path):
     (corpus / "questions.jsonl").symlink_to(tmp_path / "outside.jsonl")
     with pytest.raises(EvaluationError, match="questions.jsonl: .*outside"):
         load_golden(corpus / "questions.jsonl", folder=corpus)
+
+
+# --------------------------------------------------------------------------- phrase matching
+
+
+@pytest.mark.parametrize(
+    "text, expect, matches",
+    [
+        ("depending upon the tumour’s location", [["tumour's location"]], True),  # curly apostrophe in the text
+        ("thought they were ‘cancer-like’ (benign)", [["'cancer-like'"]], True),
+        ("“Facial flushing is where”", [['"facial flushing is']], True),  # curly double quotes, case
+        ("Flushing of the\nskin", [["flushing of  the skin"]], True),  # whitespace runs compare as one space
+        ("diarrhoea and flushing", [["diarrhoea", "wheezing"]], False),  # every phrase of an alternative
+        ("diarrhoea and flushing", [["wheezing"], ["FLUSHING"]], True),  # any alternative
+        ("diarrhoea", [["diarrhea"]], False),  # phrases are verbatim: no spelling folding
+    ],
+)
+def test_passage_matches(text, expect, matches):
+    assert passage_matches(text, expect) is matches
+
+
+def test_fold_is_idempotent():
+    text = "The  Tumour’s “Location”"
+    assert fold(fold(text)) == fold(text) == "the tumour's \"location\""
+
+
+# --------------------------------------------------------------------------- golden files
+
+
+TWO_WAYS = '{"id": "a", "question": "what is a NET", "expect": [["NETs"], ["neuroendocrine", "tumour"]]}'
+
+
+def test_load_golden_reads_in_scope_and_out_of_scope_questions(tmp_path):
+    path = write(tmp_path / "g.jsonl", TWO_WAYS, "", '{"id": 7, "question": "cake recipe", "out_of_scope": true, "note": "food"}')
+    assert load_golden(path) == [
+        GoldenQuestion("a", "what is a NET", (("NETs",), ("neuroendocrine", "tumour")), False, 1),
+        GoldenQuestion("7", "cake recipe", (), True, 3),
+    ]
+
+
+@pytest.mark.parametrize(
+    "bad_line, message",
+    [
+        ("{not json", "not valid JSON"),
+        ('["a", "b"]', "must be a JSON object"),
+        ('{"question": "q", "expect": [["x"]]}', "needs an 'id'"),
+        ('{"id": "b", "question": "  ", "expect": [["x"]]}', "needs a non-empty 'question'"),
+        ('{"id": "b", "question": "q"}', "needs 'expect'"),
+        ('{"id": "b", "question": "q", "expect": ["x"]}', "'expect' must be a list of alternatives"),
+        ('{"id": "b", "question": "q", "expect": [[]]}', "'expect' must be a list of alternatives"),
+        ('{"id": "b", "question": "q", "expect": [["x", ""]]}', "every phrase in 'expect' must be a non-empty string"),
+        ('{"id": "b", "question": "q", "out_of_scope": "yes"}', "'out_of_scope' must be true or false"),
+        ('{"id": "b", "question": "q", "out_of_scope": true, "expect": [["x"]]}', "not both"),
+        ('{"id": "b", "question": "q", "expects": [["x"]]}', "unknown key 'expects'"),
+        ('{"id": "a", "question": "q", "expect": [["x"]]}', "id 'a' is already used on line 1"),
+    ],
+)
+def test_malformed_golden_lines_name_the_file_and_line(tmp_path, bad_line, message):
+    path = write(tmp_path / "g.jsonl", TWO_WAYS, bad_line)
+    with pytest.raises(EvaluationError) as caught:
+        load_golden(path)
+    text = str(caught.value)
+    assert text.startswith(f"{path}:2: ") and message in text and "\n" not in text
+    assert isinstance(caught.value, NetsSearchError)
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda tmp: tmp / "missing.jsonl", "file not found"),
+        (lambda tmp: write(tmp / "empty.jsonl", "", "  "), "no questions in the file"),
+        (lambda tmp: tmp, "is a folder"),
+    ],
+)
+def test_unreadable_golden_files(tmp_path, make, message):
+    with pytest.raises(EvaluationError, match=message):
+        load_golden(make(tmp_path))
+
+
+def test_the_projects_golden_file_is_well_formed_and_its_phrases_are_verbatim():
+    questions = load_golden(GOLDEN)
+    in_scope = [q for q in questions if not q.out_of_scope]
+    assert len(in_scope) >= 25 and len(questions) - len(in_scope) >= 12
+    corpus_text = fold("\n".join(p.read_text(encoding="utf-8") for p in SEED_CORPUS.glob("*.md")))
+    for q in in_scope:
+        for phrase in (phrase for alternative in q.expect for phrase in alternative):
+            assert fold(phrase) in corpus_text, f"{q.id}: '{phrase}' is not in the corpus"
+
+
+def test_no_question_is_asked_twice_across_the_labelled_sets():
+    """A question in two files can be dealt into tune and test (or be in tuning and in a held-out set): its test
+    figure would then be measured on data a choice has seen."""
+    repo = SEED_CORPUS.parent
+    files = [*SEED_CORPUS.glob("*.jsonl"), *repo.glob("examples/*/*.jsonl"), *repo.glob("benchmarks/held-out/*.jsonl")]
+    seen: dict[str, str] = {}
+    for path in sorted(files):
+        for q in load_golden(path):
+            text = " ".join(fold(q.question).split())
+            assert text not in seen, f"'{q.question}' is in {seen.get(text)} and {path.name} ({q.id})"
+            seen[text] = f"{path.name} ({q.id})"
+    assert len(seen) > 500

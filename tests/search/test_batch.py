@@ -9,9 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nets_search.search.searcher  # noqa: F401 (imported before any memory is measured)
-from nets_search.search import batch
 from nets_search.cli import main as cli
-from nets_search.search.batch import MAX_DEPTH, MAX_LINE_BYTES, MAX_NUMBER_DIGITS, answer_lines, read_lines, to_json_line
+from nets_search import jsonl
+from nets_search.jsonl import MAX_DEPTH, MAX_LINE_BYTES, MAX_NUMBER_DIGITS, read_lines
+from nets_search.search.batch import answer_lines, to_json_line
+from ..test_jsonl import JSON_VALUES
 from nets_search.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 
 HOSTILE = [
@@ -55,7 +57,7 @@ def test_a_hostile_batch_gives_one_json_line_per_line_and_exit_2(tmp_path, reque
 
 
 def _fake_search(question, k=5, mode="hybrid"):
-    from nets_search.search.searcher import prepare_question
+    from nets_search.search.query import prepare_question
     from nets_search.types import SearchResponse
 
     text, truncated = prepare_question(question)  # raises QueryError on an empty question, as the searcher does
@@ -143,15 +145,10 @@ def _json_line(value) -> tuple[bytes, bool]:
     return line, 1 + _depth(value) <= MAX_DEPTH
 
 
-_JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(alphabet='[]{}"\\a'),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=3), children, max_size=3),
-    max_leaves=200,
-)
 _LIMIT_LINES = st.one_of(
     st.builds(_nested_line, st.integers(0, 2 * MAX_DEPTH) | st.integers(0, 20_000), st.sampled_from(sorted(_BRACKETS))),
     st.builds(_number_line, st.integers(1, 2 * MAX_NUMBER_DIGITS) | st.integers(1, 20_000)),
-    st.builds(_json_line, _JSON_VALUES),
+    st.builds(_json_line, JSON_VALUES),
 )
 
 
@@ -199,8 +196,8 @@ def test_lines_read_within_the_limit_are_answered_as_whole_lines_are(lines, last
     for every line as reading each line whole: the same records, a line over the limit refused with its size."""
     whole = [content + ending for content, ending in lines] + ([last] if last else [])
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(batch, "MAX_LINE_BYTES", 32)
-        patch.setattr(batch, "SKIP_CHUNK", 3)  # a "\r\n" split between chunks, too
+        patch.setattr(jsonl, "MAX_LINE_BYTES", 32)
+        patch.setattr(jsonl, "SKIP_CHUNK", 3)  # a "\r\n" split between chunks, too
         bounded = list(answer_lines(_fake_search, read_lines(io.BytesIO(b"".join(whole)))))
         assert bounded == list(answer_lines(_fake_search, whole))
 
@@ -215,7 +212,7 @@ def test_a_line_far_over_the_limit_is_never_held_in_memory(tmp_path, monkeypatch
         for _ in range(size >> 20):
             out.write(b"a" * (1 << 20))
         out.write(ending)
-    monkeypatch.setattr(batch, "MAX_LINE_BYTES", limit)
+    monkeypatch.setattr(jsonl, "MAX_LINE_BYTES", limit)
     monkeypatch.setattr("nets_search.search.searcher.Searcher", lambda index: _Answers(_fake_search))
     tracemalloc.start()
     try:
@@ -227,45 +224,6 @@ def test_a_line_far_over_the_limit_is_never_held_in_memory(tmp_path, monkeypatch
     assert code == 2 and peak < 8 << 20, f"{peak:,} bytes held"
     assert records[0] == {"id": None, "error": f"line 1: longer than {limit:,} bytes ({size:,})"}
     assert [(r["id"], "error" in r) for r in records[1:]] == ([("later", False)] if ending else [])
-
-
-def _reference_depth(raw: bytes) -> int:
-    """How deep a JSON parser reading `raw` nests, byte by byte: escapes only inside strings."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for byte in raw:
-        if escaped:
-            escaped = False
-        elif in_string:
-            escaped, in_string = byte == ord("\\"), byte != ord('"')
-        elif byte == ord('"'):
-            in_string = True
-        elif byte in b"[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif byte in b"]}":
-            depth -= 1
-    return deepest
-
-
-@settings(max_examples=1000, deadline=None)
-@given(_JSON_VALUES.map(json.dumps), st.floats(0, 1), st.lists(st.sampled_from(list('[]{}"\\a,')), max_size=8))
-def test_nesting_is_counted_as_a_json_parser_reads_it(text, cut, junk):
-    """JSON (strings full of brackets, quotes and backslashes) is counted as deep as it nests; cut short and
-    followed by junk, never shallower than what json.loads reads of it (up to its error: past that the count may
-    differ). A limit of 2 and pieces of 3 bytes put the limit and the piece boundaries everywhere."""
-    broken = (text[: round(len(text) * cut)] + "".join(junk)).encode()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(batch, "MAX_DEPTH", 2)
-        patch.setattr(batch, "_PIECE", 3)
-        assert batch.nests_too_deep(text.encode()) == (_reference_depth(text.encode()) > 2)
-        too_deep = batch.nests_too_deep(broken)
-    try:
-        json.loads(broken)
-    except json.JSONDecodeError as exc:
-        assert too_deep or _reference_depth(broken[: exc.pos + 1]) <= 2
-    else:
-        assert too_deep == (_reference_depth(broken) > 2)
 
 
 # --------------------------------------------------------------------------- failures while answering
