@@ -2,32 +2,29 @@
 
 `assess(question)` returns an `Urgency`: whether the question describes a red flag now, the red flag in plain
 words ("trouble breathing") and whether it is life-threatening (call 999) or urgent but not (call 111 or the care
-team's 24-hour line). It reads only the question, so it holds whether or not our pages cover it.
-
-Where the red flags come from: the symptoms that the NHS's 999 and 111 advice and emergency-department triage
-treat as "get help now" — trouble breathing or blue lips, chest pain or pressure, collapse or not waking, the signs
-of a stroke (face, arm, speech), a seizure, heavy bleeding or bringing up blood, black tarry poo, a swelling throat,
-tongue or lips, a sudden severe headache or tummy pain, thoughts of suicide or self-harm, a very high temperature
-with confusion — and the ones NET care teams tell patients to ring about at once: a carcinoid crisis happening now
-(flushing with low blood pressure, wheeze, a racing heart or confusion), a temperature during chemotherapy, a
-blocked bowel, a very low blood sugar, severe diarrhoea with dehydration, sudden jaundice, a clot in the leg.
+team's 24-hour line). It reads only the question, so it holds whether or not our pages cover it. The red flags
+themselves (NHS 999/111 advice, triage observations, oncology 24-hour-line triage, carcinoid crisis) are a table
+in red_flags.py; this module decides whether a match *describes the flag now* or *asks about it*.
 
 A safety net, not a diagnosis: a match says "this may be an emergency, get help now", never what is wrong, and a
-question that describes an emergency in words these rules miss is not flagged (the page's standing 999 note stays).
-The rules lean towards flagging when a question both describes a red flag and asks about it.
+question that describes an emergency in words the table misses is not flagged (the page's standing 999 note stays).
+The rules lean towards flagging when a question both describes a red flag now and asks about it ("he can't
+breathe, is that normal?").
 
-What it deliberately does not flag: questions *about* a symptom, condition or risk ("what is a carcinoid crisis",
-"why do I get short of breath on stairs", "can octreotide cause chest pain?", "what are the signs of a stroke"),
-ones that say it happens sometimes or happened in the past ("I had a seizure two years ago"), "what should I do
-if ..." questions, bare topic words ("chest pain octreotide"), everyday distress and figures of speech ("this
-flushing is killing me", "am I going to die from this?", "I'm sick to death of the diarrhoea"), and symptoms
-that are worrying but not urgent on their own (mild breathlessness, some flushing, a little bleeding after a biopsy).
-
-How: the question is normalised (lower case, no apostrophes, misspellings repaired onto the rules' words), cut
-into clauses at punctuation, and each red flag is a pattern for the way people *describe* it ("can't breathe").
-A match counts unless its clause frames it as a question about it ("what is", "why do", "can X cause", "signs of"
-before it; "sometimes", "last year" in it), and a now-cue ("right now", "suddenly", "won't stop", "what do I do")
-outweighs that framing. Thoughts of suicide or self-harm count in any framing but "can X cause".
+How: the question is normalised (lower case, no apostrophes, misspellings repaired onto the rules' words) and cut
+into clauses at punctuation; a clause is cut again into segments at joining words ("and", "but", "so") so that a
+time cue belongs to its own part ("temp of 38.3 | and i had my chemo last week"). A red-flag match counts unless,
+in this order of precedence:
+1. it is negated just before ("no chest pain", "without a fever");
+2. (self-harm only: counts in any framing but "can X cause", "side effects", "signs of");
+3. its segment says it is over or still to come — past times ("yesterday", "last week", "back in March", "3 years
+   ago", "in 2019"; but "since yesterday" is ongoing), future or fear ("next month", "before my surgery", "I'm
+   scared of having", "will they", "in case") — or a later part says it is over ("went away", "gone now", "fine
+   now", "it settled"); a "still", "right now", "won't stop" or "getting worse" in its segment overrides these;
+4. a now-cue anywhere ("now", "suddenly", "10 minutes ago", "what do I do", "help") makes it count;
+5. its clause frames it as a question about it ("what is", "why do", "can X cause", "signs of" before it) or says it
+   is habitual ("sometimes", "when I climb stairs", "I get") — then it does not count;
+6. otherwise it counts if someone is in the clause ("my dad", "I"), or the question asks about nothing.
 """
 
 from __future__ import annotations
@@ -38,6 +35,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
+
+from nets_search.search.red_flags import RED_FLAGS, RedFlag, _re
 
 MAX_CHARS = 2000  # a search box question; longer text is read up to here
 TYPO_CUTOFF = 80  # rapidfuzz ratio a misspelt word must reach to be read as one of the rules' words
@@ -61,152 +60,11 @@ class Urgency:
 
 NOT_URGENT = Urgency(urgent=False)
 
-
-@dataclass(frozen=True)
-class RedFlag:
-    name: str
-    reason: str
-    life_threatening: bool
-    pattern: re.Pattern[str]  # how the red flag is described, searched in one clause of the normalised question
-    also: re.Pattern[str] | None = None  # must also appear somewhere in the question
-    any_framing: bool = False  # counts even in a "what / why / how" framing (suicide and self-harm)
-
-
-def _re(*alternatives: str) -> re.Pattern[str]:
-    return re.compile(r"\b(?:" + "|".join(alternatives) + r")\b")
-
-
-# Building blocks of the patterns (the text they run on has no apostrophes and no punctuation).
 _PEOPLE = (r"mum|mom|mam|mummy|mother|dad|daddy|father|husband|hubby|wife|partner|son|daughter|child|kid|baby|"
            r"boy|girl|brother|sister|grandad|grandpa|grandma|gran|granny|nan|nana|friend|patient|neighbour|"
            r"neighbor|aunt|auntie|uncle|boyfriend|girlfriend|fiance|fiancee|carer")
 _PERSON = _re(r"i|im|ive|id|me|my|myself|he|hes|him|his|she|shes|her|they|theyre|them|their|we|our|us",
               r"(?:" + _PEOPLE + r")s?")
-_BREATHE = r"breath(?:e|es|ing|in)?"
-_NOT_ABLE = r"cant|cannot|can not|couldnt|could not|unable to|struggling to|struggles to|struggle to|hard to|" \
-            r"difficult to|can hardly|can barely|can only just|trying to|fighting to"
-_SEVERE = r"severe|severely|really bad|very bad|bad|terrible|awful|agoni[sz]ing|excruciating|unbearable|crushing|" \
-          r"worst|sudden|suddenly|intense|extreme"
-_SUDDEN_SEVERE = r"sudden|suddenly|severe|agoni[sz]ing|excruciating|unbearable|worst|crippling|doubled up"
-_FLUSH = _re(r"flush\w*", r"(?:went|gone|going|turned|turning|is|looks?) (?:bright |very |really )?(?:red|purple)",
-             r"bright red")
-_FEVER = (r"(?:high|very high|raging) (?:fever|temperature|temp)",
-          r"(?:fever|temperature|temp) (?:of |is |at |was )?(?:3[89]|4[0-2])(?:\.\d)?",
-          r"(?:3[89]|4[0-2])(?:\.\d)? ?(?:degrees|c)")
-_CONFUSED = r"confused|confusion|not making (?:any )?sense|isnt making (?:any )?sense|talking nonsense|not with it|" \
-            r"delirious|cant wake|wont wake|drowsy"
-
-_BLACK_POO = (r"(?:poo|poop|stool|stools|bowel movements?) (?:is |are |has been |have been |)(?:black|tarry)",
-              r"black (?:and )?tarry", r"tarry (?:poo|stools?)")
-
-RED_FLAGS: tuple[RedFlag, ...] = (  # in order of preference when several match
-    RedFlag("self-harm", "thoughts of suicide or self-harm", True, _re(
-        r"(?:want|wanna|wanted|planning|plan|thinking|think|thoughts?|feel like|tempted|ready|going|decided) "
-        r"(?:to |about |of )?(?:end(?:ing)? (?:it all|my life|his life|her life|it)|kill(?:ing)? (?:my|him|her)self|"
-        r"hurt(?:ing)? (?:my|him|her)self|harm(?:ing)? (?:my|him|her)self|cut(?:ting)? (?:my|him|her)self|"
-        r"tak(?:e|ing) (?:all|an overdose)|overdos\w*)",
-        r"(?:want|wanna|wish) (?:to die|i was dead|i were dead|to be dead|it to end)",
-        r"dont want to (?:be here|live|go on|wake up|be alive)",
-        r"(?:cut|hurt|harmed|harming|hurting) (?:my|him|her)self", r"kill(?:ing)? myself", r"end(?:ing)? my life",
-        r"suicidal", r"self harm\w*", r"better off (?:dead|without me)", r"no point (?:in )?(?:living|going on)"),
-        any_framing=True),
-    RedFlag("carcinoid-crisis", "a carcinoid crisis happening now", True, _re(
-        r"(?:having|going into|gone into|went into|is in|in the middle of) (?:a )?(?:carcinoid |serotonin )?crisis")),
-    RedFlag("carcinoid-crisis", "a carcinoid crisis happening now (flushing with other signs)", True, _re(
-        r"heart (?:is )?(?:racing|pounding|going (?:really |very )?fast)", r"racing heart",
-        r"(?:blood pressure|bp) (?:is )?(?:very |really |so )?(?:low|dropping|dropped|crashing|falling)",
-        r"(?:really|very|so) confused", r"going to (?:pass out|faint|collapse)", r"wheez\w+"), also=_FLUSH),
-    RedFlag("breathing", "trouble breathing", True, _re(
-        rf"(?:{_NOT_ABLE}) (?:i |he |she |we |they |(?:my|his|her|our) \w+ )?(?:properly |really |even |to )?{_BREATHE}"
-        r"(?! (?:through|out of|in through) (?:my|his|her|the|their|your) nose)",
-        rf"(?:{_NOT_ABLE}|cant|cannot) (?:catch|get) (?:my|his|her|their|a|any|your) ?(?:breath|air)",
-        r"gasping", r"fighting for (?:air|breath)", r"suffocat\w+", r"choking", r"(?:cant|cannot) get (?:any )?air",
-        r"(?:not|stopped|isnt|wasnt) breathing", rf"{_BREATHE} (?:really |very |so )?(?:fast|shallow|noisy)",
-        r"lips? (?:are |is |have |has )?(?:look |looks |gone |going |turning |turned )?(?:blue|grey|gray)",
-        r"blue lips", r"(?:turning|gone|going|turned|went) (?:blue|grey|gray)",
-        r"wheez\w* (?:really |very |so )?(?:bad|badly|severely|a lot)")),
-    RedFlag("breathing", "sudden breathlessness with a swollen leg (a possible clot)", True,
-            _re(r"short of breath", r"breathless", r"out of breath"),
-            also=_re(r"(?:leg|calf) (?:is )?swollen", r"swollen (?:leg|calf)")),
-    RedFlag("chest-pain", "chest pain or pressure", True, _re(
-        r"chest (?:is |feels |feel |feeling )?(?:really |very |so )?(?:tight|heavy|crushing|squeez\w*)",
-        rf"(?:{_SEVERE}|sharp|heavy|tight|squeezing) (?:pain )?(?:in )?(?:my |his |her |the )?chest",
-        r"pains? (?:in|across) (?:my|his|her|the) chest", r"(?:has|have|having|got) (?:a )?chest pains?",
-        r"clutching (?:his|her|my) chest", r"chest (?:really |is )?(?:hurts|hurting)",
-        r"chest pains? (?:that )?(?:started|came on|wont|for the last|since)")),
-    RedFlag("collapse", "collapsed, unconscious or cannot be woken", True, _re(
-        r"collapsed", r"keeled over", r"passed out", r"blacked out", r"fainted", r"unconscious", r"unresponsive",
-        r"not (?:responding|responsive)", r"isnt responding", r"(?:wont|doesnt|cant) respond", r"not answering me",
-        r"(?:not|wont|cant|cannot|can not) (?:wake|be woken|stay awake)", r"not waking", r"eyes rolled",
-        r"found (?:\w+ ){1,2}on the floor", r"gone floppy|went floppy", r"keeps? (?:passing|blacking|fainting)\w*",
-        r"(?:is|hes|shes|im) (?:passing|blacking) out")),
-    RedFlag("sepsis", "a very high temperature with confusion or drowsiness", True, _re(*_FEVER),
-            also=_re(_CONFUSED)),
-    RedFlag("confusion", "sudden confusion", True, _re(
-        r"(?:really|very|suddenly) confused(?! (?:about|by|with|as to|why|what|how|which|over))",
-        r"(?:not|isnt) making (?:any )?sense", r"talking nonsense", r"not with it")),
-    RedFlag("stroke", "signs of a stroke (face, arm or speech)", True, _re(
-        r"(?:face|mouth|smile) (?:has |is |)(?:gone |dropped|drooping|droopy|drooped|fallen|sagging|lopsided)\w*",
-        r"one side of (?:his|her|my|the) (?:face|mouth)", r"having a (?:mini )?stroke",
-        r"(?:cant|cannot|unable to) (?:lift|raise|move) (?:my|his|her) (?:right |left )?(?:arm|leg|hand)",
-        r"(?:arm|leg|hand|side) (?:has |is |)(?:suddenly |gone |going |really |very )*(?:weak|numb|dead|limp)",
-        r"(?:cant|cannot) (?:speak|talk) properly", r"cant get (?:his|her|my|the) words out",
-        r"(?:speech|words|talking) (?:is |are |has |have )?(?:gone |went |coming out |come out |going |all )?"
-        r"(?:slurred|slurring|funny|wrong|garbled|jumbled|strange|weird)", r"slurr\w+")),
-    RedFlag("seizure", "a seizure (fit)", True, _re(
-        r"(?:having|had|just had|in the middle of) (?:a )?(?:seizure|fit|convulsion)s?", r"fitting", r"convuls\w+",
-        r"seizing", r"shaking all over", r"seizure (?:and )?(?:it )?wont stop")),
-    RedFlag("bleeding", "vomiting or coughing up blood", True, _re(
-        r"(?:throwing|threw|vomiting|vomited|vomit|being sick|been sick|is sick|coughing|coughed|bringing|"
-        r"brought|spitting|puking|puked) (?:up )?(?:lots of |loads of |a lot of |alot of |some |fresh |bright red )*"
-        r"blood", r"coffee grounds")),
-    RedFlag("bleeding", "heavy bleeding", True, _re(
-        r"bleeding (?:very |really |so )?(?:heavily|a lot|alot|badly|loads|lots|everywhere|profusely)",
-        r"(?:heavy|lots of|loads of|a lot of|alot of|pints of) (?:bright red |fresh |dark )?(?:bleeding|blood)",
-        r"pouring (?:with )?blood", r"haemorrhag\w+", r"blood (?:everywhere|pouring|gushing|spurting)",
-        r"wont stop bleeding", r"bleeding (?:and )?(?:it )?(?:wont|doesnt|will not) stop")),
-    RedFlag("bleeding", "black, tarry poo with dizziness", True, _re(*_BLACK_POO),
-            also=_re(r"dizzy|faint|lightheaded|light headed")),
-    RedFlag("bleeding", "black, tarry poo", False, _re(*_BLACK_POO)),
-    RedFlag("allergic-reaction", "swelling of the throat, tongue or lips (a severe allergic reaction)", True, _re(
-        r"(?:throat|tongue|lips?|mouth) (?:and (?:throat|tongue|lips?|face|mouth) )?(?:is |are |has |have |feels )?"
-        r"(?:swelling|swollen|swelled|gone huge|puffing up|puffed up|closing|tight|tightening)",
-        r"face (?:is )?(?:swelling|swollen|puffing up|puffed up)",
-        r"(?:swelling|swollen) (?:of )?(?:my |his |her |the )?(?:throat|tongue|lips)",
-        r"having an? (?:anaphylactic|anaphylaxis|severe allergic)")),
-    RedFlag("headache", "a sudden, severe headache", True, _re(
-        r"worst headache", r"thunderclap", r"headache (?:that )?(?:came|come|coming) on (?:suddenly|out of nowhere)",
-        r"sudden (?:severe |bad |terrible |awful )?headache")),
-    RedFlag("abdominal-pain", "sudden, severe tummy pain", True, _re(
-        rf"(?:{_SUDDEN_SEVERE}) (?:\w+ ){{0,2}}(?:pain|ache|cramps?) (?:\w+ ){{0,5}}(?:tummy|stomach|belly|abdomen)",
-        rf"(?:{_SUDDEN_SEVERE}) (?:\w+ ){{0,2}}(?:tummy|stomach|belly|abdominal) (?:pain|ache|cramps?)",
-        r"(?:tummy|stomach|belly|abdominal) (?:pain|ache) (?:that )?(?:came|come|coming) on "
-        r"(?:suddenly|out of nowhere)",
-        r"(?:tummy|stomach|belly|abdomen) (?:is |feels )?(?:rock hard|hard as a rock)")),
-    RedFlag("abdominal-pain", "severe tummy pain going through to the back", False, _re(
-        r"pain (?:\w+ ){0,8}(?:going|goes|spreading|radiating|through) (?:through |in)?to (?:my|his|her|the) back"),
-            also=_re(r"tummy|stomach|belly|abdomen|abdominal")),
-    RedFlag("blocked-bowel", "signs of a blocked bowel", False, _re(
-        r"(?:cant|cannot|not been able to|havent been able to|unable to|not) (?:pass|passed|passing) "
-        r"(?:wind|gas|anything)", r"cant (?:poo|fart)")),
-    RedFlag("fever", "a high temperature (call your care team's 24-hour line if you are on treatment)", False,
-            _re(*_FEVER, r"(?:shaking|shivering|shivery) (?:\w+ ){0,4}(?:temp|temperature|fever)")),
-    RedFlag("dehydration", "severe diarrhoea or vomiting with signs of dehydration", False, _re(
-        r"(?:havent|hasnt|not) (?:peed|weed|had a wee|been for a wee|passed (?:any )?urine)",
-        r"cant keep (?:any )?(?:fluids|water|anything|drinks|food) down", r"[1-9]\d times (?:today|a day|since)")),
-    RedFlag("jaundice", "sudden yellowing of the skin or eyes", False, _re(
-        r"(?:eyes|skin) (?:have |has |)(?:suddenly )?(?:gone|turned|going|turning|are|is|look|looks) "
-        r"(?:very |really |bright )?yellow")),
-    RedFlag("clot", "a swollen, painful leg (a possible clot)", False,
-            _re(r"(?:calf|leg) (?:is |has |has gone |)(?:swollen|red|hot|painful)"), also=_re(r"pain\w*|sore|tender")),
-    RedFlag("low-sugar", "a very low blood sugar", False, _re(
-        r"(?:blood sugar|sugar|glucose|bm)s?(?: level)? (?:is |of |at |was |reading )?[0-3](?:\.\d)?",
-        r"having a hypo", r"(?:is|hes|shes|im|going) hypo")),
-    RedFlag("infection", "spreading redness with a temperature", False,
-            _re(r"(?:redness|red|swelling) (?:\w+ ){0,3}spreading"), also=_re(r"fever|temperature|temp")),
-    RedFlag("asks-999", "asking whether to call an ambulance", True, _re(
-        r"(?<!when )(?:should|do|shall) (?:i|we) (?:call|ring|phone|get) (?:an ambulance|999|911|112)")),
-)
 
 # A question *about* a red flag: said before the match in its clause.
 _ABOUT_BEFORE = _re(r"whats?", r"why", r"how", r"which", r"when (?:should|do|does|to)", r"whenever", r"if",
@@ -214,15 +72,18 @@ _ABOUT_BEFORE = _re(r"whats?", r"why", r"how", r"which", r"when (?:should|do|doe
                     r"chances?", r"history", r"cause[sd]?", r"causing", r"trigger\w*", r"lead to", r"side effects?",
                     r"means?", r"prevent\w*", r"avoid", r"recogni[sz]e", r"spot", r"difference", r"in case",
                     r"makes? (?:it|you|me|people|someone|them)", r"learn", r"explain",
-                    r"(?:worried|asking|question|read|information|info|talk|talking) about")
+                    r"(?:worried|asking|question|read|information|info|talk|talking) about",
+                    r"is (?:that|this|it) (?:normal|common|usual|typical|expected|ok|okay|a side effect)",
+                    r"(?:could|can|are|is) (?:they|it|this|that|these) (?:be )?(?:linked|related|connected)",
+                    r"(?:what|any) support", r"support (?:for|groups?)", r"should i (?:mention|tell|let)")
 # Words that look like an "about" framing but ask for help now ("what do I do", "what's happening to me").
 _NOT_ABOUT = re.compile(r"\bwhat (?:do|should|can|shall) (?:i|we) do\b(?! (?:if|when|about))|"
+                        r"\bwhat (?:looks?|seems?|appears?|feels?) like\b|"
                         r"\bwhats (?:happening|wrong|going on)\b|\b(?:dont know|not sure|unsure) (?:if|whether)\b|"
                         rf"\bwhy (?:cant|cannot|wont|isnt) (?:{_PERSON.pattern})")
 # Said of something that is not happening now (anywhere in the clause).
-_NOT_NOW = _re(r"sometimes", r"occasionally", r"now and then", r"every (?:time|day|night|morning)", r"often",
-               r"usually", r"last (?:week|month|year|time)", r"(?:days?|weeks?|months?|years?) ago",
-               r"in (?:19|20)\d\d", r"in the past", r"used to", r"these days", r"lately",
+_NOT_NOW = _re(r"sometimes", r"occasionally", r"always", r"normally", r"now and then", r"often", r"usually",
+               r"every (?:time|day|night|morning)", r"in the past", r"these days", r"lately",
                r"(?:i|we|you|they) (?:always |often |usually )?get", r"(?:he|she|it) (?:always |often |usually )?gets",
                r"when (?:i|he|she|we|they|you) (?:walk|climb|exercis|go up|run|lie|lay|bend)\w*",
                r"(?:walking|climbing|going) up", r"uphill", r"on exertion")
@@ -253,6 +114,41 @@ _CLAUSE_END = re.compile(r"[!?;:\n]+|[.,](?!\d)")
 _NOT_WORD = re.compile(r"[^\w.]+|_+")
 
 
+_SEGMENT_BREAK = re.compile(r"\b(?:and|but|so|then|because|cos|though|although|whereas)\b")
+# Said just before a match: it is absent ("no chest pain", "without any fever").
+_NEGATED = re.compile(r"\b(?:no|without|never|not had|no sign of|no signs of)(?: any| a)? $")
+# Said in the match's segment: it is over (a past time; "since yesterday", "for the last week" are ongoing).
+_MONTHS = r"january|february|march|april|may|june|july|august|september|october|november|december|christmas|easter"
+_OVER = re.compile(
+    r"(?<!since )(?<!from )\b(?:yesterday|the day before|(?<!the )last (?:week|month|year|night|time|weekend|summer|"
+    rf"winter|spring|autumn|{_MONTHS})|the last time|back in \w+|in (?:19|20)\d\d|"
+    r"(?:(?:\d+|an?|one|two|three|four|five|six|few|couple of|several|many) )?(?:days?|weeks?|months?|years?) "
+    r"(?:ago|back)|as a (?:child|kid|baby|teenager)|"
+    r"when (?:i|he|she|they) (?:was|were) (?:younger|little|small|a child|pregnant)|used to|once before)\b")
+# Said in the match's segment: it is still to come, feared or supposed.
+_LATER = re.compile(
+    r"\b(?:next (?:week|month|year|time|few)|tomorrow|in (?:the )?future|in case|what if|"
+    r"(?:scared|terrified|afraid|frightened|worried|nervous|anxious|fear\w*|dread\w*) (?:of|about) "
+    r"(?:having|getting|going|him|her|it|a|another|them)|before (?:my|his|her|the|their) (?:next )?"
+    r"(?:surgery|operation|op|procedure|scan|treatment|prrt|anaesthetic|appointment|injection|jab)|"
+    r"(?:will|might|could|would|can) (?:i|he|she|they|we|you|it|this|that)(?! be having| be in| be going)"
+    r"(?! (?:do|help|breathe)\b))\b")
+# The time of a treatment, not of the symptom ("temp 38 after my PRRT last week"): blanked before _OVER is read.
+_TREATMENT_TIME = re.compile(
+    r"\b(?:after|since|following|from) (?:my |his |her |the |their )?(?:\w+ )?(?:chemo\w*|prrt|op|operation|"
+    r"surgery|injection|jab|treatment|infusion|scan|procedure|embolisation|biopsy|dose|cycle|tablets) "
+    r"(?:last \w+|yesterday|(?:\d+|an?|one|two|three|few|couple of) (?:days?|weeks?) ago)\b")
+# Said after a match (anywhere later in the question): what it describes is over.
+_RESOLVED = re.compile(
+    r"(?<!wont )(?<!not )(?<!doesnt )(?<!didnt )(?<!never )(?<!isnt )(?<!hasnt )(?<!havent )"
+    r"\b(?:(?:it|its|has|have|it has|that|this|which|then|but|now|and) (?:stopped|settled|passed|eased|cleared|"
+    r"calmed down|went away|wore off|subsided|gone away)|went away|go away|goes away|passed off|wore off|"
+    r"back to normal|(?:stopped|settled|gone|fine|better|ok|okay|alright|all right) now)\b")
+# Said in the match's segment: it is happening now, whatever else the question says.
+_STILL = _re(r"still", r"right now", r"at the moment", r"wont stop", r"getting worse", r"happening now",
+             r"(?:\d+|an?|a few|few|couple of) (?:mins?|minutes|hours?) ago")
+
+
 def assess(question: str) -> Urgency:
     """Whether `question` describes an emergency happening now, and which red flag."""
     text = normalise(question)
@@ -277,27 +173,43 @@ def normalise(question: str) -> str:
 
 
 def _describes(flag: RedFlag, text: str) -> bool:
-    if flag.also is not None and not flag.also.search(text):
+    if any(not also.search(text) for also in flag.also) or (flag.unless and flag.unless.search(text)):
         return False
     now = _NOW.search(text) is not None
+    offset = 0
     for clause in text.split(" | "):
         for match in flag.pattern.finditer(clause):
-            if _counts(flag, clause, match.start(), text, now):
+            if _counts(flag, clause, match.start(), text, offset + match.start(), now):
                 return True
+        offset += len(clause) + 3
     return False
 
 
-def _counts(flag: RedFlag, clause: str, start: int, text: str, now: bool) -> bool:
-    """Does this match describe the red flag now, rather than ask about it?"""
+def _counts(flag: RedFlag, clause: str, start: int, text: str, position: int, now: bool) -> bool:
+    """Does the match at `start` of `clause` (`position` in `text`) describe the red flag now, not ask about it?"""
     before = _NOT_ABOUT.sub(lambda m: " " * len(m.group()), clause)[:start]  # same length: offsets hold
+    if _NEGATED.search(before):
+        return False
     if flag.any_framing:
         return not _TOPIC.search(before)
+    segment = _segment(clause, start)
+    if not _STILL.search(segment) and (_OVER.search(_TREATMENT_TIME.sub("", segment)) or _LATER.search(segment)
+                                       or _RESOLVED.search(text, position + 1)):
+        return False
     if now:
         return True
     if _ABOUT_BEFORE.search(before) or _NOT_NOW.search(clause):
         return False
     # No one in the clause ("coughing up blood, what causes it?"): about, if the question asks about anything.
     return _PERSON.search(clause) is not None or not _ABOUT_BEFORE.search(text)
+
+
+def _segment(clause: str, start: int) -> str:
+    """The part of `clause` around `start` between joining words ("and", "but", "so")."""
+    cuts = [m.start() for m in _SEGMENT_BREAK.finditer(clause)]
+    left = max((c for c in cuts if c <= start), default=0)
+    right = min((c for c in cuts if c > start), default=len(clause))
+    return clause[left:right]
 
 
 @lru_cache(maxsize=4096)

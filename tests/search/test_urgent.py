@@ -43,6 +43,48 @@ FAMILIES = [
     ("sepsis", "temperature of 39 and he is very confused", "how do i recognise sepsis"),
     ("confusion", "i am really confused and my head is pounding",
      "i'm really confused about octreotide and lanreotide"),
+    # Red flags added with the independent set (red_flags.py): each described now, and asked about.
+    ("heart-rate", "my pulse is 172 and i feel faint", "is a heart rate of 150 dangerous"),
+    ("heart-rate", "heart has been pounding and skipping for the past two hours",
+     "i get palpitations sometimes, is that normal"),
+    ("breathing", "his oxygen sats are 87 on the finger monitor", "what should my oxygen sats be"),
+    ("blood-pressure", "bp is 76/40 and she is clammy", "does sunitinib raise blood pressure"),
+    ("fever", "feeling hot and shivery, I'm on temozolomide",
+     "what should i do if my temperature goes over 38 on chemo"),
+    ("fever", "temperature of 38.4 a week after my PRRT", "what temperature counts as a fever after PRRT"),
+    ("spinal-cord", "my legs have gone numb and wobbly and my back is agony, i have mets in my spine",
+     "can bone mets in the spine cause leg weakness"),
+    ("bleeding", "he's throwing up what looks like coffee grounds", "what does coffee ground vomit mean"),
+    ("bleeding", "there's blood in his sick", "can a stomach NET make you vomit blood"),
+    ("chest-pain", "crushing pressure on my chest for 15 minutes", "is crushing chest pain always a heart attack"),
+    ("overdose", "she has taken too many of her oxycodone tablets and is very drowsy",
+     "what happens if you take too much creon"),
+    ("blocked-bowel", "not had a poo or passed wind for 4 days and keep vomiting",
+     "how long can you go without a poo on lanreotide"),
+    ("dehydration", "hardly had a wee all day and diarrhoea 15 times today", "how much should i drink with diarrhoea"),
+    ("infection", "the port site is red and oozing and i have a temperature", "how do i look after my port"),
+    ("carcinoid-crisis", "started flushing straight after the anaesthetic and she feels faint",
+     "can an anaesthetic trigger a carcinoid crisis"),
+]
+
+# Time and framing families: the same red flag described now, and said to be over, still to come or asked about.
+TIMING = [
+    ("over: yesterday", "my husband collapsed and isn't responding", "my husband collapsed yesterday at the shops"),
+    ("over: last week", "I have crushing chest pain", "I had crushing chest pain last week, should I tell my GP"),
+    ("over: back in", "she is having a seizure", "she had a seizure back in march, can she still drive"),
+    ("over: years ago", "he has fainted", "he fainted 3 years ago, could it have been an insulinoma"),
+    ("over: gone now", "coughing up blood this morning", "coughing up blood this morning but it's stopped now"),
+    ("over: fine now", "i was really confused after my scan and can't think straight",
+     "i was really confused after my scan but i'm fine now"),
+    ("over: went away", "chest pain going down my arm", "chest pain going down my arm that went away by itself"),
+    ("future: next month", "dad is having a carcinoid crisis", "dad is scared of having a carcinoid crisis next month"),
+    ("future: before surgery", "she is having a carcinoid crisis",
+     "what will they do before my surgery in case i have a carcinoid crisis"),
+    ("future: will", "my daughter is having a fit", "will my daughter have a fit during the scan"),
+    ("about: linked", "he is having a seizure right now",
+     "my husband had a seizure in 2019 and now has a NET, could they be linked"),
+    ("about: support", "my wife is having a carcinoid crisis",
+     "what support is there for someone who has had a carcinoid crisis"),
 ]
 
 
@@ -51,6 +93,33 @@ def test_describing_a_red_flag_is_urgent_asking_about_it_is_not(flag, describing
     found = assess(describing)
     assert found.urgent and found.flag == flag and found.reason
     assert assess(about) == NOT_URGENT
+
+
+@pytest.mark.parametrize("family, now, not_now", TIMING, ids=[t[0] for t in TIMING])
+def test_time_and_framing_cues_separate_now_from_over_future_and_about(family, now, not_now):
+    assert assess(now).urgent
+    assert assess(not_now) == NOT_URGENT
+
+
+@pytest.mark.parametrize("question", [
+    "had chest pain this morning and it's still there",  # "still" outweighs a time that sounds over
+    "he collapsed last night and still won't wake properly",
+    "temp 38 after PRRT last week",  # the time of the treatment, not of the temperature
+    "pain in my chest that won't go away",  # "won't go away" is not over
+    "my heart rate is 165 and he's dizzy, no chest pain",  # a negated symptom does not cancel the others
+])
+def test_cues_that_look_over_but_are_not(question):
+    assert assess(question).urgent
+
+
+@pytest.mark.parametrize("question", [
+    "no chest pain, just some flushing after dinner",  # negated
+    "flushing and feeling a bit dizzy after my jab, is this normal",  # mild
+    "my legs feel weak after the operation, is that normal",  # no spine, no back pain
+    "bp was 150/95 today, should I let my team know",  # not in the danger range
+])
+def test_negated_mild_and_in_range_are_not_urgent(question):
+    assert assess(question) == NOT_URGENT
 
 
 @pytest.mark.parametrize("question", [
@@ -97,6 +166,16 @@ def test_questions_about_symptoms_are_not_urgent(question):
     ("my skin and eyes have gone yellow", "111"),
     ("my poo is black and tarry", "111"),
     ("my poo is black and tarry and i feel dizzy", "999"),
+    ("i've got a temperature of 38.2 and i'm on capecitabine", "111"),  # neutropenic sepsis: the 24-hour line
+    ("both legs suddenly weak and numb, i have cancer in my spine", "999"),
+    ("my pulse is 160 and i feel faint", "999"),
+    ("my heart has been racing for the last hour and won't settle", "111"),
+    ("sats are 85 and he's grey", "999"),
+    ("he took a whole packet of paracetamol", "111"),
+    ("he took a whole packet of paracetamol and now he won't wake up", "999"),
+    ("bp 210/125 and the worst headache", "999"),
+    ("flushing and wheezing on and off all afternoon", "111"),  # mild: the care team, not an ambulance
+    ("flushing and wheezing badly after the injection", "999"),
 ])
 def test_life_threatening_is_999_urgent_but_not_is_111(question, call):
     assert assess(question).call == call
@@ -126,6 +205,42 @@ def test_labelled_set_is_big_enough_and_its_parts_do_not_overlap():
     assert all(r["call"] in ("999", "111") for r in rows if r["urgent"])
 
 
+def test_independent_set_is_split_into_halves_that_do_not_overlap():
+    tune, test = _labelled("independent-tune"), _labelled("independent-test")
+    assert (len(tune), sum(r["urgent"] for r in tune)) == (68, 23)
+    assert (len(test), sum(r["urgent"] for r in test)) == (67, 22)
+    assert not {r["id"] for r in tune} & {r["id"] for r in test}
+    assert all(r["call"] in ("999", "111") for r in tune + test if r["urgent"])
+
+
+def _figures(part: str) -> tuple[int, int, int]:
+    """Urgent flagged, not-urgent flagged, flagged urgent given the labelled number."""
+    rows = _labelled(part)
+    verdicts = [(r, assess(r["question"])) for r in rows]
+    return (sum(r["urgent"] and v.urgent for r, v in verdicts),
+            sum(not r["urgent"] and v.urgent for r, v in verdicts),
+            sum(r["urgent"] and v.urgent and v.call == r["call"] for r, v in verdicts))
+
+
+# What docs/urgent.json reports for the independent-test part (22 urgent, 45 not), measured once with the rules
+# final: short of the targets (4 missed, 2 false alarms); a later change may improve on these, never lose them.
+INDEPENDENT_TEST_FLAGGED, INDEPENDENT_TEST_FALSE_ALARMS, INDEPENDENT_TEST_RIGHT_NUMBER = 18, 2, 16
+
+
+def test_independent_test_part_is_at_least_as_good_as_reported():
+    """The held-out independent part (read only after the rules were final) keeps the figures in docs/urgent.json."""
+    flagged, false_alarms, right_number = _figures("independent-test")
+    assert flagged >= INDEPENDENT_TEST_FLAGGED, flagged
+    assert false_alarms <= INDEPENDENT_TEST_FALSE_ALARMS, false_alarms
+    assert right_number >= INDEPENDENT_TEST_RIGHT_NUMBER, right_number
+
+
+def test_independent_tune_part_meets_the_targets():
+    urgent = sum(r["urgent"] for r in _labelled("independent-tune"))
+    flagged, false_alarms, _ = _figures("independent-tune")
+    assert flagged == urgent and false_alarms <= 1, (flagged, false_alarms)
+
+
 def test_test_part_meets_the_targets():
     """Every urgent question of the test part flagged; at most one not-urgent one."""
     rows = _labelled("test")
@@ -140,8 +255,12 @@ def test_the_benchmark_writes_the_figures(tmp_path):
     spec.loader.exec_module(benchmark)
     assert benchmark.main(["--out", str(tmp_path / "urgent.json")]) == 0
     report = json.loads((tmp_path / "urgent.json").read_text(encoding="utf-8"))
-    assert set(report["parts"]) == {"tune", "test"}
+    assert set(report["parts"]) == {"tune", "test", "independent-tune", "independent-test"}
+    assert report["tuned_on"] == ["tune", "independent-tune"]
     assert report["parts"]["test"]["meets_targets"] is True
+    figures = report["parts"]["independent-test"]
+    assert (figures["urgent_flagged"], figures["not_urgent_flagged"], figures["right_number"]) == _figures(
+        "independent-test")
 
 
 _QUESTIONS = [r["question"] for part in ("tune", "test") for r in _labelled(part)]
