@@ -133,7 +133,7 @@ class Manifest:
     dimensions: int
     max_seq_length: int
     splitter: dict
-    lexical: dict
+    retrieval: dict  # BM25's settings, the fusion settings and the no-good-match signals version
     files: dict  # doc path/id -> content hash
     passages: int
     index_type: str

@@ -21,11 +21,12 @@ import pytest
 
 from nets_search.cli import main as cli
 from nets_search.evaluate import runs as evaluate
-from nets_search.index import store
+from nets_search.index import layout, store
 from nets_search.build.build import build_index
 from nets_search.errors import EvaluationError
-from nets_search.page.feedback import add_golden_question, complete_golden_question
-from nets_search.evaluate.golden import GOLDEN_FILE_NAME, GOLDEN_STATE_FILE, load_golden
+from nets_search.evaluate.golden_file import add_golden_question, complete_golden_question
+from nets_search.evaluate.golden import GOLDEN_FILE_NAME, load_golden
+from nets_search.evaluate.golden_check import GOLDEN_STATE_FILE
 from nets_search.search.searcher import Searcher
 
 from .conftest import REPO, library_pages_into, page
@@ -91,7 +92,7 @@ def answer(index: Path, encoder) -> str:
 def assert_old_index_in_use(index: Path, encoder, version: str, kept: set[str]) -> None:
     assert store.current_version(index) == version
     assert versions(index) == kept, "the failed build left files behind"
-    assert not (index / "CURRENT.tmp").exists()
+    assert not partials_of(index / layout.CURRENT_FILE)
     store.open_current(index)  # format, model and every checksum
     assert "Tiredness is common" in answer(index, encoder)
 
@@ -131,7 +132,7 @@ _real_write_bytes = Path.write_bytes
 def _fail_vectors_write(self, data):
     """The engine's own writer (FAISS's serialised index, or Qdrant local mode's NumPy file) runs; the disk fills
     half way through its file."""
-    if self.name == store.VECTORS_FILE:
+    if self.name == layout.VECTORS_FILE:
         _real_write_bytes(self, data[: len(data) // 2])
         raise OSError(errno.ENOSPC, "No space left on device")
     return _real_write_bytes(self, data)
@@ -150,11 +151,16 @@ def _fail_lexical_save(self, folder):
 
 
 def _fail_manifest(folder, manifest):
-    _half_then_fail(Path(folder) / store.MANIFEST_FILE, b'{"format_version": 1, "version": "v', _no_space())
+    _half_then_fail(Path(folder) / layout.MANIFEST_FILE, b'{"format_version": 1, "version": "v', _no_space())
 
 
 def _patched(target: str, fault):
     return lambda monkeypatch, index: monkeypatch.setattr(target, fault)
+
+
+def _beside(name: str) -> str:
+    """The new file written beside `name` before it is renamed over it (atomic_write.replace_file)."""
+    return rf"\.{re.escape(name)}\..+\.tmp"
 
 
 def _os_call(call: str, name: str, no_lock_yet: bool = False):
@@ -162,7 +168,7 @@ def _os_call(call: str, name: str, no_lock_yet: bool = False):
     index has no build.lock yet (the tester's case: a first build, or one after the lock file was removed)."""
     def install(monkeypatch, index: Path) -> None:
         if no_lock_yet:
-            (index / store.LOCK_FILE).unlink(missing_ok=True)
+            (index / layout.LOCK_FILE).unlink(missing_ok=True)
         fill_disk_at(monkeypatch, call, name)
     return install
 
@@ -177,13 +183,13 @@ FULL_DISK_AT = {  # every write a build makes, in order
     "vectors": (_patched("pathlib.Path.write_bytes", _fail_vectors_write), NO_SPACE),
     "passage-store": (_patched("nets_search.index.passage_store.write_passage_store", _fail_passage_store), "database or disk is full"),
     "lexical": (_patched("nets_search.index.lexical.LexicalIndex.save", _fail_lexical_save), NO_SPACE),
-    "glossary": (_os_call("write", r"glossary\.json\.tmp"), NO_SPACE),
-    "manifest": (_patched("nets_search.index.store.write_manifest", _fail_manifest), NO_SPACE),
-    "manifest-written": (_os_call("write", r"manifest\.json\.tmp"), NO_SPACE),
+    "glossary": (_os_call("write", _beside("glossary.json")), NO_SPACE),
+    "manifest": (_patched("nets_search.index.manifest_file.write_manifest", _fail_manifest), NO_SPACE),
+    "manifest-written": (_os_call("write", _beside("manifest.json")), NO_SPACE),
     "manifest-renamed": (_os_call("replace", r"manifest\.json"), NO_SPACE),
-    "manifest-checksum": (_os_call("write", r"manifest\.sha256\.tmp"), NO_SPACE),
+    "manifest-checksum": (_os_call("write", _beside("manifest.sha256")), NO_SPACE),
     "publish": (_os_call("replace", r"from:\.tmp-v.*"), NO_SPACE),
-    "pointer": (_os_call("write", r"CURRENT\.tmp"), NO_SPACE),
+    "pointer": (_os_call("write", _beside("CURRENT")), NO_SPACE),
     "switch": (_os_call("replace", r"CURRENT"), NO_SPACE),
 }
 
@@ -217,7 +223,7 @@ ROLLBACK_FULL_DISK_AT = {
     "lock-file-created": _os_call("open", r"build\.lock", no_lock_yet=True),
     "lock-holder-no-lock-yet": _os_call("pwrite", r"build\.lock", no_lock_yet=True),
     "lock-holder": _os_call("pwrite", r"build\.lock"),
-    "pointer": _os_call("write", r"CURRENT\.tmp"),
+    "pointer": _os_call("write", _beside("CURRENT")),
     "switch": _os_call("replace", r"CURRENT"),
     "a-current-folder-moved-aside": _os_call("rename", r"CURRENT\.damaged-.*"),
 }
@@ -228,8 +234,8 @@ def test_a_full_disk_during_a_rollback_is_one_line_and_changes_nothing(index_cop
     older = store.current_version(index_copy)
     newer = add_version(index_copy)
     if where == "a-current-folder-moved-aside":  # CURRENT damaged into a folder: the rollback that repairs it fails
-        (index_copy / store.CURRENT_FILE).unlink()
-        (index_copy / store.CURRENT_FILE).mkdir()
+        (index_copy / layout.CURRENT_FILE).unlink()
+        (index_copy / layout.CURRENT_FILE).mkdir()
     pointer = store.current_version(index_copy)
     ROLLBACK_FULL_DISK_AT[where](monkeypatch, index_copy)
 
@@ -256,10 +262,10 @@ CALIBRATE_FULL_DISK_AT = {
     "staging-folder": _os_call("mkdir", r"\.tmp-v.*"),
     "copy": _patched("shutil.copy2", _fail_copy),
     "calibration": _os_call("replace", r"calibration\.json"),
-    "manifest-written": _os_call("write", r"manifest\.json\.tmp"),
-    "manifest-checksum": _os_call("write", r"manifest\.sha256\.tmp"),
+    "manifest-written": _os_call("write", _beside("manifest.json")),
+    "manifest-checksum": _os_call("write", _beside("manifest.sha256")),
     "publish": _os_call("replace", r"from:\.tmp-v.*"),
-    "pointer": _os_call("write", r"CURRENT\.tmp"),
+    "pointer": _os_call("write", _beside("CURRENT")),
     "switch": _os_call("replace", r"CURRENT"),
     "out-file": _os_call("replace", r"fitted\.json"),
 }
@@ -297,8 +303,8 @@ GOLDEN_LINES = (
 )
 PENDING_LINE = '{"id": "f1", "question": "can I eat cheese", "expect": [], "todo": "fill in"}'
 GOLDEN_STATE_FULL_DISK_AT = {  # the golden check's record of today's answers, written after the switch
-    "created": _os_call("open", r"golden-ranks\.json\.tmp"),
-    "written": _os_call("write", r"golden-ranks\.json\.tmp"),
+    "created": _os_call("open", _beside("golden-ranks.json")),
+    "written": _os_call("write", _beside("golden-ranks.json")),
     "renamed": _os_call("replace", r"golden-ranks\.json"),
 }
 
@@ -372,7 +378,7 @@ def test_a_full_disk_leaves_an_editor_or_evaluation_file_as_it_was_and_nothing_b
 def test_a_damaged_index_is_reported_in_one_line_and_the_build_it_asks_for_repairs_it(site_embedded, capsys, encoder):
     corpus, index, before = site_embedded
     (corpus / "sleep.md").write_text(OLD_SLEEP, encoding="utf-8")  # nothing to change: only the damage to repair
-    vectors = store.version_dir(index, before) / store.VECTORS_FILE
+    vectors = store.version_dir(index, before) / layout.VECTORS_FILE
     vectors.write_bytes(vectors.read_bytes()[:100])
 
     code = cli.main(["search", "how can I sleep", "--index", str(index)])
@@ -514,8 +520,7 @@ KILL_SCRIPT = r"""
 import os, signal, sqlite3, sys
 from pathlib import Path
 from nets_search.build import build
-from nets_search.index import passage_store
-from nets_search.index import store
+from nets_search.index import layout, passage_store, store
 
 corpus, index, where = sys.argv[1:4]
 
@@ -525,7 +530,7 @@ def die():
 if where == "vectors-mid-write":
     real_write_bytes = Path.write_bytes
     def write_bytes(self, data):  # the engine's own writer runs; killed half way through the vectors file
-        if self.name != store.VECTORS_FILE:
+        if self.name != layout.VECTORS_FILE:
             return real_write_bytes(self, data)
         with open(self, "wb") as handle:
             handle.write(data[: len(data) // 2])
@@ -543,7 +548,7 @@ elif where == "sqlite-mid-transaction":
         real_write(*args)
     passage_store.write_passage_store = write
 elif where == "between-renames":
-    store._fsync_dir = lambda path: die()  # first called just after versions/.tmp-X became versions/X
+    store.fsync_dir = lambda path: die()  # first called just after versions/.tmp-X became versions/X
 build.build_index(corpus, index, stage=lambda name: die() if name == where else None)
 """
 

@@ -1,9 +1,9 @@
 """What a version's manifest.json may hold, written as code: each field's type and allowed values.
 
-store.read_manifest checks a manifest against this after its own checksum (manifest.sha256) matched, so a manifest
-that was edited by hand, written by a bug or forged together with its checksum is refused as damage in one line,
-instead of failing later, deep in the code that trusts it ("lexical": null, "vector_engine": "bogus"). Messages
-name the field and what it should be, never the value found: no file content reaches a message.
+manifest_file.read_manifest checks a manifest against this after its own checksum (manifest.sha256) matched, so a
+manifest that was edited by hand, written by a bug or forged together with its checksum is refused as damage in one
+line, instead of failing later, deep in the code that trusts it ("retrieval": null, "vector_engine": "bogus").
+Messages name the field and what it should be, never the value found: no file content reaches a message.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from nets_search.index.vectors import ENGINES, HNSW_THRESHOLD, index_type_of
+from nets_search.index import vectors
 
 VERSION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")  # no "/", no leading dot: stays inside versions/
 SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -22,7 +22,7 @@ FILE_NAME = re.compile(rf"{PART}(/{PART}){{0,3}}")  # relative, inside the versi
 BACKEND = re.compile(r"torch|onnx|onnx-int8(-[a-z0-9_]{1,32})?")  # onnx-int8-avx2: per CPU family (onnx_export.py)
 UTC_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 MODEL_HASH = re.compile(r"[0-9a-f]{16}")
-INDEX_TYPES = {engine: {index_type_of(engine, 0), index_type_of(engine, HNSW_THRESHOLD)} for engine in ENGINES}
+INDEX_TYPES = {name: vectors.engine(name).index_types for name in vectors.ENGINES}
 # A key of 'files': a page's doc id (its `_id` in a JSONL corpus) or a settings file's name, 1 to this many
 # characters (code points). Corpus loading must refuse a longer or empty id before a build embeds anything.
 MAX_PAGE_NAME = 1000
@@ -69,7 +69,7 @@ FIELDS: dict[str, Field] = {
     "dimensions": Field(int, "a whole number from 1 to 4096", lambda v: _whole(v) and 1 <= v <= 4096),
     "max_seq_length": Field(int, "a whole number from 1 to 100000", lambda v: _whole(v) and 1 <= v <= 100_000),
     "splitter": Field(dict, "the splitter's whole-number settings", _mapping(bool, _whole, non_empty=True)),
-    "lexical": Field(dict, "the retrieval settings with a signals version", _settings),
+    "retrieval": Field(dict, "the retrieval settings with a signals version", _settings),
     "files": Field(dict, f"page names (1 to {MAX_PAGE_NAME} characters) with their sha256",
                    _mapping(lambda k: 0 < len(k) <= MAX_PAGE_NAME, lambda v: isinstance(v, str) and SHA256.fullmatch(v))),
     "passages": Field(int, "a whole number, 0 or more", lambda v: _whole(v) and v >= 0),
@@ -77,7 +77,7 @@ FIELDS: dict[str, Field] = {
     "built_at": Field(str, "a UTC time (YYYY-MM-DDTHH:MM:SSZ)", UTC_TIME.fullmatch),
     "build_seconds": Field((int, float), "a number of seconds, 0 or more", lambda v: _number(v) and v >= 0),
     "checksums": Field(dict, "the version's files with their sha256", _mapping(FILE_NAME.fullmatch, lambda v: isinstance(v, str) and SHA256.fullmatch(v), non_empty=True)),
-    "vector_engine": Field(str, f"one of {', '.join(ENGINES)}", lambda v: v in ENGINES),
+    "vector_engine": Field(str, f"one of {', '.join(vectors.ENGINES)}", lambda v: v in vectors.ENGINES),
 }
 
 

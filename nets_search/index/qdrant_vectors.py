@@ -28,6 +28,7 @@ from nets_search.errors import NetsSearchError
 from nets_search.settings import engine_settings
 
 LOCAL, SERVER = "qdrant-local", "qdrant-server"
+INDEX_TYPES = {LOCAL: "qdrant-exact", SERVER: "qdrant-hnsw"}  # what a manifest records for each mode
 UPLOAD_BATCH = 1024
 SCROLL_BATCH = 4096
 
@@ -74,7 +75,7 @@ class QdrantVectors:
         return [(int(p.id), float(p.score)) for p in found.points]
 
     def save(self, path: Path) -> None:
-        _save_local(self.vectors(), path)
+        save_local(self.vectors(), path)
 
     def for_candidates(self) -> "QdrantVectors":
         return self
@@ -125,14 +126,15 @@ def _client_module():
 # --------------------------------------------------------------------------- local mode
 
 
-def _save_local(matrix: np.ndarray, path: Path) -> None:
-    """Serialised by NumPy (no pickle), written in one call, so a failed write keeps its OSError and errno."""
+def save_local(matrix: np.ndarray, path: Path, index_type: str | None = None) -> None:
+    """Serialised by NumPy (no pickle), written in one call, so a failed write keeps its OSError and errno. (Local
+    mode always searches exactly: `index_type` is not asked for.)"""
     buffer = io.BytesIO()
     np.save(buffer, np.ascontiguousarray(matrix, dtype=np.float32), allow_pickle=False)
     Path(path).write_bytes(buffer.getvalue())
 
 
-def _open_local(path: Path) -> QdrantVectors:
+def open_local(path: Path) -> QdrantVectors:
     with npy_files.READ_LOCK:
         matrix = np.load(path, allow_pickle=False)
     if matrix.ndim != 2 or matrix.dtype != np.float32:
@@ -171,7 +173,7 @@ def alias_name(path: Path) -> str:
     return f"{engine_settings().qdrant_prefix}-{path.name}"
 
 
-def _save_server(matrix: np.ndarray, path: Path) -> None:
+def save_server(matrix: np.ndarray, path: Path, index_type: str | None = None) -> None:
     name, dimensions = collection_name(path), int(matrix.shape[1])
     pointer = {"engine": SERVER, "collection": name, "count": int(len(matrix)), "dimensions": dimensions}
     Path(path).write_text(json.dumps(pointer), encoding="utf-8")  # first: a failed upload is still found and deleted
@@ -190,7 +192,7 @@ def _read_pointer(path: Path) -> dict:
         raise NetsSearchError(f"{path}: not a Qdrant collection pointer") from None
 
 
-def _open_server(path: Path) -> QdrantVectors:
+def open_server(path: Path) -> QdrantVectors:
     pointer = _read_pointer(path)
     with server_errors("read the vectors from"):
         client = connect()  # kept open: the searcher asks it for every question's candidates
@@ -238,18 +240,21 @@ def is_server_pointer(path: Path) -> bool:
     return head.startswith(b"{") and f'"engine": "{SERVER}"'.encode() in head
 
 
+def switched_to(files: list[Path]) -> None:
+    """A version whose vectors are on the server was switched in: the aliases move to its collections."""
+    with server_errors("move the aliases on"):
+        point_aliases(files)
+
+
+def release(files: list[Path], other_files: list[Path]) -> None:
+    """A version whose vectors are on the server is being deleted: its collections go, unless `other_files` (the
+    other versions' vector files) still name them (a recalibrated version shares its vectors with the version it
+    was copied from)."""
+    with server_errors("delete old collections on"):
+        drop(files, collections_named(other_files))
+
+
 # --------------------------------------------------------------------------- either mode
-
-
-def save(matrix: np.ndarray, path: Path, engine: str) -> None:
-    if engine == SERVER:
-        _save_server(matrix, path)
-    else:
-        _save_local(matrix, path)
-
-
-def open_index(path: Path, engine: str) -> QdrantVectors:
-    return _open_server(path) if engine == SERVER else _open_local(path)
 
 
 @contextlib.contextmanager

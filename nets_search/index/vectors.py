@@ -1,39 +1,22 @@
-"""The dense vector index: the `VectorIndex` protocol the engine uses, its FAISS implementation, and the choice of
-engine. Nothing outside this module touches FAISS; Qdrant (qdrant_vectors.py) is another class with the same five
-methods, chosen by a build (NETS_SEARCH_VECTORS) and recorded in the version's manifest, which is what a searcher
-opens it with.
-
-Exact inner-product search (`IndexFlatIP`) for a corpus of fewer than `HNSW_THRESHOLD` passages; from there an HNSW
-graph, which only proposes a question's candidates: the searcher scores them (and BM25's) exactly, so rankings do
-not rest on the graph's approximate scores (see README, "Scale").
+"""The dense vector index as a family: the `VectorIndex` protocol every engine implements, and the factory that
+chooses an engine by name (a build's NETS_SEARCH_VECTORS, recorded in the version's manifest, which is what a
+searcher opens it with). One module per engine: faiss_vectors.py (the default), qdrant_vectors.py (local mode and
+a server). Adding an engine is its module and one `Engine` entry in `_FAMILY`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
-import faiss
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from nets_search.index import qdrant_vectors
 from nets_search.errors import NetsSearchError
+from nets_search.index import faiss_vectors, qdrant_vectors
 from nets_search.settings import EngineSettings, engine_settings
-
-# Passages from which the passage vectors are an HNSW graph. Measured on MedQuAD's vectors, 200 questions, one
-# thread, 50 candidates: the half-precision flat scan 0.12 / 0.21 / 0.45 / 0.86 ms at 5k / 10k / 20k / 31k passages,
-# the graph 0.09 / 0.14 / 0.27 / 0.32 ms (built in 0.3-2.4 s). Below 20k the saving is under 0.2 ms: exact stays.
-HNSW_THRESHOLD = 20_000
-HNSW_M = 32
-# >= the candidates the searcher asks for (search.CANDIDATES, 50). MedQuAD (31k passages) with candidates from the
-# graph: tune nDCG@10 0.7755 at efSearch 64, 128 and from the exact scan alike (the candidates are scored exactly
-# and BM25 adds its own); everything after encoding 1.90 -> 1.11 ms p50. 128 leaves room for larger corpora.
-HNSW_EF_SEARCH = 128
-
-DEFAULT_ENGINE = "faiss"
-ENGINES = (DEFAULT_ENGINE, qdrant_vectors.LOCAL, qdrant_vectors.SERVER)
 
 
 class VectorIndex(Protocol):
@@ -54,70 +37,58 @@ class VectorIndex(Protocol):
         """The index to ask for a question's candidates (which the searcher then scores exactly)."""
 
 
-def index_type_for(count: int) -> str:
-    return "hnsw" if count >= HNSW_THRESHOLD else "flat"
+def _nothing(*args) -> None:
+    """An engine step for engines that keep nothing outside a version's folder."""
 
 
-class FaissVectors:
-    """A FAISS index behind the VectorIndex protocol."""
+@dataclass(frozen=True)
+class Engine:
+    """One vector engine: how it writes and opens a version's vector files, the index type a manifest records for
+    a number of rows, and what it does when a version is switched in or deleted (no-ops unless it keeps something
+    outside the version's folder, as a Qdrant server keeps collections and aliases)."""
 
-    def __init__(self, index: faiss.Index) -> None:
-        self._index = index
+    name: str
+    write: Callable[[np.ndarray, Path, str | None], None]  # (matrix, path, index type or None: as its rows ask)
+    open: Callable[[Path], VectorIndex]
+    index_type_for: Callable[[int], str]
+    index_types: frozenset[str]  # every index type it records
+    keeps_outside: Callable[[Path], bool] = lambda path: False  # the file names something kept outside the folder
+    switched_to: Callable[[list[Path]], None] = _nothing  # (the version's vector files)
+    release: Callable[[list[Path], list[Path]], None] = _nothing  # (its vector files, other versions' vector files)
 
-    @classmethod
-    def build(cls, vectors: np.ndarray, index_type: str | None = None) -> "FaissVectors":
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        dim = vectors.shape[1]
-        if (index_type or index_type_for(len(vectors))) == "hnsw":
-            index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-            index.hnsw.efConstruction = 80
-            index.hnsw.efSearch = HNSW_EF_SEARCH
-        else:
-            index = faiss.IndexFlatIP(dim)
-        if len(vectors):
-            index.add(vectors)
-        return cls(index)
 
-    @classmethod
-    def open(cls, path: Path) -> "FaissVectors":
-        index = faiss.read_index(str(path))
-        if isinstance(index, faiss.IndexHNSW):
-            index.hnsw.efSearch = HNSW_EF_SEARCH
-        return cls(index)
+def _qdrant(mode: str, write, open_index, **steps) -> Engine:
+    index_type = qdrant_vectors.INDEX_TYPES[mode]
+    return Engine(mode, write, open_index, lambda count: index_type, frozenset({index_type}), **steps)
 
-    def save(self, path: Path) -> None:
-        """Serialised by faiss, written by Python: a failed write (a full disk) keeps its OSError and errno, which
-        faiss's own writer would turn into a bare RuntimeError."""
-        Path(path).write_bytes(faiss.serialize_index(self._index).tobytes())
 
-    def count(self) -> int:
-        return int(self._index.ntotal)
+DEFAULT_ENGINE = "faiss"
+_FAMILY = {engine.name: engine for engine in (
+    Engine(DEFAULT_ENGINE, faiss_vectors.write, faiss_vectors.open_index, faiss_vectors.index_type_for,
+           faiss_vectors.INDEX_TYPES),
+    _qdrant(qdrant_vectors.LOCAL, qdrant_vectors.save_local, qdrant_vectors.open_local),
+    _qdrant(qdrant_vectors.SERVER, qdrant_vectors.save_server, qdrant_vectors.open_server,
+            keeps_outside=qdrant_vectors.is_server_pointer, switched_to=qdrant_vectors.switched_to,
+            release=qdrant_vectors.release),
+)}
+ENGINES = tuple(_FAMILY)
 
-    def vectors(self) -> np.ndarray:
-        if self._index.ntotal == 0:
-            return np.zeros((0, self._index.d), dtype=np.float32)
-        return np.ascontiguousarray(self._index.reconstruct_n(0, self._index.ntotal), dtype=np.float32)
 
-    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
-        if self._index.ntotal == 0:
-            return []
-        scores, rows = self._index.search(query.reshape(1, -1).astype(np.float32), min(k, self._index.ntotal))
-        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
+def engine(name: str) -> Engine:
+    """The engine of that name, as a build chose it or a manifest records it (`engine_of`)."""
+    return _FAMILY[engine_of(name)]
 
-    def for_candidates(self) -> "FaissVectors":
-        """An exact (flat) index is replaced in memory by a half-precision copy of the same vectors: half the memory
-        to scan. Measured on MedQuAD's 31k passages, one thread, 300 questions: 0.91 ms p50 against 1.80 ms exact
-        and 1.38 ms for an 8-bit copy (the 8-bit codes cost more to decode than they save), every exact top-10
-        inside its top 50 (search.CANDIDATES); the searcher scores its candidates exactly afterwards, so rankings do
-        not change.
-        HNSW indexes are kept as they are."""
-        if not isinstance(self._index, faiss.IndexFlat) or self._index.ntotal == 0:
-            return self
-        vectors = self.vectors()
-        quantised = faiss.IndexScalarQuantizer(vectors.shape[1], faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
-        quantised.train(vectors)
-        quantised.add(vectors)
-        return FaissVectors(quantised)
+
+def engine_of(recorded: str) -> str:
+    """The engine a manifest records ("" in versions built before engines were named: FAISS)."""
+    return recorded or DEFAULT_ENGINE
+
+
+def engine_keeping(files: list[Path]) -> Engine:
+    """The engine whose switch and delete steps apply to a version with these vector files: the one that keeps
+    something of it outside the folder, found from the files themselves (a damaged manifest may be why the version
+    is being deleted); for any other version, whichever engine wrote it, those steps do nothing."""
+    return next((e for e in _FAMILY.values() if any(e.keeps_outside(f) for f in files)), _FAMILY[DEFAULT_ENGINE])
 
 
 def engine_for_build(settings: EngineSettings | None = None, in_use: str = "") -> str:
@@ -137,45 +108,18 @@ def engine_for_build(settings: EngineSettings | None = None, in_use: str = "") -
     return name
 
 
-def engine_of(recorded: str) -> str:
-    """The engine a manifest records ("" in versions built before engines were named: FAISS)."""
-    return recorded or DEFAULT_ENGINE
+def index_type_of(engine_name: str, count: int) -> str:
+    """What a manifest records for `count` passage vectors kept by `engine_name`."""
+    return engine(engine_name).index_type_for(count)
 
 
-def index_type_of(engine: str, count: int) -> str:
-    if engine == DEFAULT_ENGINE:
-        return index_type_for(count)
-    return "qdrant-exact" if engine == qdrant_vectors.LOCAL else "qdrant-hnsw"
-
-
-def write_vectors(matrix: np.ndarray, path: Path, engine: str, index_type: str | None = None) -> None:
+def write_vectors(matrix: np.ndarray, path: Path, engine_name: str, index_type: str | None = None) -> None:
     """Store `matrix` (row i = passage or sentence i) at `path` in the version being built."""
-    if engine == DEFAULT_ENGINE:
-        FaissVectors.build(matrix, index_type).save(path)
-    else:
-        qdrant_vectors.save(matrix, path, engine)
+    engine(engine_name).write(matrix, path, index_type)
 
 
-def open_vectors(path: Path, engine: str = DEFAULT_ENGINE) -> VectorIndex:
-    if engine == DEFAULT_ENGINE:
-        return FaissVectors.open(path)
-    return qdrant_vectors.open_index(path, engine)
-
-
-def switched_to(files: list[Path]) -> None:
-    """A version switch happened: engines that name the current version outside our folder follow it."""
-    if any(qdrant_vectors.is_server_pointer(f) for f in files):
-        with qdrant_vectors.server_errors("move the aliases on"):
-            qdrant_vectors.point_aliases(files)
-
-
-def release(files: list[Path], other_versions: list[Path]) -> None:
-    """A version is being deleted: free what it holds outside its folder, unless `other_versions`' files still
-    name it (a recalibrated version shares its vectors with the version it was copied from)."""
-    pointers = [f for f in files if qdrant_vectors.is_server_pointer(f)]
-    if pointers:
-        with qdrant_vectors.server_errors("delete old collections on"):
-            qdrant_vectors.drop(pointers, qdrant_vectors.collections_named(other_versions))
+def open_vectors(path: Path, engine_name: str = DEFAULT_ENGINE) -> VectorIndex:
+    return engine(engine_name).open(path)
 
 
 @lru_cache(maxsize=1)
@@ -188,5 +132,5 @@ def tune_for_single_queries() -> None:
     two beside ONNX Runtime). Process-wide, as both libraries' settings are, and once per process (before the
     first searcher answers, not while another thread may be inside BLAS); a page process serves readers
     concurrently from its own threads instead."""
-    faiss.omp_set_num_threads(1)
+    faiss_vectors.single_thread()
     threadpool_limits(limits=1, user_api="blas")

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from nets_search.encode import encoder as encode
-from nets_search.index import store
+from nets_search.index import layout, store
 from nets_search.build.build import build_index
 from nets_search.build.changes import pending_changes
 from nets_search.errors import BuildLockedError
@@ -53,24 +53,24 @@ def test_nothing_changed_finishes_without_loading_the_model(built, monkeypatch):
 
 def test_a_release_that_stores_vectors_otherwise_rebuilds_them_from_the_cache(make_corpus, tmp_path, encoder,
                                                                              monkeypatch):
-    """Past vectors.HNSW_THRESHOLD passages FAISS stores the passage vectors as an HNSW graph: an unchanged corpus
+    """Past faiss_vectors.HNSW_THRESHOLD passages FAISS stores the passage vectors as an HNSW graph: an unchanged corpus
     built as exact by an earlier release is stored again, without embedding anything, and answers as before.
     (On FAISS in every test pass: Qdrant engines keep their own index kinds.)"""
     import faiss
 
-    from nets_search.index import vectors
+    from nets_search.index import faiss_vectors
 
     monkeypatch.setenv("NETS_SEARCH_VECTORS", "faiss")
     corpus, index = make_corpus(PAGES), tmp_path / "index"
     first = build_index(corpus, index, encoder=encoder)
     question = "why does my face go red after a glass of wine"
     before = [r.passage.passage_id for r in Searcher(index, encoder=encoder).search(question).results]
-    monkeypatch.setattr(vectors, "HNSW_THRESHOLD", 2)
+    monkeypatch.setattr(faiss_vectors, "HNSW_THRESHOLD", 2)
     report = build_index(corpus, index, encoder=encoder)
     assert not report.nothing_changed and report.embedded == 0 and report.version != first.version
     manifest, folder = store.open_current(index)
     assert manifest.index_type == "hnsw"
-    assert isinstance(faiss.read_index(str(folder / store.VECTORS_FILE)), faiss.IndexHNSW)  # stored so, not only named
+    assert isinstance(faiss.read_index(str(folder / layout.VECTORS_FILE)), faiss.IndexHNSW)  # stored so, not only named
     assert [r.passage.passage_id for r in Searcher(index, encoder=encoder).search(question).results] == before
     assert build_index(corpus, index, encoder=encoder).nothing_changed
 
@@ -101,7 +101,7 @@ def test_a_release_with_new_no_match_signals_rebuilds_and_recalibrates_from_the_
     assert not report.nothing_changed and report.version != before
     assert report.embedded == 0 and report.reused == report.passages  # from the embedding cache
     manifest, folder = store.open_current(index)
-    assert manifest.lexical["signals"] == confidence.SIGNALS_VERSION
+    assert manifest.retrieval["signals"] == confidence.SIGNALS_VERSION
     fitted = confidence.Calibration.load(folder / confidence.VERSION_FILE)  # refitted on the corpus's questions
     assert fitted.fitted_on == "5 in-scope and 5 out-of-scope questions" and fitted.confident >= fitted.threshold
 
@@ -221,17 +221,17 @@ def test_build_respects_the_backend_recorded_in_the_manifest(built):
     assert manifest.backend == encode.model_key(encode.DEFAULT_BACKEND).rsplit("/", 1)[-1]
     assert manifest.model == encode.MODEL_NAME
     assert manifest.passages == 3 and set(manifest.files) == {"diet", "flushing", "sleep"}
-    assert os.path.exists(index / "versions" / manifest.version / store.VECTORS_FILE)
+    assert os.path.exists(index / "versions" / manifest.version / layout.VECTORS_FILE)
 
 
 def test_unchanged_pages_are_not_split_or_analysed_again(built, encoder, monkeypatch):
     """What keeps a one-page edit of a large corpus in proportion to that page."""
-    from nets_search.build import build
+    from nets_search.build import reuse
 
     corpus, index, _ = built
     split_calls = []
-    real_split = build.split_page
-    monkeypatch.setattr(build, "split_page", lambda page, s, *rest: split_calls.append(page.doc_id) or real_split(page, s, *rest))
+    real_split = reuse.split_page
+    monkeypatch.setattr(reuse, "split_page", lambda page, s, *rest: split_calls.append(page.doc_id) or real_split(page, s, *rest))
     (corpus / "diet.md").write_text(page("Diet", ("Foods to avoid", "Bananas contain serotonin. " * 8)))
     report = build_index(corpus, index, encoder=encoder)
     assert split_calls == ["diet"] and report.embedded == 1

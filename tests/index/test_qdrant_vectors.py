@@ -12,7 +12,7 @@ import shutil
 import pytest
 
 from nets_search.cli import main as cli
-from nets_search.index import store
+from nets_search.index import layout, store
 from nets_search.build.build import build_index
 from nets_search.errors import NetsSearchError
 from nets_search.search.searcher import Searcher
@@ -44,16 +44,16 @@ def aliases(client) -> dict[str, str]:
 
 def own_collections(version: str) -> set[str]:
     name = version.replace(".", "_")
-    return {f"{PREFIX}-{name}-{store.VECTORS_FILE}", f"{PREFIX}-{name}-{store.SENTENCE_VECTORS_FILE}"}
+    return {f"{PREFIX}-{name}-{layout.VECTORS_FILE}", f"{PREFIX}-{name}-{layout.SENTENCE_VECTORS_FILE}"}
 
 
 def test_each_version_has_its_own_collections_and_the_aliases_follow_builds_and_rollback(server_site, encoder):
     corpus, index, client = server_site
     first = build_index(corpus, index, encoder=encoder).version
     assert collections(client) == own_collections(first)
-    assert aliases(client) == {f"{PREFIX}-{store.VECTORS_FILE}": f"{PREFIX}-{first.replace('.', '_')}-{store.VECTORS_FILE}",
-                               f"{PREFIX}-{store.SENTENCE_VECTORS_FILE}":
-                                   f"{PREFIX}-{first.replace('.', '_')}-{store.SENTENCE_VECTORS_FILE}"}
+    assert aliases(client) == {f"{PREFIX}-{layout.VECTORS_FILE}": f"{PREFIX}-{first.replace('.', '_')}-{layout.VECTORS_FILE}",
+                               f"{PREFIX}-{layout.SENTENCE_VECTORS_FILE}":
+                                   f"{PREFIX}-{first.replace('.', '_')}-{layout.SENTENCE_VECTORS_FILE}"}
 
     (corpus / "sleep.md").write_text(NEW_SLEEP, encoding="utf-8")
     second = build_index(corpus, index, encoder=encoder).version
@@ -97,7 +97,7 @@ def test_an_unreachable_server_stops_the_build_in_one_line_and_the_index_in_use_
     assert err.rstrip().endswith("the index in use is unchanged")
     assert store.current_version(index) == before
     for folder in (index / "versions").iterdir():  # the failed version keeps only what names its collections
-        assert folder.name == before or {p.name for p in folder.iterdir()} <= set(store.VECTOR_FILES), folder
+        assert folder.name == before or {p.name for p in folder.iterdir()} <= set(layout.VECTOR_FILES), folder
     assert Searcher(index, encoder=encoder).search("tired all the time", k=1).results[0].passage.doc_id == "sleep"
 
 
@@ -109,7 +109,7 @@ def test_collections_that_cannot_be_deleted_now_are_deleted_by_a_later_build(ser
         down.setattr(client, "delete_collection", _refuse)  # the server is down while the build prunes
         third = build_index(corpus, index, encoder=encoder, force=True).version
     assert own_collections(first) <= collections(client)
-    assert [p.name for p in (store.version_dir(index, first)).iterdir()] == sorted(store.VECTOR_FILES)
+    assert [p.name for p in (store.version_dir(index, first)).iterdir()] == sorted(layout.VECTOR_FILES)
     assert [m.version for m in store.list_versions(index)] == [second, third]
 
     fourth = build_index(corpus, index, encoder=encoder, force=True).version

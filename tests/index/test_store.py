@@ -5,15 +5,14 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nets_search.cli import main as cli
-from nets_search.index import embedding_cache
-from nets_search.index import manifest_schema
-from nets_search.index import store
+from nets_search.index import embedding_cache, layout, manifest_file, manifest_schema, store
 from nets_search.build.build import build_index
 from nets_search.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, NetsSearchError
 from nets_search.search.searcher import Searcher
@@ -34,7 +33,7 @@ def _current_dir(index):
     return store.version_dir(index, store.current_version(index))
 
 
-@pytest.mark.parametrize("victim", [store.VECTORS_FILE, store.PASSAGES_DB, "lexical/vocab.index.json"])
+@pytest.mark.parametrize("victim", [layout.VECTORS_FILE, layout.PASSAGES_DB, "lexical/vocab.index.json"])
 @pytest.mark.parametrize("damage", ["truncate", "random-bytes"])
 def test_a_damaged_index_file_is_detected_and_not_loaded(index, encoder, victim, damage):
     path = _current_dir(index) / victim
@@ -58,8 +57,8 @@ def test_a_missing_index_says_how_to_build_one(tmp_path, encoder):
 )
 def test_an_index_from_another_format_or_model_is_refused(index, encoder, change, message):
     folder = _current_dir(index)
-    manifest = dataclasses.replace(store.read_manifest(folder), **change)
-    store.write_manifest(folder, manifest)
+    manifest = dataclasses.replace(manifest_file.read_manifest(folder), **change)
+    manifest_file.write_manifest(folder, manifest)
     with pytest.raises(IndexMismatchError, match=message + ".*run: nets-search build"):
         Searcher(index, encoder=encoder)
 
@@ -71,17 +70,17 @@ def test_an_unreadable_manifest_is_reported(index, encoder, sealed, message):
     if sealed:
         reseal(_current_dir(index), b"{not json")
     else:
-        (_current_dir(index) / store.MANIFEST_FILE).write_text("{not json")
+        (_current_dir(index) / layout.MANIFEST_FILE).write_text("{not json")
     with pytest.raises(IndexCorruptError, match=message + ".*run: nets-search build"):
         Searcher(index, encoder=encoder)
 
 
 def test_manifest_records_what_the_index_was_built_from(index):
-    data = json.loads((_current_dir(index) / store.MANIFEST_FILE).read_text())
-    assert data["format_version"] == store.FORMAT_VERSION
+    data = json.loads((_current_dir(index) / layout.MANIFEST_FILE).read_text())
+    assert data["format_version"] == layout.FORMAT_VERSION
     assert data["dimensions"] == 384 and data["max_seq_length"] == 256
-    assert set(data["checksums"]) >= {store.VECTORS_FILE, store.PASSAGES_DB}
-    assert data["splitter"]["max_chars"] == 1000 and data["lexical"]["stemmer"] == "english"
+    assert set(data["checksums"]) >= {layout.VECTORS_FILE, layout.PASSAGES_DB}
+    assert data["splitter"]["max_chars"] == 1000 and data["retrieval"]["stemmer"] == "english"
 
 
 def test_the_switch_is_one_pointer_file_and_leftover_staging_is_cleaned(index):
@@ -111,7 +110,7 @@ def test_embedding_cache_round_trips_vectors(tmp_path):
 
 
 def _manifest_data(index) -> dict:
-    return json.loads((current_folder(index) / store.MANIFEST_FILE).read_text())
+    return json.loads((current_folder(index) / layout.MANIFEST_FILE).read_text())
 
 
 def _set(**fields):
@@ -127,14 +126,14 @@ FORGED = {
     "checksums-empty": (_set(checksums={}), "'checksums' is not the version's files with their sha256"),
     "checksums-list": (_set(checksums=[]), "'checksums' is not"),
     "checksums-null": (_set(checksums=None), "'checksums' is not"),
-    "a-file-left-out-of-the-checksums": (_drop(store.PASSAGES_DB, "checksums"), "lists no checksum for passages.sqlite"),
+    "a-file-left-out-of-the-checksums": (_drop(layout.PASSAGES_DB, "checksums"), "lists no checksum for passages.sqlite"),
     "a-checksum-for-a-file-outside": (lambda d: d["checksums"].update({"../CURRENT": "0" * 64}), "'checksums' is not"),
-    "a-checksum-not-hexadecimal": (lambda d: d["checksums"].update({store.PASSAGES_DB: "x" * 64}), "'checksums' is not"),
+    "a-checksum-not-hexadecimal": (lambda d: d["checksums"].update({layout.PASSAGES_DB: "x" * 64}), "'checksums' is not"),
     "a-page-name-empty": (lambda d: d["files"].update({"": "0" * 64}), _PAGE_NAMES),
     "a-page-name-too-long": (lambda d: d["files"].update({"\n" + "x" * manifest_schema.MAX_PAGE_NAME: "0" * 64}),
                              _PAGE_NAMES),
-    "lexical-null": (_set(lexical=None), "'lexical' is not"),
-    "lexical-without-signals": (_drop("signals", "lexical"), "'lexical' is not"),
+    "retrieval-null": (_set(retrieval=None), "'retrieval' is not"),
+    "retrieval-without-signals": (_drop("signals", "retrieval"), "'retrieval' is not"),
     "vector-engine-bogus": (_set(vector_engine="bogus"), "'vector_engine' is not one of faiss, qdrant-local, qdrant-server"),
     "index-type-of-another-engine": (_set(index_type="qdrant-hnsw"), "'index_type' does not belong to its 'vector_engine'"),
     "passages-negative": (_set(passages=-1), "'passages' is not"),
@@ -159,7 +158,7 @@ def test_a_changed_manifest_is_damage_in_one_line(index_copy, capsys, monkeypatc
     if sealed:
         reseal(current_folder(index_copy), raw)
     else:  # as the tester did: the manifest edited, its checksum left as it was
-        (current_folder(index_copy) / store.MANIFEST_FILE).write_bytes(raw)
+        (current_folder(index_copy) / layout.MANIFEST_FILE).write_bytes(raw)
         message = "manifest is damaged (checksum mismatch)"
     monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
 
@@ -180,10 +179,10 @@ def test_a_manifest_that_is_not_a_json_object_is_refused_even_with_a_forged_chec
 
 
 SEAL_DAMAGE = {
-    "deleted": (lambda f: (f / store.MANIFEST_SUM_FILE).unlink(), "manifest.sha256: missing, so the manifest cannot be checked"),
-    "emptied": (lambda f: (f / store.MANIFEST_SUM_FILE).write_text(""), "not a checksum of the manifest"),
-    "garbage": (lambda f: (f / store.MANIFEST_SUM_FILE).write_bytes(bytes(range(256))), "not a checksum of the manifest"),
-    "a-folder": (lambda f: ((f / store.MANIFEST_SUM_FILE).unlink(), (f / store.MANIFEST_SUM_FILE).mkdir()), "manifest.sha256: cannot be read"),
+    "deleted": (lambda f: (f / layout.MANIFEST_SUM_FILE).unlink(), "manifest.sha256: missing, so the manifest cannot be checked"),
+    "emptied": (lambda f: (f / layout.MANIFEST_SUM_FILE).write_text(""), "not a checksum of the manifest"),
+    "garbage": (lambda f: (f / layout.MANIFEST_SUM_FILE).write_bytes(bytes(range(256))), "not a checksum of the manifest"),
+    "a-folder": (lambda f: ((f / layout.MANIFEST_SUM_FILE).unlink(), (f / layout.MANIFEST_SUM_FILE).mkdir()), "manifest.sha256: cannot be read"),
 }
 
 
@@ -194,7 +193,7 @@ def test_page_names_in_the_manifest_are_1_to_max_page_name_characters(index_copy
     """The limit corpus loading refuses a doc id (`_id`) by, before a build embeds anything."""
     data = _manifest_data(index_copy)
     data["files"][name] = "0" * 64
-    assert manifest_schema.problem(data, store.REQUIRED_FILES) == (None if fits else f"the manifest's {_PAGE_NAMES}")
+    assert manifest_schema.problem(data, layout.REQUIRED_FILES) == (None if fits else f"the manifest's {_PAGE_NAMES}")
 
 
 def test_corpus_loading_refuses_page_ids_by_the_schemas_limit():
@@ -219,7 +218,7 @@ def _nets_search(*argv) -> subprocess.CompletedProcess:
                           text=True, timeout=60)
 
 
-@pytest.mark.parametrize("name", [store.MANIFEST_FILE, store.MANIFEST_SUM_FILE])
+@pytest.mark.parametrize("name", [layout.MANIFEST_FILE, layout.MANIFEST_SUM_FILE])
 def test_a_named_pipe_in_place_of_the_manifest_or_its_checksum_is_one_line_never_a_wait(index_copy, name):
     """Opened without blocking, a named pipe (which no one writes) is damage at once: search, rollback to it and
     versions each say so in one line; a rollback away from it still works."""
@@ -241,8 +240,8 @@ def test_a_named_pipe_in_place_of_the_manifest_or_its_checksum_is_one_line_never
 
 FILE_DAMAGE = {
     "a-file-added": (lambda f: (f / "extra.json").write_text("{}"), "1 file(s) that the manifest does not list"),
-    "a-listed-file-deleted": (lambda f: (f / store.GLOSSARY_FILE).unlink(), "glossary.json: index file missing"),
-    "a-listed-file-now-a-folder": (lambda f: ((f / store.GLOSSARY_FILE).unlink(), (f / store.GLOSSARY_FILE).mkdir()),
+    "a-listed-file-deleted": (lambda f: (f / layout.VERSION_GLOSSARY_FILE).unlink(), "glossary.json: index file missing"),
+    "a-listed-file-now-a-folder": (lambda f: ((f / layout.VERSION_GLOSSARY_FILE).unlink(), (f / layout.VERSION_GLOSSARY_FILE).mkdir()),
                                    "glossary.json: index file missing"),
     "a-lexical-file-deleted": (lambda f: (f / "lexical" / "vocab.index.json").unlink(), "vocab.index.json: index file missing"),
 }
@@ -258,40 +257,59 @@ def test_every_file_of_a_version_is_checked_and_no_unlisted_one_is_read(index_co
 
 def test_a_built_version_lists_every_file_and_its_manifest_has_a_checksum_beside_it(index_copy):
     folder = current_folder(index_copy)
-    manifest = store.read_manifest(folder)
+    manifest = manifest_file.read_manifest(folder)
     files = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
-    assert set(manifest.checksums) == files - {store.MANIFEST_FILE, store.MANIFEST_SUM_FILE}
-    assert set(store.REQUIRED_FILES) <= set(manifest.checksums)
-    digest = hashlib.sha256((folder / store.MANIFEST_FILE).read_bytes()).hexdigest()
-    assert (folder / store.MANIFEST_SUM_FILE).read_text() == f"{digest}  manifest.json\n"  # as sha256sum writes it
+    assert set(manifest.checksums) == files - {layout.MANIFEST_FILE, layout.MANIFEST_SUM_FILE}
+    assert set(layout.REQUIRED_FILES) <= set(manifest.checksums)
+    digest = hashlib.sha256((folder / layout.MANIFEST_FILE).read_bytes()).hexdigest()
+    assert (folder / layout.MANIFEST_SUM_FILE).read_text() == f"{digest}  manifest.json\n"  # as sha256sum writes it
 
 
-def test_a_version_built_before_manifests_had_a_checksum_asks_for_a_build_that_needs_no_embedding(
-        index_copy, capsys, monkeypatch, encoder):
-    """Versions of format 4 (no manifest.sha256) are not trusted: one line asks for a build, which reuses the
-    embedding cache, and the new version answers."""
+def _as_format_4(folder: Path, data: dict) -> None:
+    """No manifest.sha256 yet."""
+    (folder / layout.MANIFEST_FILE).write_text(json.dumps({**data, "format_version": 4}, indent=2))
+    (folder / layout.MANIFEST_SUM_FILE).unlink()
+
+
+def _as_format_5(folder: Path, data: dict) -> None:
+    """Sealed, its BM25, fusion and signal settings named 'lexical'."""
+    older = {**{k: v for k, v in data.items() if k != "retrieval"}, "lexical": data["retrieval"], "format_version": 5}
+    reseal(folder, json.dumps(older, indent=2, sort_keys=True).encode())
+
+
+OLDER_FORMATS = {
+    "4-without-a-checksum": (_as_format_4, "built by an older release (index format 4, without a checksum of its "
+                                           "manifest); run: nets-search build"),
+    "5-with-lexical-settings": (_as_format_5, f"the index uses format 5, this version reads format "
+                                              f"{layout.FORMAT_VERSION}; run: nets-search build"),
+}
+
+
+@pytest.mark.parametrize("older", OLDER_FORMATS)
+def test_a_version_of_an_older_format_asks_for_a_build_that_needs_no_embedding(index_copy, capsys, monkeypatch,
+                                                                             encoder, older):
+    """Versions of an older format (4: no manifest.sha256; 5: the retrieval settings named 'lexical') are not
+    opened: one line asks for a build, which reuses the embedding cache, and the new version answers."""
     monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
     question = ["search", "what foods should I avoid", "--index", str(index_copy)]
     assert cli.main(question) == 0
     answer = capsys.readouterr().out
-    folder = current_folder(index_copy)
-    data = {**_manifest_data(index_copy), "format_version": 4}
-    (folder / store.MANIFEST_FILE).write_text(json.dumps(data, indent=2))
-    (folder / store.MANIFEST_SUM_FILE).unlink()
+    rewrite, message = OLDER_FORMATS[older]
+    rewrite(current_folder(index_copy), _manifest_data(index_copy))
 
     assert cli.main(question) == 2
     out, err = capsys.readouterr()
     assert out == "" and one_line(err)
-    assert "built by an older release (index format 4, without a checksum of its manifest); run: nets-search build" in err
+    assert message in err
 
     assert cli.main(["build", "--corpus", str(corpus_of(index_copy)), "--index", str(index_copy), "--quiet"]) == 0
     out, err = capsys.readouterr()
     assert out.startswith("Built index") and "(0 embedded," in out, out
-    assert store.open_current(index_copy)[0].format_version == store.FORMAT_VERSION
+    assert store.open_current(index_copy)[0].format_version == layout.FORMAT_VERSION
     assert cli.main(question) == 0 and capsys.readouterr().out == answer  # the same pages, vectors and calibration
 
 
-@pytest.mark.parametrize("name", [store.MANIFEST_FILE, store.MANIFEST_SUM_FILE])
+@pytest.mark.parametrize("name", [layout.MANIFEST_FILE, layout.MANIFEST_SUM_FILE])
 def test_every_single_bit_flip_of_the_manifest_or_its_checksum_is_noticed(index_copy, name):
     """Exhaustive: each bit of the file flipped in turn. The tester's 1,392 flips that changed the manifest
     unnoticed, and 10 that gave tracebacks, are all refused now, each in the same one line."""
@@ -310,8 +328,8 @@ def test_every_single_bit_flip_of_the_manifest_or_its_checksum_is_noticed(index_
                 missed.append(bit)
             put(original[at : at + 1], at)
     assert not missed, f"{len(missed)} flips unnoticed"
-    expected = {f"{folder / store.MANIFEST_FILE}: manifest is damaged (checksum mismatch); run: nets-search build"}
-    if name == store.MANIFEST_SUM_FILE:
+    expected = {f"{folder / layout.MANIFEST_FILE}: manifest is damaged (checksum mismatch); run: nets-search build"}
+    if name == layout.MANIFEST_SUM_FILE:
         expected.add(f"{folder / name}: not a checksum of the manifest; run: nets-search build")
     assert messages and messages <= expected, messages
     store.open_current(index_copy)
@@ -323,21 +341,21 @@ def test_a_single_bit_flip_with_a_forged_checksum_is_refused_or_well_formed_neve
     schema (a changed digit of a date or of a checksum, which the files' own checksums then catch); any other
     exception fails this test."""
     folder = current_folder(index_copy)
-    original = (folder / store.MANIFEST_FILE).read_bytes()
+    original = (folder / layout.MANIFEST_FILE).read_bytes()
     refused = accepted = 0
-    with in_place(folder / store.MANIFEST_FILE) as put, in_place(folder / store.MANIFEST_SUM_FILE) as put_sum:
+    with in_place(folder / layout.MANIFEST_FILE) as put, in_place(folder / layout.MANIFEST_SUM_FILE) as put_sum:
         for bit in range(len(original) * 8):
             at, flipped = bit // 8, flip(original, bit)
             put(flipped[at : at + 1], at)
             put_sum(sum_line(flipped), 0)
             try:
-                manifest = store.read_manifest(folder)
-                store.check_compatible(manifest, None)
+                manifest = manifest_file.read_manifest(folder)
+                manifest_file.check_compatible(manifest, None)
             except NetsSearchError as exc:
                 assert "\n" not in str(exc) and str(exc).endswith(store.REBUILD_HINT)
                 refused += 1
             else:
-                assert manifest_schema.problem(dataclasses.asdict(manifest), store.REQUIRED_FILES) is None
+                assert manifest_schema.problem(dataclasses.asdict(manifest), layout.REQUIRED_FILES) is None
                 accepted += 1
             put(original[at : at + 1], at)
     assert refused > accepted > 0
@@ -347,7 +365,7 @@ def test_a_single_bit_flip_with_a_forged_checksum_is_refused_or_well_formed_neve
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_a_flipped_manifest_through_the_commands_is_one_line_and_nothing_switches(index_copy, capsys, data):
-    path = current_folder(index_copy) / store.MANIFEST_FILE
+    path = current_folder(index_copy) / layout.MANIFEST_FILE
     original = path.read_bytes()
     version = store.current_version(index_copy)
     path.write_bytes(flip(original, data.draw(st.integers(0, len(original) * 8 - 1), label="bit")))

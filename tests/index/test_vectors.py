@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nets_search.index import store
+from nets_search.index import layout, store
 from nets_search.build.build import build_index
 from nets_search.errors import NetsSearchError
 from nets_search.search.searcher import Searcher
@@ -40,7 +40,7 @@ def engine(request, qdrant_server) -> str:
 def test_every_engine_gives_back_the_vectors_it_was_given_and_finds_each_one_first(tmp_path, engine, count):
     matrix = unit_rows(count)
     (tmp_path / "v1").mkdir()
-    path = tmp_path / "v1" / store.VECTORS_FILE
+    path = tmp_path / "v1" / layout.VECTORS_FILE
     write_vectors(matrix, path, engine)
 
     index = open_vectors(path, engine)
@@ -58,7 +58,7 @@ def test_every_engine_gives_back_the_vectors_it_was_given_and_finds_each_one_fir
 @pytest.mark.parametrize("count", [1, 300])
 def test_an_hnsw_graph_gives_back_its_vectors_and_proposes_each_one_first(tmp_path, count):
     matrix = unit_rows(count)
-    path = tmp_path / store.VECTORS_FILE
+    path = tmp_path / layout.VECTORS_FILE
     write_vectors(matrix, path, "faiss", "hnsw")
     index = open_vectors(path)
     assert np.allclose(index.vectors(), matrix, atol=1e-6)  # what the searcher scores its candidates with
@@ -137,7 +137,7 @@ def test_an_index_keeps_no_qdrant_storage_that_would_be_unpickled(library_on_eac
     folder = Path(library_on_each_engine["qdrant-local"].index_dir)
     assert folder.is_dir()
     version = store.version_dir(folder, store.current_version(folder))
-    for name in (store.VECTORS_FILE, store.SENTENCE_VECTORS_FILE):
+    for name in (layout.VECTORS_FILE, layout.SENTENCE_VECTORS_FILE):
         assert (version / name).read_bytes()[:6] == b"\x93NUMPY"
         np.load(version / name, allow_pickle=False)
     assert not list(folder.rglob("storage.sqlite")) and not list(folder.rglob(".lock"))

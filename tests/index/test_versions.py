@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from nets_search.cli import main as cli
-from nets_search.index import store
+from nets_search.index import layout, store
 from nets_search.build.build import build_index
 from nets_search.errors import IndexMissingError
 from nets_search.search.searcher import Searcher
@@ -51,7 +51,7 @@ def test_rollback_refuses_unknown_or_damaged_versions(two_versions, capsys):
     index, first, second = two_versions
     assert cli.main(["rollback", "v-nope", "--index", str(index)]) == 2
     assert "no version 'v-nope'" in capsys.readouterr().err
-    (store.version_dir(index, first) / store.VECTORS_FILE).write_bytes(b"damaged")
+    (store.version_dir(index, first) / layout.VECTORS_FILE).write_bytes(b"damaged")
     assert cli.main(["rollback", first, "--index", str(index)]) == 2
     assert store.current_version(index) == second
 
@@ -93,7 +93,7 @@ PASSWD = Path("/etc/passwd")
 
 
 def _replace_pointer(index: Path, data: bytes | None = None) -> Path:
-    pointer = index / store.CURRENT_FILE
+    pointer = index / layout.CURRENT_FILE
     pointer.unlink()
     if data is not None:
         pointer.write_bytes(data)
@@ -138,7 +138,7 @@ def _no_file_content(text: str) -> bool:
 def _pointer_words(index: Path, *names: str) -> set[str]:
     """The names a damaged CURRENT holds (any run of 6 or more name characters in it, if it is a file) and `names`:
     none may be echoed, even one that is a well-formed version name."""
-    pointer = index / store.CURRENT_FILE
+    pointer = index / layout.CURRENT_FILE
     data = pointer.read_bytes() if stat.S_ISREG(os.lstat(pointer).st_mode) else b""
     return set(re.findall(r"[\w.-]{6,}", data.decode("ascii", "replace"))) | set(names)
 
@@ -237,10 +237,10 @@ def test_the_page_says_search_is_not_available_when_current_is_damaged(index_cop
 def test_rollback_passes_over_a_damaged_version_to_the_newest_whole_one(kept_two, capsys):
     index, oldest, middle = kept_two
     newest = add_version(index)
-    (store.version_dir(index, middle) / store.MANIFEST_FILE).write_text("{}")
+    (store.version_dir(index, middle) / layout.MANIFEST_FILE).write_text("{}")
     assert cli.main(["versions", "--index", str(index)]) == 0
     out = capsys.readouterr().out
-    assert f"  {middle}  damaged: {store.version_dir(index, middle) / store.MANIFEST_FILE}: manifest is damaged" in out
+    assert f"  {middle}  damaged: {store.version_dir(index, middle) / layout.MANIFEST_FILE}: manifest is damaged" in out
     assert f"* {newest}  built" in out
 
     assert cli.main(["rollback", middle, "--index", str(index)]) == 2  # refused by name
@@ -253,7 +253,7 @@ def test_rollback_passes_over_a_damaged_version_to_the_newest_whole_one(kept_two
 def test_a_version_whose_manifest_names_another_version_is_refused(kept_two, capsys):
     index, older, newer = kept_two
     folder = store.version_dir(index, older)
-    data = json.loads((folder / store.MANIFEST_FILE).read_text())
+    data = json.loads((folder / layout.MANIFEST_FILE).read_text())
     reseal(folder, json.dumps({**data, "version": newer}).encode())  # a copied folder: it would pose as the other
     assert cli.main(["rollback", older, "--index", str(index)]) == 2
     assert "manifest names another version" in capsys.readouterr().err and store.current_version(index) == newer
