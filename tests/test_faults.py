@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from nets_search.atomic_write import partials_of
 from nets_search.cli import main as cli
 from nets_search.evaluate import runs as evaluate
 from nets_search.index import layout, store
