@@ -18,9 +18,11 @@ import numpy as np
 from nets_search.encode.model import MODEL_NAME, model_hash
 from nets_search.errors import IndexCorruptError, NetsSearchError
 from nets_search.index import passage_store, store
+from nets_search.index.current import current_version
 from nets_search.index.layout import (CALIBRATION_FILE, LEXICAL_DIR, MANIFEST_FILE, MANIFEST_SUM_FILE, PASSAGES_DB,
                                       SENTENCE_VECTORS_FILE, VECTORS_FILE, VERSION_GLOSSARY_FILE)
 from nets_search.index.lexical import LexicalIndex
+from nets_search.index.manifest_file import REBUILD_HINT
 from nets_search.index.vectors import VectorIndex, engine_of, open_vectors
 from nets_search.types import Manifest, PageInfo, Passage
 
@@ -56,16 +58,16 @@ def open_version(index_dir: Path, folder: Path | None = None) -> OpenVersion:
     fails just because editors were rebuilding. Anything unreadable is one IndexCorruptError line."""
     attempts = 0
     while True:
-        version = store.current_version(index_dir)
+        version = current_version(index_dir)
         try:
             return _read(index_dir, folder)
         except (NetsSearchError, sqlite3.Error, RuntimeError, OSError) as exc:
             attempts += 1
-            if folder is None and store.current_version(index_dir) != version and attempts < ATTEMPTS:
+            if folder is None and current_version(index_dir) != version and attempts < ATTEMPTS:
                 continue
             if isinstance(exc, NetsSearchError):
                 raise
-            raise IndexCorruptError(f"{index_dir}: the index could not be read ({exc}); {store.REBUILD_HINT}") from None
+            raise IndexCorruptError(f"{index_dir}: the index could not be read ({exc}); {REBUILD_HINT}") from None
 
 
 def _read(index_dir: Path, folder: Path | None) -> OpenVersion:
@@ -84,7 +86,7 @@ def _read(index_dir: Path, folder: Path | None) -> OpenVersion:
     if passage_index.count() != len(passages) or sentence_index.count() != len(sentences):
         raise IndexCorruptError(
             f"{folder}: {passage_index.count()} vectors for {len(passages)} passages and {sentence_index.count()} "
-            f"for {len(sentences)} sentences; {store.REBUILD_HINT}"
+            f"for {len(sentences)} sentences; {REBUILD_HINT}"
         )
     calibration = folder / CALIBRATION_FILE
     return OpenVersion(

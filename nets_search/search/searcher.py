@@ -15,8 +15,9 @@ import numpy as np
 from nets_search.encode import encoder as encode
 from nets_search.encode.model import known_words
 from nets_search.errors import IndexCorruptError, QueryError
-from nets_search.index import store
+from nets_search.index.current import current_version
 from nets_search.index.lexical import LexicalIndex, analyse
+from nets_search.index.manifest_file import REBUILD_HINT
 from nets_search.index.vectors import tune_for_single_queries
 from nets_search.index.version import open_version
 from nets_search.search import retrievers
@@ -62,7 +63,7 @@ class Searcher:
             scorer = SentenceScorer(self.passages, opened.passage_vectors, opened.sentences, opened.sentence_vectors,
                                     analyse)
         except ValueError as exc:
-            raise IndexCorruptError(f"{self.index_dir}: {exc}; {store.REBUILD_HINT}") from None
+            raise IndexCorruptError(f"{self.index_dir}: {exc}; {REBUILD_HINT}") from None
         self._sources = retrievers.Sources(self.passages, opened.lexical, opened.candidate_index, scorer)
         self._row_of = {p.passage_id: row for row, p in enumerate(self.passages)}
         self._section_rows = _section_rows(self.passages)
@@ -88,7 +89,7 @@ class Searcher:
 
     def is_stale(self) -> bool:
         """True when a newer version has been switched in on disk (a cheap check: one small file)."""
-        return store.current_version(self.index_dir) != self.version
+        return current_version(self.index_dir) != self.version
 
     def search(self, question: str, k: int = 5, mode: str = "hybrid", repair: bool = True) -> SearchResponse:
         """The best `k` passages for `question` (k at most 100; past CANDIDATES, only as many as the two candidate
