@@ -18,8 +18,7 @@ import numpy as np
 
 from nets_search.errors import NetsSearchError
 from nets_search.settings import default_backend
-from nets_search.encode.model import (DIMENSIONS, MAX_SEQ_LENGTH, MODEL_NAME, MODEL_PACKAGE, count_tokens, known_words,  # noqa: F401
-                    model_dir, model_hash)
+from nets_search.encode.model import DIMENSIONS, MAX_SEQ_LENGTH, MODEL_NAME, model_dir, model_hash
 
 BACKENDS = ("torch", "onnx", "onnx-int8")
 DEFAULT_BACKEND = default_backend()  # read at import

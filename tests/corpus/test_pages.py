@@ -282,7 +282,7 @@ def test_seed_page_keeps_every_content_sentence_of_the_source():
 
 
 def test_a_passage_dense_in_word_pieces_is_cut_to_the_encoders_window(tmp_path):
-    from nets_search.encode.encoder import count_tokens
+    from nets_search.encode.model import count_tokens
 
     # Short words that each cost several word pieces: within the word and character caps, far over 256 pieces.
     body = " ".join(f"5-HIAA/{n}x" for n in range(150)) + "."
@@ -298,7 +298,7 @@ def test_a_passage_dense_in_word_pieces_is_cut_to_the_encoders_window(tmp_path):
 @pytest.mark.skipif(not (SHARED / "data" / "medquad" / "corpus.jsonl").is_file(),
                     reason="needs ../shared/data/medquad (the MedQuAD BEIR copy beside the repository)")
 def test_no_medquad_passage_is_longer_than_the_encoder_reads():
-    from nets_search.encode.encoder import MAX_SEQ_LENGTH, count_tokens
+    from nets_search.encode.model import MAX_SEQ_LENGTH, count_tokens
 
     pages = load_corpus(SHARED / "data" / "medquad" / "corpus.jsonl").pages
     longest = max(count_tokens(p.embedding_text) for page in pages for p in split_page(page, SplitSettings(), count_tokens))

@@ -7,6 +7,7 @@ import pytest
 
 from nets_search.encode import encoder as encode
 from nets_search.encode.encoder import Encoder
+from nets_search.encode.model import DIMENSIONS, MAX_SEQ_LENGTH
 
 from ..conftest import REPO, SEED_CORPUS
 
@@ -20,9 +21,9 @@ def torch_encoder():
 
 def test_vectors_are_normalised_and_sized(encoder):
     vectors = encoder.encode_passages(TEXTS)
-    assert vectors.shape == (2, encode.DIMENSIONS) and vectors.dtype == np.float32
+    assert vectors.shape == (2, DIMENSIONS) and vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
-    assert encoder.encode_queries([]).shape == (0, encode.DIMENSIONS)
+    assert encoder.encode_queries([]).shape == (0, DIMENSIONS)
 
 
 def test_onnx_backend_gives_the_pytorch_vectors(torch_encoder, tmp_path):
@@ -43,7 +44,7 @@ def test_int8_export_beside_an_existing_fp32_export(torch_encoder, tmp_path):
 def test_token_counts_are_untruncated_word_pieces(encoder):
     long_text = "neuroendocrine " * 400
     short, long = encoder.token_counts(["flushing", long_text])
-    assert short == 3 and long > encode.MAX_SEQ_LENGTH
+    assert short == 3 and long > MAX_SEQ_LENGTH
 
 
 def test_unknown_backend_is_refused():
