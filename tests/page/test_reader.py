@@ -278,3 +278,9 @@ def test_back_and_forward_keep_the_question_box_in_step_with_the_results():
     at.run()
     assert at.text_input(key=page.QUESTION).value == FOODS
     assert "tryptophan" in result_cards(at)[0]
+
+
+def test_the_style_sheet_is_package_data_with_no_angle_bracket_for_the_sanitiser_to_cut_at():
+    """page.css is read from the package; a '<' (even in a comment) made st.html drop the rules after it."""
+    css = page.page_css()
+    assert "<" not in css and ".nets-card {" in css and css.rstrip().endswith("}")
