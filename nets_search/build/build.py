@@ -136,6 +136,8 @@ def _damaged(index_dir: Path, manifest: Manifest | None) -> tuple[str, ...]:
 
 
 def _write_version(index_dir, version, content: _Content, config, backend, started, stage, calibrate) -> tuple[Manifest, str]:
+    """Every file of the version (layout.py names them) into a staging folder, its manifest sealed, read back
+    (`_verify`) and published: the version in use until then is never touched."""
     staged = store.staging_dir(index_dir, version)
     passages, vectors = content.passages, content.vectors
     engine = config["vector_engine"]
@@ -143,7 +145,7 @@ def _write_version(index_dir, version, content: _Content, config, backend, start
     write_vectors(content.sentence_vectors, staged / SENTENCE_VECTORS_FILE, engine, "flat")
     stage("vectors-written")
     passage_store.write_passage_store(staged / PASSAGES_DB, content.pages, passages, content.tokens, content.terms,
-                              content.sentences)
+                                      content.sentences)
     stage("passages-written")
     (staged / LEXICAL_DIR).mkdir()
     LexicalIndex.from_terms(content.terms).save(staged / LEXICAL_DIR)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nets_search.index import layout, store
+from nets_search.index import layout, store, vectors
 from nets_search.build.build import build_index
 from nets_search.errors import NetsSearchError
 from nets_search.search.searcher import Searcher
@@ -53,6 +53,24 @@ def test_every_engine_gives_back_the_vectors_it_was_given_and_finds_each_one_fir
         assert [r for r, _ in found] == list(np.argsort(-(matrix @ matrix[row]), kind="stable")[:5])
         assert candidates.search(matrix[row], 5)[0][0] == row
     assert index.search(unit_rows(1, seed=1)[0], 5) == [] if count == 0 else len(index.search(matrix[0], 500)) == count
+
+
+@pytest.mark.parametrize("engine", ENGINES, indirect=True)
+def test_only_an_engine_that_keeps_vectors_outside_the_folder_has_steps_when_a_version_switches_or_goes(tmp_path,
+                                                                                                     engine):
+    """What store.py asks of the family on every switch and prune: the engine found from a version's files is the
+    server for a server's version (its aliases and collections follow) and one with no steps for any other, so a
+    FAISS or local-mode index never reaches for a server."""
+    folder = tmp_path / "v1"
+    folder.mkdir()
+    files = [folder / name for name in layout.VECTOR_FILES]
+    for path in files:
+        write_vectors(unit_rows(3), path, engine)
+    keeper = vectors.engine_keeping(files)
+    assert keeper.name == ("qdrant-server" if engine == "qdrant-server" else vectors.DEFAULT_ENGINE)
+    assert vectors.index_type_of(engine, 3) in vectors.engine(engine).index_types  # what the schema accepts
+    if engine != "qdrant-server":
+        assert keeper.switched_to(files) is None and keeper.release(files, []) is None  # nothing to reach
 
 
 @pytest.mark.parametrize("count", [1, 300])
