@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from nets_search.index import store
+from nets_search.index import layout, manifest_file, store
 
 CORPORA = ("seed", "library")
 
@@ -62,21 +62,21 @@ def add_version(index: Path) -> str:
     name = store.new_version_name()
     shutil.copytree(source, store.version_dir(index, name))
     manifest = dataclasses.replace(store.read_manifest(source), version=name)
-    store.write_manifest(store.version_dir(index, name), manifest)
+    manifest_file.write_manifest(store.version_dir(index, name), manifest)
     store.rollback(index, name)
     return name
 
 
 def sum_line(data: bytes) -> bytes:
     """What manifest.sha256 holds for a manifest of these bytes."""
-    return f"{hashlib.sha256(data).hexdigest()}  {store.MANIFEST_FILE}\n".encode()
+    return f"{hashlib.sha256(data).hexdigest()}  {layout.MANIFEST_FILE}\n".encode()
 
 
 def reseal(folder: Path, data: bytes) -> None:
     """Write `data` as the manifest with a matching manifest.sha256: a manifest forged or written by a bug, which
     only the schema can refuse."""
-    (folder / store.MANIFEST_FILE).write_bytes(data)
-    (folder / store.MANIFEST_SUM_FILE).write_bytes(sum_line(data))
+    (folder / layout.MANIFEST_FILE).write_bytes(data)
+    (folder / layout.MANIFEST_SUM_FILE).write_bytes(sum_line(data))
 
 
 def flip(data: bytes, bit: int) -> bytes:

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from nets_search.encode import encoder as encode
-from nets_search.index import store
+from nets_search.index import layout, store
 
 from .conftest import REPO
 
@@ -127,7 +127,7 @@ def test_a_built_index_holds_no_pickle(seed_index):
         elif path.suffix == ".sqlite":
             assert head == b"SQLite format 3\x00"
     engine = store.read_manifest(folder).vector_engine
-    head = (folder / store.VECTORS_FILE).read_bytes()[:6]
+    head = (folder / layout.VECTORS_FILE).read_bytes()[:6]
     assert head[:4] in (b"IxFI", b"IHNf") if engine == "faiss" else head == b"\x93NUMPY", engine  # FAISS's or NumPy's
 
 
