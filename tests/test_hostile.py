@@ -24,9 +24,10 @@ from nets_search.index import store
 from nets_search.corpus.pages import read_page
 from nets_search.corpus.passages import SplitSettings, split_page
 from nets_search.errors import CorpusError, QueryError
-from nets_search.page.feedback import MAX_QUESTION_CHARS as MAX_STORED_CHARS, mask_identifiers
+from nets_search.page.privacy import MAX_QUESTION_CHARS as MAX_STORED_CHARS, mask_identifiers
 from nets_search.search.retrievers import modes
-from nets_search.search.searcher import MAX_QUESTION_CHARS, Searcher, prepare_question
+from nets_search.search.query import MAX_QUESTION_CHARS, prepare_question
+from nets_search.search.searcher import Searcher
 from nets_search.text import words
 from nets_search.types import Page, SearchResponse
 

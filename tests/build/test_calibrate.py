@@ -5,7 +5,8 @@ import shutil
 
 
 from nets_search.cli import main as cli
-from nets_search.index import store
+from nets_search.index import layout, store
+from nets_search.index.manifest_file import write_manifest
 from nets_search.build.build import build_index
 from nets_search.build.calibrate import labelled_questions
 from nets_search.search.confidence import DEFAULT_CALIBRATION, VERSION_FILE, Calibration
@@ -65,7 +66,7 @@ def test_calibrate_switches_in_a_new_version_and_never_writes_the_package(tmp_pa
 
 
 def test_calibrating_a_version_of_an_older_release_puts_its_fit_to_use(tmp_path, encoder):
-    from nets_search.search import searcher as search_module
+    from nets_search.search import confidence as search_module
     from nets_search.build.calibrate import recalibrate
     from nets_search.evaluate.golden import load_golden
 
@@ -73,10 +74,10 @@ def test_calibrating_a_version_of_an_older_release_puts_its_fit_to_use(tmp_path,
     shutil.copytree(SEED_CORPUS, corpus)
     index = tmp_path / "index"
     build_index(corpus, index, encoder=encoder)
-    manifest_file = _version_folder(index) / store.MANIFEST_FILE  # as an older release wrote it
+    manifest_file = _version_folder(index) / layout.MANIFEST_FILE  # as an older release wrote it
     manifest = json.loads(manifest_file.read_text())
-    manifest["lexical"]["signals"] = search_module.SIGNALS_VERSION - 1
-    store.write_manifest(manifest_file.parent, store.Manifest(**manifest))  # with its checksum, as a build writes it
+    manifest["retrieval"]["signals"] = search_module.SIGNALS_VERSION - 1
+    write_manifest(manifest_file.parent, store.Manifest(**manifest))  # with its checksum, as a build writes it
     assert Searcher(index, encoder=encoder).calibration == Calibration.load()  # the old fit is set aside
     questions = [q for path in sorted(corpus.glob("*.jsonl")) for q in load_golden(path)]
     fitted, _ = recalibrate(index, questions, encoder=encoder)
