@@ -51,6 +51,26 @@ class Passage:
         return f"{self.breadcrumb}\n{self.text}"
 
 
+LABELS = ("strong", "good", "related", "weak")  # a result's strength label, strongest first (search/labels.py)
+
+
+@dataclass(frozen=True)
+class Urgency:
+    """Whether a question describes an emergency happening now (search/urgent.py decides), and what to do."""
+
+    urgent: bool = False
+    flag: str | None = None  # short name of the red flag matched ("breathing"), for JSON and logs
+    reason: str | None = None  # the red flag in plain words ("trouble breathing")
+    life_threatening: bool = False  # 999 if true; 111 or the care team if urgent but not
+
+    @property
+    def call(self) -> str | None:
+        """The number to ring: "999", "111" (or the care team), or None when not urgent."""
+        if not self.urgent:
+            return None
+        return "999" if self.life_threatening else "111"
+
+
 @dataclass(frozen=True)
 class Result:
     rank: int
@@ -58,6 +78,7 @@ class Result:
     passage: Passage
     retriever_ranks: tuple[tuple[str, int | None], ...] = ()  # (retriever name, its rank for this passage or None)
     best_sentence: tuple[int, int] | None = None
+    label: str = "related"  # one of LABELS, set by the Searcher: never stronger than the label of the result above
 
     @property
     def ranks(self) -> dict[str, int | None]:
@@ -85,6 +106,7 @@ class Result:
             "source": p.source,
             "best_sentence": list(self.best_sentence) if self.best_sentence else None,
             "ranks": self.ranks,
+            "label": self.label,
         }
 
 
@@ -101,14 +123,14 @@ class SearchResponse:
     missing_terms: tuple[str, ...] = ()  # when no_good_match: the question's words no passage contains, not
     # everyday ones (e.g. another drug)
     tentative: bool = False  # answered, but not surely covered by our pages: no passage is labelled more than related
+    urgency: Urgency = Urgency()  # whether the question describes an emergency now, covered by our pages or not
 
     def to_dict(self, query_id: str | None = None) -> dict:
         out: dict = {"id": query_id} if query_id is not None else {}
-        out.update(
-            query=self.query,
-            no_good_match=self.no_good_match,
-            results=[r.to_dict() for r in self.results],
-        )
+        out.update(query=self.query, urgent=self.urgency.urgent)
+        if self.urgency.urgent:
+            out.update(urgent_reason=self.urgency.reason, call=self.urgency.call)
+        out.update(no_good_match=self.no_good_match, results=[r.to_dict() for r in self.results])
         if self.truncated:
             out["truncated"] = True
         if self.corrections:

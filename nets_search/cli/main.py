@@ -11,7 +11,7 @@ from nets_search.cli.options import DEFAULT_CORPUS, DEFAULT_INDEX, progress_bar
 from nets_search.encode.encoder import BACKENDS
 from nets_search.errors import NetsSearchError, QueryError
 from nets_search.search import retrievers
-from nets_search.types import SearchResponse
+from nets_search.types import SearchResponse, Urgency
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,7 +152,8 @@ def run_search(args: argparse.Namespace) -> int:
 
 
 def format_response(response: SearchResponse) -> str:
-    lines = []
+    """Readable answers. An urgent question's first line says whom to call and why, before any passage."""
+    lines = [urgent_line(response.urgency)] if response.urgency.urgent else []
     if response.truncated:
         lines.append(f"(a long question: searched its first {len(response.searched_text)} characters)")
     if response.no_good_match:
@@ -167,6 +168,13 @@ def format_response(response: SearchResponse) -> str:
             lines.append(f"   source: {p.source}")
         lines.append("")
     return "\n".join(lines).rstrip()
+
+
+def urgent_line(urgency: Urgency) -> str:
+    """What to do now, in plain words: 999 when it may be life-threatening, else 111 or the care team."""
+    if urgency.call == "999":
+        return f"Call 999 now: this may be an emergency ({urgency.reason})."
+    return f"Get help now: call 111 or your care team's 24-hour line ({urgency.reason})."
 
 
 if __name__ == "__main__":

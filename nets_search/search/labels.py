@@ -1,11 +1,13 @@
 """The strength label a reader sees on each passage ("Strong match", "Good match", "Related", "Weak match"): from
-how the retrievers agree, capped by how sure the engine is that our pages cover the question at all."""
+how the retrievers agree, capped by how sure the engine is that our pages cover the question at all, and by the
+label of the passage above it (`label_results`), so that a list never reads stronger further down."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
-from nets_search.types import Result, SearchResponse
+from nets_search.types import LABELS, Result, SearchResponse
 
 CONFIDENT_LABELS = ("strong", "good")
 
@@ -13,7 +15,33 @@ CONFIDENT_LABELS = ("strong", "good")
 @dataclass(frozen=True)
 class Strength:
     label: str
-    css: str  # class suffix: strong, good, related, weak
+    css: str  # class suffix: strong, good, related, weak (the label a Result carries)
+
+
+STRENGTHS = {s.css: s for s in (Strength("Strong match", "strong"), Strength("Good match", "good"),
+                                Strength("Related", "related"), Strength("Weak match", "weak"))}
+
+
+def named(label: str) -> Strength:
+    """The plain words of a result's `label` ("good" -> "Good match")."""
+    return STRENGTHS[label]
+
+
+def label_results(results: tuple[Result, ...], no_good_match: bool, tentative: bool) -> tuple[Result, ...]:
+    """`results` in their order, each with its label: its own strength (`strength_of`), but never stronger than
+    the label of the result above it.
+
+    A passage's own strength reads how the retrievers rank *it*, and a lower passage can be ranked higher by both
+    retrievers than the fused first one ("Good match" first, "Strong match" under "More passages"). A reader takes
+    the list's order as the engine's judgement, so a label that rises down the list contradicts it: the weaker of
+    the two is kept. The first result's label is its own strength, so the same passage in first place for two
+    phrasings carries the same label whenever its evidence (its retriever ranks, the no-good-match and tentative
+    decisions) is the same."""
+    labelled, ceiling = [], 0
+    for result in results:
+        ceiling = max(ceiling, LABELS.index(strength_of(result, no_good_match, tentative).css))
+        labelled.append(dataclasses.replace(result, label=LABELS[ceiling]))
+    return tuple(labelled)
 
 
 def strength_of(result: Result, no_good_match: bool, tentative: bool = False) -> Strength:

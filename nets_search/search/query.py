@@ -22,6 +22,7 @@ from rapidfuzz import fuzz, process
 from nets_search.corpus.files import load_yaml_file
 from nets_search.errors import CorpusError, QueryError
 from nets_search.index.lexical import analyse, is_stopword
+from nets_search.search.medical_words import MEDICAL_WORDS
 from nets_search.text import WORD_RE, normalise_unicode, stem, words
 
 GLOSSARY_FILE = "glossary.yaml"
@@ -38,6 +39,7 @@ MIN_GLOSSARY_TARGET = 5  # and not onto short ones ("dietz" is no typo of "diet"
 DERIVED_SUFFIXES = ("less", "lessness", "ness")  # derived words the stemmer keeps apart from their base
 MIN_DERIVED_BASE = 4
 EVERYDAY_WORDS = 1000  # this many of the most frequent English words never carry a question's topic on their own
+RARE_FROM = 50_000  # past this many of the most frequent English words, a word is rare enough to name as a topic
 MAX_QUESTION_CHARS = 1000
 COMMON_TERM_SHARE = 0.5  # an expansion word found in more than this share of passages says nothing: dropped
 
@@ -139,6 +141,15 @@ def everyday_words() -> frozenset[str]:
     return frozenset(top) | {w.replace("'", "") for w in top}
 
 
+@lru_cache(maxsize=1)
+def common_english() -> frozenset[str]:
+    """The RARE_FROM most frequent words of that list: everyday English, never named to a reader as a topic our
+    pages lack unless it leans medical (see `QueryNormaliser.is_named`)."""
+    counts = word_counts()
+    top = sorted(counts, key=lambda w: (-counts[w], w))[:RARE_FROM]
+    return frozenset(top) | {w.replace("'", "") for w in top}
+
+
 class QueryNormaliser:
     """Holds the corpus's own words (to repair typos against) and the glossary."""
 
@@ -147,6 +158,7 @@ class QueryNormaliser:
         self.glossary = glossary
         self._corpus_words: Counter = Counter()
         self._everyday: frozenset[str] = frozenset()
+        self._common_english: frozenset[str] = frozenset()
         self._choices: list[str] = []
         self._glossary_words: frozenset[str] = frozenset()
         self._glossary_choices: list[str] = []
@@ -164,6 +176,7 @@ class QueryNormaliser:
                                       if len(w) >= MIN_GLOSSARY_TARGET and w not in self._corpus_words]
             self._known = self._known | english_words()
             self._everyday = everyday_words()
+            self._common_english = common_english()
         finally:
             self._ready.set()
 
@@ -180,6 +193,17 @@ class QueryNormaliser:
     def is_everyday(self, word: str) -> bool:
         self._ready.wait()
         return word in self._everyday
+
+    def is_named(self, word: str) -> bool:
+        """Whether a word our pages lack may be named to the reader ("Our information does not mention …").
+
+        Only a word that is not everyday English: one past the RARE_FROM most frequent English words or in no
+        English list at all (another drug, a brand, "lanreotide"), or a common one that leans medical
+        (medical_words.py: "diabetes", "asthma", "insulin"). Everyday wording is never named, however rare in
+        print: "breathe", "properly", "stairs", "runny", "jab", "knackered". Naming is all this decides: the
+        no-good-match evidence weighs every uncovered word (`PreparedQuery.uncovered`), named or not."""
+        self._ready.wait()
+        return word not in self._everyday and (word not in self._common_english or word in MEDICAL_WORDS)
 
     def has_derived_form(self, word: str) -> bool:
         """True when our pages hold the word with a derivational suffix the stemmer leaves on: a reader's "breath"
@@ -233,7 +257,8 @@ class PreparedQuery:
     expansion_terms: list[str]  # glossary terms not already in the question, common ones dropped
     expansion_text: str  # the kept expansions ("; " between them), for the dense side
     uncovered: tuple[str, ...]  # content words no passage holds nor glossary entry covers: weighed together
-    missing: tuple[str, ...]  # those that are not everyday words, rarest in English first: the topics to name
+    missing: tuple[str, ...]  # those that are not everyday English (`QueryNormaliser.is_named`), rarest first:
+    # the topics to name; they feed no decision
     corrections: tuple[tuple[str, str], ...]
     covered: frozenset[str]  # its terms our pages contain, or that a glossary entry turns into our words
     asks_quantity: bool  # "how many …", "how common …": its best sentence is one that gives a number
@@ -267,7 +292,7 @@ class QueryAnalyser:
         covered |= {term for bare, term in content.values()
                     if term not in covered and self._normaliser.has_derived_form(bare)}
         uncovered = tuple(w for w, (_, term) in content.items() if term not in covered)
-        missing = self._normaliser.rarest_first([w for w in uncovered if not self._normaliser.is_everyday(content[w][0])])
+        missing = self._normaliser.rarest_first([w for w in uncovered if self._normaliser.is_named(content[w][0])])
         return PreparedQuery(normalised.text, terms, expansion_terms, "; ".join(kept), uncovered, tuple(missing),
                              normalised.corrections, frozenset(covered), asks_quantity(normalised.text))
 

@@ -20,7 +20,7 @@ from nets_search.index.lexical import LexicalIndex, analyse
 from nets_search.index.manifest_file import REBUILD_HINT
 from nets_search.index.vectors import tune_for_single_queries
 from nets_search.index.version import open_version
-from nets_search.search import retrievers
+from nets_search.search import labels, retrievers, urgent
 from nets_search.search.confidence import Calibration, Evidence
 from nets_search.search.fusion import FusionSettings, convex_fusion, reciprocal_rank_fusion, scaled_to_best
 from nets_search.search.query import (Glossary, PreparedQuery, QueryAnalyser, QueryNormaliser, prepare_question,
@@ -120,7 +120,7 @@ class Searcher:
         tentative = not no_good_match and not self.calibration.is_confident(evidence)
         return SearchResponse(
             query=question,
-            results=results,
+            results=labels.label_results(results, no_good_match, tentative),
             no_good_match=no_good_match,
             searched_text=query.text,
             expansions=query.expansions,
@@ -129,6 +129,7 @@ class Searcher:
             evidence=evidence,
             missing_terms=query.missing[:MAX_NAMED_MISSING] if no_good_match else (),
             tentative=tentative,
+            urgency=urgent.assess(question),
         )
 
     # ----------------------------------------------------------------------- the steps of one search

@@ -31,31 +31,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
 from nets_search.search.red_flags import RED_FLAGS, RedFlag, _re
+from nets_search.types import Urgency
 
 MAX_CHARS = 2000  # a search box question; longer text is read up to here
 TYPO_CUTOFF = 80  # rapidfuzz ratio a misspelt word must reach to be read as one of the rules' words
 MIN_TYPO_LENGTH = 5
-
-
-@dataclass(frozen=True)
-class Urgency:
-    urgent: bool
-    flag: str | None = None  # short name of the red flag matched ("breathing"), for JSON and logs
-    reason: str | None = None  # the red flag in plain words ("trouble breathing")
-    life_threatening: bool = False  # 999 if true; 111 or the care team if urgent but not
-
-    @property
-    def call(self) -> str | None:
-        """The number to ring: "999", "111" (or the care team), or None when not urgent."""
-        if not self.urgent:
-            return None
-        return "999" if self.life_threatening else "111"
 
 
 NOT_URGENT = Urgency(urgent=False)

@@ -158,3 +158,52 @@ def test_an_unknown_backend_is_refused_by_the_parser(capsys):
     with pytest.raises(SystemExit) as done:
         cli.main(["build", "--backend", "gpu"])
     assert done.value.code == 2 and "invalid choice: 'gpu'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("life_threatening", "first_line"), [
+    (True, "Call 999 now: this may be an emergency (trouble breathing)."),
+    (False, "Get help now: call 111 or your care team's 24-hour line (a high temperature)."),
+])
+@pytest.mark.parametrize(("no_good_match", "tentative"), [(True, False), (False, True), (False, False)])
+def test_an_urgent_question_is_told_whom_to_call_before_anything_else(life_threatening, first_line, no_good_match,
+                                                                      tentative):
+    from nets_search.types import Passage, Result, SearchResponse, Urgency
+
+    reason = "trouble breathing" if life_threatening else "a high temperature"
+    urgency = Urgency(urgent=True, flag="x", reason=reason, life_threatening=life_threatening)
+    result = Result(rank=1, score=0.5, passage=Passage("p", "d", "T", "S", "text", 0, 0))
+    response = SearchResponse("q", (result,), no_good_match=no_good_match, tentative=tentative, urgency=urgency,
+                              truncated=True, searched_text="q")
+    text = cli.format_response(response)
+    assert text.splitlines()[0] == first_line and "different words" not in text
+    data = response.to_dict()
+    assert (data["urgent"], data["urgent_reason"], data["call"]) == (True, reason, urgency.call)
+
+
+def test_a_question_that_is_not_urgent_says_so_in_json_and_names_no_number():
+    from nets_search.types import SearchResponse
+
+    data = SearchResponse("q", ()).to_dict()
+    assert data["urgent"] is False and "call" not in data and "urgent_reason" not in data
+
+
+def test_an_emergency_described_is_urgent_in_json_with_999_and_names_no_everyday_word(capsys, seed_index):
+    question = "my dad is flushing and cant breathe properly"
+    code, out, _ = run(capsys, "search", question, "--index", seed_index, "--json")
+    data = json.loads(out)
+    assert code == 0 and data["urgent"] is True and data["call"] == "999" and data["urgent_reason"]
+    assert not {"properly", "breathe"} & set(data.get("missing_terms", []))
+    labels = [r["label"] for r in data["results"]]
+    assert labels and set(labels) <= {"strong", "good", "related", "weak"}
+    code, out, _ = run(capsys, "search", question, "--index", seed_index)
+    assert out.startswith("Call 999 now") and "properly" not in out.split("\n1. ")[0]
+
+
+def test_json_answers_carry_urgent_and_labels_in_batch_lines_too(capsys, seed_index, tmp_path):
+    batch = tmp_path / "q.jsonl"
+    batch.write_text('{"id": "a", "question": "which foods should I avoid?"}\n'
+                     '{"id": "b", "question": "he collapsed and is not waking up"}\n')
+    code, out, _ = run(capsys, "search", "--batch", batch, "--index", seed_index, "-k", "3")
+    first, second = (json.loads(line) for line in out.splitlines())
+    assert code == 0 and first["urgent"] is False and second["urgent"] is True and second["call"] == "999"
+    assert all("label" in r for r in first["results"] + second["results"])

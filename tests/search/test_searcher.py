@@ -183,15 +183,15 @@ def test_words_our_pages_lack_are_weighed_together(seed_searcher):
     """Neither "warning" nor the everyday "attack" carries the question alone; without both it is no longer about a
     heart attack, which our pages do not cover."""
     prepared = seed_searcher.query_analyser.prepare("warning signs of a heart attack", repair=True)
-    assert prepared.uncovered == ("warning", "attack") and prepared.missing == ("warning",)
+    assert prepared.uncovered == ("warning", "attack") and prepared.missing == ()  # both everyday: named neither
     assert seed_searcher.search("warning signs of a heart attack").no_good_match
 
 
 def test_a_question_not_covered_names_its_rarest_missing_words_and_no_more_than_three(seed_searcher):
-    response = seed_searcher.search("quantum chromodynamics lattice gauge renormalisation")
+    response = seed_searcher.search("quantum chromodynamics renormalisation eigenvalue hamiltonian")
     assert response.no_good_match and len(response.missing_terms) == 3
-    assert set(response.missing_terms) <= {"quantum", "chromodynamics", "lattice", "gauge", "renormalisation"}
-    assert "chromodynamics" in response.missing_terms  # rarer in English than "quantum" or "lattice"
+    assert set(response.missing_terms) <= {"chromodynamics", "renormalisation", "eigenvalue", "hamiltonian"}
+    assert "chromodynamics" in response.missing_terms  # "quantum" is common English: never named
     assert seed_searcher.search("which foods should I avoid").missing_terms == ()  # covered: nothing named
 
 
@@ -345,3 +345,26 @@ def test_a_bm25_rebuilt_in_memory_with_the_shipped_settings_answers_as_the_built
 def test_everyday_words_are_not_named_as_topics_our_pages_lack(seed_searcher, question):
     prepared = seed_searcher.query_analyser.prepare(question, repair=True)
     assert not set(prepared.missing) & {"mean", "help", "husband", "told"}
+
+
+EVERYDAY_MISSING = ("breathe", "properly", "jab", "runny", "stairs")
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    ("my dad is flushing and cant breathe properly", None),
+    ("is it safe to have my flu jab", None),
+    ("can i get my jab if i have a runny nose", None),
+    ("why do i get out of breath on the stairs", None),
+    ("runny nose and cant breathe properly on the stairs after my jab, is that diabetes", "diabetes"),
+    ("do I have asthma or do I just not breathe properly", "asthma"),
+])
+def test_everyday_words_are_never_named_as_missing_but_a_topic_our_pages_lack_is(seed_searcher, question, topic):
+    """Naming is for topics ("Our information does not mention “diabetes”"), never for everyday wording, however
+    rare in print ("runny", "jab"); and naming decides nothing: the evidence weighs every uncovered word."""
+    prepared = seed_searcher.query_analyser.prepare(question, repair=True)
+    response = seed_searcher.search(question)
+    named = set(response.missing_terms) | set(response.to_dict().get("missing_terms", []))
+    assert not named & set(EVERYDAY_MISSING) and not set(prepared.missing) & set(EVERYDAY_MISSING)
+    if topic:
+        assert response.no_good_match and topic in response.missing_terms
+    assert set(prepared.uncovered) >= {w for w in EVERYDAY_MISSING if w in question.split()} - {"breathe"}
