@@ -23,6 +23,14 @@ def encoder(tmp_path_factory):
 
 
 @pytest.fixture
+def one_model(monkeypatch, encoder):
+    """Every `Encoder` the code under test opens (the CLI's, a build's, a page's) is the session's loaded model: a
+    load costs seconds and hundreds of MB, and the answers are the same."""
+    monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
+    return encoder
+
+
+@pytest.fixture
 def make_corpus(tmp_path: Path) -> Callable[[dict[str, str]], Path]:
     """Write {relative path: text} into a fresh corpus folder and return it."""
 

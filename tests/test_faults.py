@@ -43,13 +43,12 @@ PAGES = {
 
 
 @pytest.fixture
-def site(make_corpus, tmp_path, encoder, monkeypatch) -> tuple[Path, Path, str]:
+def site(one_model, make_corpus, tmp_path, encoder, monkeypatch) -> tuple[Path, Path, str]:
     """(corpus, index, version in use). The index answers with OLD_SLEEP; the corpus already holds NEW_SLEEP."""
     corpus = make_corpus(PAGES)
     index = tmp_path / "index"
     version = build_index(corpus, index, encoder=encoder).version
     (corpus / "sleep.md").write_text(NEW_SLEEP, encoding="utf-8")
-    monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
     return corpus, index, version
 
 
@@ -65,7 +64,7 @@ def site_embedded(site, encoder) -> tuple[Path, Path, str]:
 
 
 @pytest.fixture
-def library_site_embedded(make_corpus, tmp_path, encoder, monkeypatch, library_index) -> tuple[Path, Path, str]:
+def library_site_embedded(one_model, make_corpus, tmp_path, encoder, monkeypatch, library_index) -> tuple[Path, Path, str]:
     """As `site_embedded`, with the NETs library's 31 pages beside the three small ones (its vectors taken from
     the session's library build, so only the small pages are embedded here)."""
     corpus = make_corpus(PAGES)
@@ -73,7 +72,6 @@ def library_site_embedded(make_corpus, tmp_path, encoder, monkeypatch, library_i
     index = tmp_path / "index"
     (index / "cache").mkdir(parents=True)
     shutil.copy(library_index / "cache" / "embeddings.sqlite", index / "cache" / "embeddings.sqlite")
-    monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
     (corpus / "sleep.md").write_text(NEW_SLEEP, encoding="utf-8")
     build_index(corpus, index, encoder=encoder)
     (corpus / "sleep.md").write_text(OLD_SLEEP, encoding="utf-8")
@@ -272,6 +270,7 @@ CALIBRATE_FULL_DISK_AT = {
 }
 
 
+@pytest.mark.usefixtures("one_model")
 @pytest.mark.parametrize("where", CALIBRATE_FULL_DISK_AT)
 def test_a_full_disk_during_a_calibration_is_one_line_and_changes_nothing(seed_index, tmp_path, capsys, monkeypatch,
                                                                           encoder, where):
@@ -281,7 +280,6 @@ def test_a_full_disk_during_a_calibration_is_one_line_and_changes_nothing(seed_i
 
     index = copy_index(seed_index, tmp_path / "index")
     before, kept = store.current_version(index), versions(index)
-    monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
     monkeypatch.setattr("nets_search.build.calibrate.calibrate", lambda search, labelled: Calibration.load())
     command = ["calibrate", "--index", str(index), "--corpus", str(seed_index.parent / "corpus")]
     if where == "out-file":

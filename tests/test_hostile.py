@@ -122,9 +122,9 @@ def test_sql_and_markup_in_questions_reach_no_file_of_the_index(seed_searcher, s
     assert top.passage.doc_id == "nets-key-facts"
 
 
+@pytest.mark.usefixtures("one_model")
 @pytest.mark.parametrize("name", ["sql-or", "html-script", "markdown-link", "fts-near", "only-control"])
 def test_the_cli_prints_hostile_questions_as_data_or_one_line_of_error(capsys, seed_index, encoder, monkeypatch, name):
-    monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
     code = cli.main(["search", HOSTILE[name], "--index", str(seed_index), "--json", "-k", "3"])
     out, err = capsys.readouterr()
     if name == "only-control":
@@ -232,13 +232,12 @@ OUTSIDE = "The vault code is zebra forty two."
 
 
 @pytest.fixture(params=sorted(SHIPPED))
-def shipped(request, tmp_path, encoder, monkeypatch) -> tuple[Path, Path]:
+def shipped(one_model, request, tmp_path, encoder, monkeypatch) -> tuple[Path, Path]:
     """(corpus, index): copies of a shipped corpus and of its built index; the CLI gets the loaded model."""
     index_fixture, source = SHIPPED[request.param]
     corpus, index = tmp_path / "c", tmp_path / "index"
     shutil.copytree(source, corpus)
     copy_index(request.getfixturevalue(index_fixture), index)
-    monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
     return corpus, index
 
 

@@ -41,12 +41,11 @@ def template(tmp_path_factory, encoder) -> tuple[Path, Path]:
 
 
 @pytest.fixture
-def site(template, tmp_path, encoder, monkeypatch) -> tuple[Path, Path, str]:
+def site(one_model, template, tmp_path, encoder, monkeypatch) -> tuple[Path, Path, str]:
     """(corpus, index, version in use): a fresh copy of the good corpus and index; the CLI gets the loaded model."""
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     shutil.copytree(template[0], corpus)
     shutil.copytree(template[1], index)
-    monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
     return corpus, index, store.current_version(index)
 
 

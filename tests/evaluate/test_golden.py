@@ -83,6 +83,7 @@ def test_the_editor_panel_skips_a_hostile_line_and_keeps_it_byte_for_byte(tmp_pa
     assert unfinished_golden_questions(path) == [(json.loads(lines[3])["id"], "can I drink wine")]
 
 
+@pytest.mark.usefixtures("one_model")
 @pytest.mark.parametrize("kind", HOSTILE)
 def test_a_build_with_a_hostile_golden_line_succeeds_and_warns(make_corpus, tmp_path, encoder, capsys, monkeypatch,
                                                                kind):
@@ -91,7 +92,6 @@ def test_a_build_with_a_hostile_golden_line_succeeds_and_warns(make_corpus, tmp_
     corpus = make_corpus({"flushing.md": page("Flushing", ("Why the face goes red", "Flushing of the skin. " * 5))})
     golden = golden_file(corpus, GOOD, line)
     index = tmp_path / "index"
-    monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
 
     code = cli.main(["build", "--corpus", str(corpus), "--index", str(index), "--quiet"])
     out, err = capsys.readouterr()

@@ -69,6 +69,7 @@ FORGED = {
 }
 
 
+@pytest.mark.usefixtures("one_model")
 @pytest.mark.parametrize("sealed", [True, False], ids=["checksum-forged", "checksum-kept"])
 @pytest.mark.parametrize("case", FORGED)
 def test_a_changed_manifest_is_damage_in_one_line(index_copy, capsys, monkeypatch, encoder, case, sealed):
@@ -81,7 +82,6 @@ def test_a_changed_manifest_is_damage_in_one_line(index_copy, capsys, monkeypatc
     else:  # as the tester did: the manifest edited, its checksum left as it was
         (current_folder(index_copy) / layout.MANIFEST_FILE).write_bytes(raw)
         message = "manifest is damaged (checksum mismatch)"
-    monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
 
     code = cli.main(["search", "what foods should I avoid", "--index", str(index_copy)])
     out, err = capsys.readouterr()
@@ -206,12 +206,12 @@ OLDER_FORMATS = {
 }
 
 
+@pytest.mark.usefixtures("one_model")
 @pytest.mark.parametrize("older", OLDER_FORMATS)
 def test_a_version_of_an_older_format_asks_for_a_build_that_needs_no_embedding(index_copy, capsys, monkeypatch,
                                                                              encoder, older):
     """Versions of an older format (4: no manifest.sha256; 5: the retrieval settings named 'lexical') are not
     opened: one line asks for a build, which reuses the embedding cache, and the new version answers."""
-    monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
     question = ["search", "what foods should I avoid", "--index", str(index_copy)]
     assert cli.main(question) == 0
     answer = capsys.readouterr().out

@@ -28,9 +28,8 @@ PREFIX = "nets-search"
 
 
 @pytest.fixture
-def server_site(make_corpus, tmp_path, encoder, qdrant_server, monkeypatch):
+def server_site(one_model, make_corpus, tmp_path, encoder, qdrant_server, monkeypatch):
     monkeypatch.setenv("NETS_SEARCH_VECTORS", "qdrant-server")
-    monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
     return make_corpus(PAGES), tmp_path / "index", qdrant_server
 
 
@@ -82,13 +81,13 @@ def test_versions_pruned_or_killed_before_the_switch_leave_no_collections_behind
     assert collections(client) == own_collections(built[2]) | own_collections(fourth)
 
 
+@pytest.mark.usefixtures("one_model")
 def test_an_unreachable_server_stops_the_build_in_one_line_and_the_index_in_use_answers(make_corpus, tmp_path, encoder,
                                                                                        capsys, monkeypatch):
     corpus, index = make_corpus(PAGES), tmp_path / "index"
     before = build_index(corpus, index, encoder=encoder).version  # on FAISS
     monkeypatch.setenv("NETS_SEARCH_VECTORS", "qdrant-server")
     monkeypatch.setenv("NETS_SEARCH_QDRANT_URL", "http://127.0.0.1:9")  # nothing listens on the discard port
-    monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
 
     code = cli.main(["build", "--corpus", str(corpus), "--index", str(index), "--quiet"])
     out, err = capsys.readouterr()

@@ -144,11 +144,10 @@ def _pointer_words(index: Path, *names: str) -> set[str]:
 
 
 @pytest.fixture
-def kept_two(index_copy, monkeypatch, encoder):
+def kept_two(one_model, index_copy, monkeypatch, encoder):
     """(index, older version, newer version in use); the CLI gets the session's model."""
     older = store.current_version(index_copy)
     newer = add_version(index_copy)
-    monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
     return index_copy, older, newer
 
 
@@ -193,8 +192,8 @@ def test_a_rollback_to_a_named_version_rewrites_a_damaged_current(kept_two, caps
         assert (aside / "note").read_text() == newer
 
 
+@pytest.mark.usefixtures("one_model")
 def test_a_build_repairs_a_damaged_current(index_copy, capsys, monkeypatch, encoder):
-    monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
     before = store.current_version(index_copy)
     POINTER_DAMAGE["not-utf8"](index_copy, before)
     assert cli.main(["build", "--corpus", str(corpus_of(index_copy)), "--index", str(index_copy), "--quiet"]) == 0

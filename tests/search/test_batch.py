@@ -36,11 +36,11 @@ HOSTILE = [
 INDEXES = pytest.mark.parametrize("index_name", ["seed_index", "library_index"])  # the seed page; the 31-page library
 
 
+@pytest.mark.usefixtures("one_model")
 @INDEXES
 def test_a_hostile_batch_gives_one_json_line_per_line_and_exit_2(tmp_path, request, index_name, capsys, monkeypatch,
                                                                   encoder):
     seed_index = request.getfixturevalue(index_name)
-    monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
     batch = tmp_path / "hostile.jsonl"
     batch.write_bytes(b"\n".join(HOSTILE) + b"\n")
     code = cli.main(["search", "--batch", str(batch), "--index", str(seed_index), "-k", "2"])
@@ -96,6 +96,7 @@ def _question_line(size: int) -> bytes:
 _OVER_LIMIT = MAX_LINE_BYTES + (1 << 20)  # 17 MiB
 
 
+@pytest.mark.usefixtures("one_model")
 @pytest.mark.parametrize(
     "bad, reason",
     [
@@ -110,7 +111,6 @@ def test_a_deep_or_huge_number_line_is_its_own_error_and_later_lines_are_answere
     tmp_path, request, index_name, capsys, monkeypatch, encoder, bad, reason
 ):
     seed_index = request.getfixturevalue(index_name)
-    monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
     batch = tmp_path / "bad.jsonl"
     batch.write_bytes(b"\n".join([LATER, bad, LATER]) + b"\n")
     code = cli.main(["search", "--batch", str(batch), "--index", str(seed_index), "-k", "2"])
