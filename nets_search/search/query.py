@@ -292,7 +292,8 @@ class QueryAnalyser:
         covered |= {term for bare, term in content.values()
                     if term not in covered and self._normaliser.has_derived_form(bare)}
         uncovered = tuple(w for w, (_, term) in content.items() if term not in covered)
-        missing = self._normaliser.rarest_first([w for w in uncovered if self._normaliser.is_named(content[w][0])])
+        missing = self._normaliser.rarest_first([w for w in uncovered if not _CONTRACTION.search(w)
+                                                 and self._normaliser.is_named(content[w][0])])
         return PreparedQuery(normalised.text, terms, expansion_terms, "; ".join(kept), uncovered, tuple(missing),
                              normalised.corrections, frozenset(covered), asks_quantity(normalised.text))
 
@@ -307,6 +308,9 @@ def without(text: str, removed: tuple[str, ...]) -> str:
             last = match.end()
     pieces.append(text[last:])
     return " ".join("".join(pieces).split()) or "?"
+
+
+_CONTRACTION = re.compile(r"['’](?:re|ve|ll|d|m|t)$")  # "you're", "we'll": wording, never a topic to name
 
 
 def _content_words(text: str) -> dict[str, tuple[str, str]]:

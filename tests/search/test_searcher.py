@@ -368,3 +368,8 @@ def test_everyday_words_are_never_named_as_missing_but_a_topic_our_pages_lack_is
     if topic:
         assert response.no_good_match and topic in response.missing_terms
     assert set(prepared.uncovered) >= {w for w in EVERYDAY_MISSING if w in question.split()} - {"breathe"}
+
+
+def test_a_contraction_is_never_named_but_a_possessive_topic_is(seed_searcher):
+    prepared = seed_searcher.query_analyser.prepare("you're sure we'll not need parkinson's tablets", repair=False)
+    assert "parkinson's" in prepared.missing and not {"you're", "we'll"} & set(prepared.missing)
