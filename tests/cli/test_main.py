@@ -85,12 +85,12 @@ def test_bad_input_gives_one_line_and_a_nonzero_exit(capsys, tmp_path, seed_inde
     assert err.startswith("nets-search: error: ") and message in err and err.count("\n") == 1
 
 
+@pytest.mark.usefixtures("one_model")
 def test_build_reports_what_changed(capsys, tmp_path, encoder, monkeypatch):
     import shutil
 
     corpus = tmp_path / "corpus"
     shutil.copytree(SEED_CORPUS, corpus)
-    monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
     code, out, _ = run(capsys, "build", "--corpus", corpus, "--index", tmp_path / "index", "--quiet")
     assert code == 0 and "1 added, 0 changed, 0 removed" in out and "embedded" in out
     assert "glossary.yaml" in out and "(glossary or labelled questions)" in out  # not counted as a page
@@ -124,10 +124,10 @@ def test_every_command_has_help_naming_each_of_its_options(capsys, command):
             assert action.help and action.option_strings[-1] in out, f"{command} {action.option_strings}"
 
 
+@pytest.mark.usefixtures("one_model")
 def test_build_warns_when_a_golden_question_stops_being_answered(capsys, tmp_path, encoder, monkeypatch):
     from ..conftest import page
 
-    monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "diet.md").write_text(page("Diet", ("Foods", "Foods rich in tryptophan such as cheese can trigger flushing. " * 3)))
