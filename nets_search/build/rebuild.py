@@ -1,5 +1,6 @@
 """An editor's rebuild, as the CLI and the editor panel both run it: build (incrementally), then ask the golden
-questions of the new version, and the words that report it."""
+questions of the new version, compare what the labelled questions are shown with the version in use before, and
+the words that report it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nets_search.build.build import BuildSettings, ProgressFn, build_index
+from nets_search.build.kept import not_published_lines
 from nets_search.corpus.pages import count_pages, is_settings_file
 from nets_search.types import BuildReport
 
@@ -15,23 +17,41 @@ from nets_search.types import BuildReport
 class Rebuild:
     report: BuildReport
     regressions: tuple[str, ...]  # golden questions answered worse than by the previous version, in words
+    labels: tuple[str, ...] = ()  # labelled questions shown differently than by the previous version (label_changes)
 
     def summary(self) -> str:
-        return "\n".join([format_build_report(self.report), *(f"  warning: {line}" for line in self.regressions)])
+        return "\n".join([format_build_report(self.report), *(f"  {line}" for line in self.labels),
+                          *(f"  warning: {line}" for line in self.regressions)])
 
 
 def rebuild_and_check(corpus: Path, index: Path, settings: BuildSettings = BuildSettings(), encoder=None,
                       progress: ProgressFn | None = None, force: bool = False) -> Rebuild:
-    """Build `index` from `corpus` and check the golden questions against the new version (not when nothing
-    changed: the answers are the ones already checked). One encoder serves the build, its calibration and the
-    check, loaded only if one of them encodes. Raises NetsSearchError as build_index does."""
+    """Build `index` from `corpus`, then check the golden questions against the new version and compare the
+    labels of all labelled questions with the version in use before (not when nothing changed: the answers are the
+    ones already checked). One encoder serves the build, its calibration and the checks, loaded only if one of them
+    encodes. Raises NetsSearchError as build_index does."""
+    from nets_search.build.label_changes import label_report
     from nets_search.encode.encoder import SharedEncoder
     from nets_search.evaluate.golden_check import check_golden_questions
 
     encoder = encoder or SharedEncoder(settings.backend, cache_dir=Path(index) / "cache")
+    previous = _version_in_use(Path(index))
     report = build_index(corpus, index, settings, encoder=encoder, progress=progress, force=force)
-    regressions = () if report.nothing_changed else tuple(check_golden_questions(corpus, index, encoder))
-    return Rebuild(report, regressions)
+    if report.nothing_changed:
+        return Rebuild(report, ())
+    regressions = tuple(check_golden_questions(corpus, index, encoder))
+    return Rebuild(report, regressions, label_report(corpus, index, previous, encoder))
+
+
+def _version_in_use(index: Path) -> str | None:
+    """The version CURRENT names, if any (a damaged pointer: none, and the build replaces it)."""
+    from nets_search.errors import NetsSearchError
+    from nets_search.index.current import read_current
+
+    try:
+        return read_current(index)
+    except NetsSearchError:
+        return None
 
 
 def format_build_report(report: BuildReport) -> str:
@@ -61,6 +81,7 @@ def format_build_report(report: BuildReport) -> str:
                 f"  warning: {len(report.over_token_limit)} passages are longer than the model reads "
                 f"(256 word pieces); their ends are not embedded"
             )
+    lines[1:1] = not_published_lines(report)  # files left out, right under the first line
     lines.extend(f"  warning: {w}" for w in report.warnings)
     return "\n".join(lines)
 
