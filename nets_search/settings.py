@@ -23,6 +23,7 @@ class EngineSettings:
     qdrant_url: str = ""  # NETS_SEARCH_QDRANT_URL: a Qdrant server or cluster
     qdrant_api_key: str = ""  # NETS_SEARCH_QDRANT_API_KEY
     qdrant_prefix: str = "nets-search"  # NETS_SEARCH_QDRANT_PREFIX: names this index's collections and aliases
+    keep_versions: int = 5  # NETS_SEARCH_KEEP_VERSIONS: index versions kept on disk (what "go back" can reach)
 
 
 def engine_settings(environ: Mapping[str, str] | None = None) -> EngineSettings:
@@ -38,7 +39,18 @@ def engine_settings(environ: Mapping[str, str] | None = None) -> EngineSettings:
         qdrant_url=env.get("NETS_SEARCH_QDRANT_URL", "").strip(),
         qdrant_api_key=env.get("NETS_SEARCH_QDRANT_API_KEY", "").strip(),
         qdrant_prefix=env.get("NETS_SEARCH_QDRANT_PREFIX", "").strip() or EngineSettings.qdrant_prefix,
+        keep_versions=keep_versions(env),
     )
+
+
+MIN_KEEP_VERSIONS = 2  # the one in use and one to go back to
+
+
+def keep_versions(environ: Mapping[str, str] | None = None) -> int:
+    """NETS_SEARCH_KEEP_VERSIONS alone (a build reads it after publishing, where another bad setting must not
+    stop it): how many index versions a build keeps, at least MIN_KEEP_VERSIONS."""
+    env = os.environ if environ is None else environ
+    return _whole_number(env, "NETS_SEARCH_KEEP_VERSIONS", EngineSettings.keep_versions, minimum=MIN_KEEP_VERSIONS)
 
 
 def default_backend(environ: Mapping[str, str] | None = None) -> str:

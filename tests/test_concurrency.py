@@ -163,7 +163,7 @@ def test_2000_questions_from_8_threads_during_rebuilds_all_come_from_one_complet
     versions_seen = {version for version, _, _ in answers}
     assert len(versions_seen) >= 2, "no new version was switched in while the questions were answered"
     kept = sorted(p.name for p in (index / "versions").iterdir())
-    assert len(kept) == store.KEEP_VERSIONS and kept[-1] == store.current_version(index)
+    assert len(kept) == min(store.KEEP_VERSIONS, len(edition_of)) and kept[-1] == store.current_version(index)
 
     ms = sorted(1000 * t for t in latencies)
     pct = {p: ms[min(len(ms) - 1, int(len(ms) * p / 100))] for p in (50, 90, 95, 99)}

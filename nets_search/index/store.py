@@ -30,11 +30,12 @@ from nets_search.index.current import (ROLLBACK_HINT, current_version, is_versio
 from nets_search.index.layout import LOCK_FILE, STAGING_PREFIX, VECTOR_FILES, VERSIONS_DIR, staging_path, version_dir
 from nets_search.index.manifest_file import REBUILD_HINT, check_compatible, read_manifest, verify_checksums
 from nets_search.index.manifest_schema import VERSION_NAME
+from nets_search.settings import EngineSettings, keep_versions
 from nets_search.types import KeptVersion, Manifest
 
 log = logging.getLogger(__name__)
 
-KEEP_VERSIONS = 2
+KEEP_VERSIONS = EngineSettings.keep_versions  # the default; NETS_SEARCH_KEEP_VERSIONS sets it (settings.py)
 LOCK_HOLDER = re.compile(r"pid \d{1,10}")
 
 
@@ -108,9 +109,10 @@ def discard_version(index_dir: Path, version: str) -> None:
     remove_partial_pointers(index_dir)
 
 
-def prune(index_dir: Path, keep: int = KEEP_VERSIONS) -> None:
+def prune(index_dir: Path, keep: int | None = None) -> None:
     """Delete unfinished staging folders (and pointers: a build killed in the middle) and all but the newest `keep`
-    versions (the current one always kept)."""
+    versions (default: NETS_SEARCH_KEEP_VERSIONS; the current one always kept)."""
+    keep = _versions_to_keep() if keep is None else keep
     root = Path(index_dir) / VERSIONS_DIR
     remove_partial_pointers(index_dir)
     if not root.is_dir():
@@ -122,6 +124,16 @@ def prune(index_dir: Path, keep: int = KEEP_VERSIONS) -> None:
     for old in finished[:-keep]:
         if old.name != current:
             _delete_version(old)
+
+
+def _versions_to_keep() -> int:
+    """The setting, or the default with a warning when it cannot be read: a build already published must not fail
+    over it, and keeping the default loses nothing."""
+    try:
+        return keep_versions()
+    except NetsSearchError as exc:
+        log.warning("%s; keeping %d versions", exc, KEEP_VERSIONS)
+        return KEEP_VERSIONS
 
 
 def _delete_version(folder: Path) -> None:

@@ -43,16 +43,26 @@ CREATE TABLE IF NOT EXISTS replies (
 );
 CREATE INDEX IF NOT EXISTS replies_unanswered ON replies (answered, question_key);
 CREATE TABLE IF NOT EXISTS daily (day TEXT PRIMARY KEY, replies INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS handled (
+    question_key TEXT PRIMARY KEY,
+    reason TEXT NOT NULL,
+    handled_at TEXT NOT NULL
+);
 """
+
+HANDLED_REASONS = ("page added", "synonym added", "not our topic")
 
 
 @dataclass(frozen=True)
 class Gap:
-    """A question readers said was not answered: how often, and when last."""
+    """A question readers said was not answered: how often, when last, and the passages the last reader was shown.
+    Asked again after an editor handled it, it is open again (the fix did not answer that reader)."""
 
     question: str
     count: int
     last_asked: str
+    key: str = ""
+    passage_ids: tuple[str, ...] = ()
 
 
 class FeedbackStore:
@@ -133,23 +143,62 @@ class FeedbackStore:
         return True
 
     def unanswered(self, limit: int = 20) -> list[Gap]:
-        """Questions with 'no' replies, most frequent first (then most recent). Empty if the store is unreadable."""
+        """Open questions with 'no' replies (not handled since last asked), grouped by question, newest first.
+        Empty if the store is unreadable."""
         if not self.path.exists():
             return []
         try:
             db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=TIMEOUT_SECONDS)
             try:
-                rows = db.execute(
-                    "SELECT question, COUNT(*) AS n, MAX(created_at) AS last FROM replies WHERE answered = 0 "
-                    "GROUP BY question_key ORDER BY n DESC, last DESC, question_key LIMIT ?",
-                    (int(limit),),
-                ).fetchall()
+                handled = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'handled'").fetchone()
+                rows = db.execute(_OPEN_GAPS.format(handled=_NOT_HANDLED if handled else ""), (int(limit),)).fetchall()
             finally:
                 db.close()
         except (sqlite3.Error, OSError) as exc:
             log.warning("feedback not readable from %s: %s", self.path, exc)
             return []
-        return [Gap(question, count, last) for question, count, last in rows]
+        return [Gap(question, count, last, key, tuple(_ids(shown))) for question, count, last, key, shown in rows]
+
+    def mark_handled(self, keys: list[str] | tuple[str, ...], reason: str) -> bool:
+        """Take these questions (by `Gap.key`) off the open list, saying why (one of HANDLED_REASONS). False, after
+        a logged warning, if the store cannot be written."""
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        try:
+            db = self._connect()
+            try:
+                with db:
+                    db.executemany("INSERT INTO handled VALUES (?, ?, ?) ON CONFLICT(question_key) DO UPDATE SET "
+                                   "reason = excluded.reason, handled_at = excluded.handled_at",
+                                   [(key, reason, now) for key in keys])
+            finally:
+                db.close()
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("feedback not updated in %s: %s", self.path, exc)
+            return False
+        return True
+
+
+# The newest 'no' reply of each question gives its wording and the passages shown; a handled mark at or after it
+# keeps the question off the list. (A store from before `handled` existed has no such table: then none are.)
+_OPEN_GAPS = """
+WITH asked AS (
+    SELECT question_key, COUNT(*) AS n, MAX(id) AS newest FROM replies WHERE answered = 0 GROUP BY question_key
+)
+SELECT r.question, a.n, r.created_at, a.question_key, r.passage_ids
+FROM asked a JOIN replies r ON r.id = a.newest {handled}
+ORDER BY r.created_at DESC, r.id DESC LIMIT ?
+"""
+
+_NOT_HANDLED = ("WHERE NOT EXISTS (SELECT 1 FROM handled h WHERE h.question_key = a.question_key "
+                "AND h.handled_at >= r.created_at)")
+
+
+def _ids(text: str) -> list[str]:
+    try:
+        ids = json.loads(text)
+    except ValueError:
+        return []
+    return [str(i) for i in ids] if isinstance(ids, list) else []
 
 
 def _retention_days() -> int:

@@ -40,6 +40,7 @@ class PageConfig:
     editor_token: str = ""
     rebuild_interval: float = 60.0  # seconds between two rebuilds started from the page
     trusted_proxies: int = 0  # proxies in front whose X-Forwarded-For is believed (see `client_source`)
+    editor_remember: float = 8 * 3600.0  # seconds a browser stays unlocked across reloads (0: until the tab closes)
 
 
 def load_config(argv: Sequence[str], environ: Mapping[str, str]) -> PageConfig:
@@ -53,17 +54,19 @@ def load_config(argv: Sequence[str], environ: Mapping[str, str]) -> PageConfig:
         golden_path=Path(environ.get("NETS_SEARCH_GOLDEN") or corpus / "golden-questions.jsonl"),
         editor=is_on(environ.get("NETS_SEARCH_EDITOR")) or "--editor" in argv,
         editor_token=environ.get("NETS_SEARCH_EDITOR_TOKEN", ""),
-        rebuild_interval=_seconds(environ.get("NETS_SEARCH_REBUILD_INTERVAL"), 60.0),
+        rebuild_interval=_seconds(environ.get("NETS_SEARCH_REBUILD_INTERVAL"), 60.0, "NETS_SEARCH_REBUILD_INTERVAL"),
         trusted_proxies=_proxies(environ.get("NETS_SEARCH_TRUST_FORWARDED")),
+        editor_remember=3600 * _seconds(environ.get("NETS_SEARCH_EDITOR_REMEMBER_HOURS"), 8.0,
+                                        "NETS_SEARCH_EDITOR_REMEMBER_HOURS"),
     )
 
 
-def _seconds(value: str | None, default: float) -> float:
-    """A number of seconds; an unreadable value is logged and the default used (a page always starts)."""
+def _seconds(value: str | None, default: float, name: str) -> float:
+    """A number (of seconds, or hours); an unreadable value is logged and the default used (a page always starts)."""
     try:
         return max(0.0, float(value)) if value and value.strip() else default
     except ValueError:
-        log.warning("NETS_SEARCH_REBUILD_INTERVAL=%r is not a number of seconds; using %s", value, default)
+        log.warning("%s=%r is not a number; using %s", name, value, default)
         return default
 
 

@@ -173,7 +173,7 @@ def test_pending_changes_sees_edits_before_a_rebuild(built):
 
 def test_old_versions_are_pruned_keeping_the_previous_one(built, encoder):
     corpus, index, _ = built
-    for n in range(3):
+    for n in range(store.KEEP_VERSIONS + 1):
         (corpus / "extra.md").write_text(f"Extra page number {n}.")
         build_index(corpus, index, encoder=encoder)
     versions = sorted(p.name for p in (index / "versions").iterdir())

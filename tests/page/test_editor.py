@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from nets_search.page import cards
-from nets_search.page import editor
+from nets_search.page import editor, editor_gate
 from nets_search.page import setup as page_setup
 from nets_search.index import store
 
@@ -22,23 +22,23 @@ pytestmark = pytest.mark.usefixtures("page_env")
 def test_a_missing_index_offers_the_build_button_in_editor_mode(monkeypatch, tmp_path):
     monkeypatch.setenv("NETS_SEARCH_INDEX", str(tmp_path / "no-index-here"))
     at = editor_app(monkeypatch).run()
-    assert button(at, "Build the index", at.sidebar)
+    assert button(at, "Publish for the first time", at.sidebar)
 
 
 def test_editor_controls_are_hidden_unless_editor_mode(monkeypatch):
     public = new_app().run()
     assert not public.sidebar.children or not public.sidebar.button
-    assert not any(b.label == "Rebuild index" for b in public.button)
+    assert not any(b.label == "Publish changes" for b in public.button)
     assert "Editor panel" not in shown(public)
 
     editor = editor_app(monkeypatch).run()
-    assert button(editor, "Rebuild index", editor.sidebar)
+    assert button(editor, "Publish changes", editor.sidebar)
     panel = shown(editor, editor.sidebar)
-    assert "What is indexed" in panel and "Passages:</strong> 8" in panel and "all-MiniLM-L6-v2" in panel
-    assert "up to date" in panel
+    assert "What readers see" in panel and "Passages:</strong> 8" in panel and "all-MiniLM-L6-v2" in panel
+    assert "Nothing is waiting" in panel
 
 
-EDITOR_LABELS = ("Rebuild index", "Build the index", "Add to golden questions")
+EDITOR_LABELS = ("Publish changes", "Publish for the first time", "Add to golden questions")
 
 
 @pytest.mark.parametrize("token_set", [True, False])
@@ -54,7 +54,7 @@ def test_no_editor_control_without_the_token_whatever_the_url_or_session_says(mo
     at.session_state["editor_ok"] = True
     at.run()
     assert not any(b.label in EDITOR_LABELS for b in at.button)
-    assert "What is indexed" not in shown(at, at.sidebar)
+    assert "What readers see" not in shown(at, at.sidebar)
     if not token_set:
         assert "no editor token is set on the server" in shown(at, at.sidebar)
 
@@ -77,7 +77,7 @@ def test_wrong_tokens_pause_further_wrong_tries_but_the_right_token_opens_during
     assert PAUSED in enter_token(at, "guess")
     assert PAUSED in enter_token(gate_app(monkeypatch), "guess")  # a new session from the same source is paused too
     enter_token(at, TOKEN)  # paused, yet the right token opens: an attacker's guesses never lock an editor out
-    assert button(at, "Rebuild index", at.sidebar)
+    assert button(at, "Publish changes", at.sidebar)
     assert at.session_state["editor_proof"] != TOKEN  # the session holds a keyed hash, not the token
 
 
@@ -88,8 +88,8 @@ def test_wrong_tokens_pause_further_wrong_tries_but_the_right_token_opens_during
 ])
 def test_the_wrong_token_pause_is_per_source_and_per_session(monkeypatch, source, session, paused):
     where = {"source": "203.0.113.7", "session": "guessing tab"}
-    monkeypatch.setattr(editor, "client_source", lambda trusted: where["source"])
-    monkeypatch.setattr(editor, "_session_id", lambda: where["session"])
+    monkeypatch.setattr(editor_gate, "client_source", lambda trusted: where["source"])
+    monkeypatch.setattr(editor_gate, "_session_id", lambda: where["session"])
     at = gate_app(monkeypatch)
     for _ in range(editor.MAX_TOKEN_TRIES):
         enter_token(at, "guess")
@@ -123,17 +123,17 @@ def test_rebuild_in_editor_mode_swaps_the_new_index_in_without_a_restart(monkeyp
     )
     editor.pending_changes_cached.clear()
     at.run()
-    assert "corpus has changed" in shown(at, at.sidebar)
-    button(at, "Rebuild index", at.sidebar).click()
+    assert "Waiting to be published" in shown(at, at.sidebar)
+    button(at, "Publish changes", at.sidebar).click()
     at.run()
     assert not at.exception
     new_version = store.current_version(index)
     assert new_version != old_version
     # The rebuild reruns the page: the panel shows the new state at once, the search already uses the new version.
     panel = shown(at, at.sidebar)
-    assert new_version in panel and old_version not in panel
-    assert "up to date" in panel and "corpus has changed" not in panel
-    assert "Done&#58; the new index is in use." in panel and "added: travel" in panel
+    assert new_version in panel  # behind "Details"
+    assert "Nothing is waiting" in panel and "Waiting to be published" not in panel
+    assert "Done&#58; readers now see the new version &#40;1 page added&#41;." in panel and "added: travel" in panel
     assert "<mark>insurance</mark> company" in result_cards(at)[0]
     assert "Travelling with NETs" in result_cards(at)[0]
 
@@ -145,7 +145,7 @@ def test_a_file_that_cannot_be_read_counts_as_a_change_in_the_panel(monkeypatch,
     monkeypatch.setenv("NETS_SEARCH_CORPUS", str(corpus))
     at = editor_app(monkeypatch).run()
     panel = shown(at, at.sidebar)
-    assert "corpus has changed" in panel and "broken.md &#40;cannot be read&#41;" in panel
+    assert "Waiting to be published" in panel and "broken.md &#40;cannot be read&#41;" in panel
 
 
 def test_a_golden_question_is_finished_in_the_panel_by_picking_the_passage(monkeypatch, tmp_path):

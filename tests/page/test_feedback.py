@@ -28,17 +28,42 @@ def test_a_reply_stores_question_passages_answer_and_time_only(store):
     assert row[3].endswith("Z")
 
 
-def test_unanswered_questions_most_frequent_first(store):
+def test_unanswered_questions_grouped_newest_first_with_the_passages_shown(store):
     for _ in range(3):
         store.record("why does my face go red?", ["a"], answered=False)
     store.record("Why does my  face go RED?", ["a"], answered=False)  # same question, other case and spacing
     store.record("is it cancer?", ["b"], answered=False)
     store.record("what foods should I avoid?", ["c"], answered=True)
     gaps = store.unanswered()
-    assert [(g.question.lower().split(), g.count) for g in gaps] == [
-        ("why does my face go red?".split(), 4),
-        ("is it cancer?".split(), 1),
+    assert [(g.question.lower().split(), g.count, g.passage_ids) for g in gaps] == [
+        ("is it cancer?".split(), 1, ("b",)),
+        ("why does my face go red?".split(), 4, ("a",)),
     ]
+
+
+def test_a_handled_question_leaves_the_open_list_until_a_reader_says_no_again(store):
+    store.record("is it cancer?", ["b"], answered=False)
+    store.record("can i do the jab myself", ["c"], answered=False)
+    (jab, cancer) = store.unanswered()
+    assert store.mark_handled([jab.key], "synonym added")
+    assert [g.question for g in store.unanswered()] == ["is it cancer?"]
+    with sqlite3.connect(store.path) as db:
+        assert db.execute("SELECT reason FROM handled").fetchall() == [("synonym added",)]
+        db.execute("UPDATE handled SET handled_at = '2000-01-01T00:00:00Z'")  # handled long ago
+    store.record("can i do the jab myself", ["d"], answered=False)  # asked again after the fix: open again
+    assert [(g.question, g.count, g.passage_ids) for g in store.unanswered()][0] == (
+        "can i do the jab myself", 2, ("d",))
+
+
+def test_a_store_made_before_handled_questions_still_lists_its_gaps(store):
+    store.record("is it cancer?", ["b"], answered=False)
+    with sqlite3.connect(store.path) as db:
+        db.execute("DROP TABLE handled")
+    store.path.chmod(0o444)
+    try:
+        assert [g.question for g in store.unanswered()] == ["is it cancer?"]
+    finally:
+        store.path.chmod(0o644)
 
 
 def test_no_database_yet_means_no_gaps(store):
