@@ -6,7 +6,19 @@ class NetsSearchError(Exception):
 
 
 class CorpusError(NetsSearchError):
-    """The content could not be read (missing folder, bad file, malformed front matter)."""
+    """The content could not be read (missing folder, bad file, malformed front matter). When one line of a file is
+    to blame, `line` names it (1 is the file's first line) and `reason` says what is wrong there in plain words, so a
+    list of pages that were not published can show "octreotide.md — line 2: a quote is not closed"."""
+
+    def __init__(self, message: str, *, line: int | None = None, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.reason = reason
+
+
+class UnreadableFilesError(CorpusError):
+    """Files of the corpus cannot be read and the build was told to stop on them (the command line's default):
+    nothing was published."""
 
 
 class IndexMissingError(NetsSearchError):

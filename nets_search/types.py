@@ -175,6 +175,36 @@ class KeptVersion:
 
 
 @dataclass(frozen=True)
+class NotPublished:
+    """A file a build left out because it cannot be read or has no text; the editor panel and the command line
+    list it. The previous version of the page stays on the site until the file is fixed (`previous_kept`); a new
+    page is simply not there yet."""
+
+    file: str  # its name in the corpus folder
+    reason: str  # what is wrong, in plain words
+    line: int | None = None  # the line of the file to look at, 1 being the first
+    previous_kept: bool = False  # readers still see the version of the page published before
+    was_published: bool = False  # the version in use has the page (kept unless that version could not be read)
+    settings_file: bool = False  # the glossary, page settings or labelled questions: no page, but read by a build
+
+    @property
+    def message(self) -> str:
+        """The line an editor reads, e.g. "Not published: octreotide.md — line 2: a quote is not closed. Readers
+        still see the previous version of this page."""
+        where = f"line {self.line}: " if self.line else ""
+        return f"Not published: {self.file} — {where}{self.reason.rstrip('.')}. {self._outcome()}"
+
+    def _outcome(self) -> str:
+        if self.settings_file:
+            return "It is not used until it is fixed."
+        if self.previous_kept:
+            return "Readers still see the previous version of this page."
+        if self.was_published:
+            return "It is off the site until it is fixed."
+        return "It is not on the site yet."
+
+
+@dataclass(frozen=True)
 class BuildReport:
     version: str
     added: tuple[str, ...]
@@ -190,3 +220,5 @@ class BuildReport:
     nothing_changed: bool = False
     calibration: str = ""  # how the version's "no good match" decision was fitted
     sentences: int = 0  # sentence vectors in the version (each passage's sentences, for sentence-level evidence)
+    pages: int = 0  # pages published from the files on disk (not counting the previous versions kept)
+    not_published: tuple[NotPublished, ...] = ()  # files left out, each with why, in the corpus folder's order

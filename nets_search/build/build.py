@@ -1,4 +1,8 @@
-"""A build: corpus → passages → vectors (cached) + BM25 → a new index version, switched in atomically."""
+"""A build: corpus → passages → vectors (cached) + BM25 → a new index version, switched in atomically.
+
+A file that cannot be read, or has no text, does not stop the others: it is left out and listed, and the previous
+version of its page is kept (kept.py). Only a strict build (the command line's default) stops on one, publishing
+nothing."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import numpy as np
 from nets_search.atomic_write import replace_file
 from nets_search.build.changes import compare, corpus_glossary, file_hashes, previous_manifest
 from nets_search.build.embeddings import ProgressFn, embedding_key, embeddings
+from nets_search.build.kept import keep_previous
 from nets_search.build.reuse import Reusable, passages_and_terms, reusable_passages
 from nets_search.build.version_config import built_with, vectors_stored_as_today, version_config
 from nets_search.corpus.pages import load_corpus
@@ -38,7 +43,7 @@ MAX_LISTED = 5  # warnings of one kind listed one by one before they are counted
 class BuildSettings:
     split: SplitSettings = field(default_factory=SplitSettings)
     backend: str = encode.DEFAULT_BACKEND
-    skip_bad_files: bool = False
+    strict: bool = False  # stop, publishing nothing, when a file of the corpus cannot be read
 
 
 def build_index(
@@ -56,21 +61,23 @@ def build_index(
     index_dir = Path(index_dir)
     with store.build_lock(index_dir):
         store.prune(index_dir)
-        loaded = load_corpus(Path(corpus), settings.skip_bad_files)
-        pages = list(loaded.pages)
+        loaded = load_corpus(Path(corpus), skip_bad_files=not settings.strict)
         glossary = corpus_glossary(Path(corpus))
-        files = file_hashes(pages, glossary, Path(corpus))
         previous = previous_manifest(index_dir)
+        damaged = _damaged(index_dir, previous)
+        kept = keep_previous(index_dir, previous, loaded.unreadable, {p.doc_id for p in loaded.pages}, bool(damaged))
+        pages = [*loaded.pages, *kept.pages]
+        files = file_hashes(pages, glossary, Path(corpus))
         config = version_config(settings.split, settings.backend, previous)
         diff = compare(previous.files if previous else {}, files)
-        damaged = _damaged(index_dir, previous)
         if (previous and not (force or damaged) and previous.files == files and built_with(previous, config)
                 and vectors_stored_as_today(previous)):
             return BuildReport(previous.version, (), (), (), len(files), previous.passages, 0, previous.passages,
-                               time.perf_counter() - started, warnings=loaded.warnings, nothing_changed=True)
+                               time.perf_counter() - started, warnings=loaded.warnings, nothing_changed=True,
+                               pages=len(loaded.pages), not_published=kept.not_published)
         stage("loaded")
         reusable = reusable_passages(index_dir, previous, config) if not damaged else Reusable()
-        passages, terms, known = passages_and_terms(pages, settings.split, reusable)
+        passages, terms, known = passages_and_terms(pages, settings.split, reusable, kept.passages)
         sentences = sentence_units(passages)
         texts = [p.embedding_text for p in passages] + [text for _, _, _, text in sentences]
         with store.writing_version(index_dir):
@@ -101,6 +108,8 @@ def build_index(
         over_token_limit=tuple(p.passage_id for p, t in zip(passages, tokens) if t > encode.MAX_SEQ_LENGTH),
         warnings=loaded.warnings + damaged + tuple(cache_warnings) + _duplicate_warnings(passages),
         calibration=calibration_note,
+        pages=len(loaded.pages),
+        not_published=kept.not_published,
     )
 
 

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from nets_search.index import store
-from nets_search.corpus.pages import load_corpus
+from nets_search.corpus.pages import EMPTY_PAGE, Unreadable, load_corpus
 from nets_search.corpus.files import corpus_question_files, read_inside
 from nets_search.errors import CorpusError, NetsSearchError
 from nets_search.evaluate.golden import MAX_GOLDEN_BYTES
@@ -67,9 +67,14 @@ def pending_changes(corpus: Path, index_dir: Path) -> tuple[tuple[str, ...], tup
     loaded = load_corpus(Path(corpus), skip_bad_files=True)
     before = previous.files if previous else {}
     added, changed, removed = compare(before, file_hashes(list(loaded.pages), corpus_glossary(Path(corpus)), Path(corpus)))
-    # A file that cannot be read is a change too: the next build will stop on it, and the editor must hear so now.
-    bad = {name.rsplit(".", 1)[0]: f"{name} (cannot be read)" for name in loaded.bad_files}
+    # A file that cannot be read (or has no text) is a change too: the next build leaves it out, keeping the
+    # page's previous version, and the editor must hear so now.
+    bad = {u.doc_id or u.file: f"{u.file} ({_why(u)})" for u in loaded.unreadable}
     removed = tuple(r for r in removed if r not in bad)
     added += tuple(label for doc_id, label in bad.items() if doc_id not in before)
     changed += tuple(label for doc_id, label in bad.items() if doc_id in before)
     return added, changed, removed
+
+
+def _why(unreadable: Unreadable) -> str:
+    return "has no text" if unreadable.reason == EMPTY_PAGE else "cannot be read"

@@ -44,13 +44,15 @@ def reusable_passages(index_dir: Path, previous: Manifest | None, config: dict) 
 
 
 def passages_and_terms(
-    pages: list[Page], split: SplitSettings, reusable: Reusable
+    pages: list[Page], split: SplitSettings, reusable: Reusable, kept: dict[str, list[Passage]] | None = None
 ) -> tuple[list[Passage], list[list[str]], dict[str, tuple[np.ndarray, int]]]:
     """Passages and BM25 terms of every page (reused where the page is unchanged), and the vectors already
-    known for the reused ones, by embedding key."""
+    known for the reused ones, by embedding key. A page whose previous version is kept (kept.py: its file cannot
+    be published now) has the passages it had, analysed again when the version in use was built otherwise."""
     passages: list[Passage] = []
     terms: list[list[str]] = []
     known: dict[str, tuple[np.ndarray, int]] = {}
+    kept = kept or {}
     for page in pages:
         content_hash, items = reusable.pages.get(page.doc_id, ("", []))
         if items and content_hash == page.content_hash and reusable.vectors is not None:
@@ -59,7 +61,7 @@ def passages_and_terms(
                 terms.append(passage_terms)
                 known[embedding_key(passage)] = (reusable.vectors[row], tokens)
             continue
-        for passage in split_page(page, split, count_tokens):
+        for passage in kept[page.doc_id] if page.doc_id in kept else split_page(page, split, count_tokens):
             passages.append(passage)
             terms.append(analyse(lexical_document(passage)))
     return passages, terms, known

@@ -9,7 +9,7 @@ from pathlib import Path
 from nets_search.cli.evaluation import add_calibrate_parser, add_eval_parser
 from nets_search.cli.options import DEFAULT_CORPUS, DEFAULT_INDEX, progress_bar
 from nets_search.encode.encoder import BACKENDS
-from nets_search.errors import NetsSearchError, QueryError
+from nets_search.errors import NetsSearchError, QueryError, UnreadableFilesError
 from nets_search.search import retrievers
 from nets_search.types import SearchResponse, Urgency
 
@@ -42,7 +42,10 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder (default: index/)")
     build.add_argument("--backend", default=None, choices=BACKENDS,
                        help="encoder backend (default onnx-int8, or NETS_SEARCH_BACKEND)")
-    build.add_argument("--skip-bad-files", action="store_true", help="skip unreadable pages with a warning instead of stopping")
+    build.add_argument("--skip-bad-files", action="store_true",
+                       help="publish the pages that can be read and list the others (a page already published keeps "
+                            "its previous version); without it, a file that cannot be read stops the build and "
+                            "nothing is published")
     build.add_argument("--force", action="store_true", help="write a new version even if nothing changed")
     build.add_argument("--quiet", action="store_true", help="no progress bar")
     build.set_defaults(handler=run_build)
@@ -74,15 +77,25 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def run_build(args: argparse.Namespace) -> int:
+    """Strict by default: a file that cannot be read stops the build and nothing is published, so a script's exit
+    status still says whether the index matches the corpus on disk. --skip-bad-files publishes the rest, as the
+    editor panel always does, and the report lists what was left out."""
     from nets_search.build.build import BuildSettings
     from nets_search.encode.encoder import DEFAULT_BACKEND
     from nets_search.build.rebuild import rebuild_and_check
 
-    settings = BuildSettings(backend=args.backend or DEFAULT_BACKEND, skip_bad_files=args.skip_bad_files)
-    with progress_bar(disabled=args.quiet) as progress:
-        done = rebuild_and_check(args.corpus, args.index, settings, progress=progress, force=args.force)
+    settings = BuildSettings(backend=args.backend or DEFAULT_BACKEND, strict=not args.skip_bad_files)
+    try:
+        with progress_bar(disabled=args.quiet) as progress:
+            done = rebuild_and_check(args.corpus, args.index, settings, progress=progress, force=args.force)
+    except UnreadableFilesError as exc:
+        raise UnreadableFilesError(f"{str(exc).rstrip('.')}. {NOTHING_PUBLISHED}") from None
     print(done.summary())
     return 0
+
+
+NOTHING_PUBLISHED = ("Nothing was published: readers still see the version in use. To publish the other pages and "
+                     "list these, build again with --skip-bad-files.")
 
 
 # --------------------------------------------------------------------------- search

@@ -193,30 +193,62 @@ class _PlainYamlLoader(yaml.SafeLoader):
 
 def load_yaml(text: str, name: str, malformed: str, first_line: int = 1):
     """Parse YAML text from the file `name` (its first line is line `first_line` of the file). Raises CorpusError
-    in one line: "{name}: {malformed} near line N" for broken YAML, or what was refused and where."""
+    in one line: "{name}: {malformed} on line N: what is wrong there" for broken YAML, or what was refused and
+    where (its `line` and `reason` name them apart)."""
     if len(text) > MAX_YAML_SIZE:
         raise CorpusError(f"{name}: {len(text):,} characters of YAML, over the {MAX_YAML_SIZE:,} limit")
     loader = _PlainYamlLoader(text)
     try:
         return loader.get_single_data()
     except yaml.YAMLError as exc:
-        raise CorpusError(_yaml_message(exc, name, malformed, first_line)) from None
+        raise _yaml_message(exc, name, malformed, first_line) from None
     except (ValueError, OverflowError) as exc:  # a date that does not exist ("2024-13-45")
-        raise CorpusError(f"{name}: {malformed} ({str(exc).splitlines()[0]})") from None
+        why = str(exc).splitlines()[0]
+        raise CorpusError(f"{name}: {malformed} ({why})", reason=f"a value cannot be read ({why})") from None
     finally:
         loader.dispose()
 
 
-def _yaml_message(exc: yaml.YAMLError, name: str, malformed: str, first_line: int) -> str:
-    mark = getattr(exc, "problem_mark", None)
+def _yaml_message(exc: yaml.YAMLError, name: str, malformed: str, first_line: int) -> CorpusError:
+    """The error of broken YAML, with the file's line to blame and what is wrong there in plain words."""
+    mark, reason = _yaml_fault(exc)
     line = first_line + (mark.line if mark is not None else 0)
-    problem = getattr(exc, "problem", "")
-    if problem == "anchor or alias":
-        return (f"{name}: line {line} uses a YAML anchor or alias ('&' or '*'), which is not accepted; "
-                "write the value out in full")
-    if problem == "too deep":
-        return f"{name}: line {line} nests values deeper than {MAX_YAML_DEPTH} levels"
-    return f"{name}: {malformed} near line {line}"
+    if reason == "anchor or alias":
+        return CorpusError(f"{name}: line {line} uses a YAML anchor or alias ('&' or '*'), which is not accepted; "
+                           "write the value out in full", line=line, reason=_ANCHOR)
+    if reason == "too deep":
+        reason = f"values are nested deeper than {MAX_YAML_DEPTH} levels"
+        return CorpusError(f"{name}: line {line} nests values deeper than {MAX_YAML_DEPTH} levels", line=line,
+                           reason=reason)
+    return CorpusError(f"{name}: {malformed} on line {line}: {reason}", line=line, reason=reason)
+
+
+_ANCHOR = "a YAML anchor or alias ('&' or '*') is not accepted; write the value out in full"
+_OPENERS = {"while parsing a flow sequence": "a '[' is not closed with ']'",
+            "while parsing a flow mapping": "a '{' is not closed with '}'",
+            "while scanning a simple key": "a line has no ':' between its name and its value"}
+
+
+def _yaml_fault(exc: yaml.YAMLError):
+    """(the mark of the line to blame, the fault in plain words). PyYAML marks where it gave up, which for an
+    unclosed quote or bracket is the end of the front matter; the line that opened it is the one to fix."""
+    problem, context = str(getattr(exc, "problem", "") or ""), str(getattr(exc, "context", "") or "")
+    where, opened = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
+    if problem in ("anchor or alias", "too deep"):
+        return where, problem
+    if context == "while scanning a quoted scalar" and "end of stream" in problem:
+        return opened or where, "a quote is not closed"
+    if context in _OPENERS and opened is not None:
+        return opened, _OPENERS[context]
+    if "'\\t'" in problem:
+        return where, "a tab is used for spacing; YAML takes only spaces"
+    if problem == "mapping values are not allowed here":
+        return where, "a ':' where none is expected; check the indentation, or put the value in quotes"
+    if context == "while parsing a block mapping" or context == "while parsing a block collection":
+        return where, "the indentation does not line up with the lines above"
+    if problem.startswith("could not determine a constructor for the tag"):
+        return where, "a '!' tag is not accepted; write the value as plain text"
+    return where, f"the YAML cannot be read here ({problem or exc.__class__.__name__})"
 
 
 def load_yaml_file(path: Path, folder: Path, malformed: str):

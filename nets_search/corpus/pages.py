@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterator
 
 from nets_search.corpus.files import load_yaml, read_inside, refusal, relative_name
-from nets_search.errors import CorpusError
+from nets_search.errors import CorpusError, UnreadableFilesError
 from nets_search.text import sha256_text
 from nets_search.types import Page
 
@@ -23,6 +23,7 @@ MAX_FILE_BYTES = 5_000_000
 # A page id names the page in the index's manifest ("files"), whose schema (manifest_schema.py) takes 1 to 1,000
 # characters: a longer or empty one is refused here, before anything is embedded, not as damage after the build.
 MAX_PAGE_ID_CHARS = 1000
+EMPTY_PAGE = "the page has no text"  # why a page with nothing but front matter or spaces is not published
 
 
 def is_settings_file(name: str) -> bool:
@@ -36,17 +37,30 @@ def count_pages(names) -> int:
 
 
 @dataclass(frozen=True)
+class Unreadable:
+    """A file of the corpus that gives no page: it cannot be read, or it has no text. A build keeps the previous
+    version of such a page (a broken save must not take a page off the site) and names it."""
+
+    file: str  # its name in the corpus folder, printable
+    doc_id: str  # the page id it would have ("" for a settings file: it is no page)
+    reason: str  # what is wrong, in plain words
+    line: int | None = None  # the line to look at, 1 being the file's first, when one is to blame
+
+
+@dataclass(frozen=True)
 class LoadReport:
     pages: tuple[Page, ...]
     warnings: tuple[str, ...] = ()
-    bad_files: tuple[str, ...] = ()  # pages that could not be read (only when skip_bad_files)
+    bad_files: tuple[str, ...] = ()  # files that could not be read (only when skip_bad_files)
+    unreadable: tuple[Unreadable, ...] = ()  # those files and the empty pages, each with why
 
 
 # --------------------------------------------------------------------------- loading
 
 
 def load_corpus(path: Path, skip_bad_files: bool = False) -> LoadReport:
-    """Pages from a folder of .md/.txt files or from a JSONL file. Raises CorpusError on bad input."""
+    """Pages from a folder of .md/.txt files or from a JSONL file. Raises CorpusError on bad input; a file that
+    cannot be read is only listed (`unreadable`) when `skip_bad_files`, an empty page always is."""
     path = Path(path)
     if not path.exists():
         raise CorpusError(f"{path}: corpus not found")
@@ -56,11 +70,30 @@ def load_corpus(path: Path, skip_bad_files: bool = False) -> LoadReport:
         pages, warnings, bad = list(_pages_from_jsonl(path)), [], []
     else:
         pages, warnings, bad = _pages_from_folder(path, skip_bad_files)
-    pages = [p for p in pages if _has_content(p, warnings)]
+    unreadable = bad + [_empty(p) for p in pages if not p.body.strip()]
+    pages = [p for p in pages if p.body.strip()]
     if not pages:
-        raise CorpusError(f"{path}: the corpus has no pages with text (add .md or .txt files)")
+        listed = "; ".join(describe(u) for u in unreadable)
+        raise CorpusError(f"{path}: no page can be published: {listed}" if bad else
+                          f"{path}: the corpus has no pages with text (add .md or .txt files)")
     _check_unique_ids(pages, path)
-    return LoadReport(tuple(pages), tuple(warnings), tuple(bad))
+    return LoadReport(tuple(pages), tuple(warnings), tuple(u.file for u in bad), tuple(unreadable))
+
+
+def describe(unreadable: Unreadable) -> str:
+    """One file that gives no page, as a list names it: "octreotide.md — line 2: a quote is not closed"."""
+    where = f"line {unreadable.line}: " if unreadable.line else ""
+    return f"{unreadable.file} — {where}{unreadable.reason}"
+
+
+def _empty(page: Page) -> Unreadable:
+    return Unreadable(page.path or page.doc_id, page.doc_id, EMPTY_PAGE)
+
+
+def _unreadable(exc: CorpusError, file: str, doc_id: str) -> Unreadable:
+    """What `exc` says about `file`, apart: its line and the reason without the file's name before it."""
+    reason = exc.reason or str(exc).removeprefix(f"{file}: ")
+    return Unreadable(file, doc_id, reason, exc.line)
 
 
 @dataclass(frozen=True)
@@ -105,31 +138,35 @@ def _walk(folder: Path) -> _Listing:
     return _Listing(tuple(pages), tuple(settings), tuple(warnings))
 
 
-def _pages_from_folder(folder: Path, skip_bad_files: bool) -> tuple[list[Page], list[str], list[str]]:
+def _pages_from_folder(folder: Path, skip_bad_files: bool) -> tuple[list[Page], list[str], list[Unreadable]]:
     """(pages, warnings, bad files). Every page is read before anything fails, so one build names every bad
     file at once (an editor fixes them in one round, not one per build). The settings files beside the pages are
     only looked at (their readers open them): one that is a link out of the folder, a pipe and so on is named
     here like a bad page."""
     pages: list[Page] = []
     problems: list[CorpusError] = []
-    bad: list[str] = []
+    bad: list[Unreadable] = []
     listing = _walk(folder)
     for file in listing.pages:
         try:
             pages.append(read_page(file, folder))
         except CorpusError as exc:
             problems.append(exc)
-            bad.append(relative_name(file, folder))
+            bad.append(_unreadable(exc, relative_name(file, folder), _doc_id(file, folder)))
     for file in listing.settings:
         why = refusal(file, folder)
         if why:
             problems.append(CorpusError(f"{relative_name(file, folder)}: {why}"))
-            bad.append(relative_name(file, folder))
+            bad.append(Unreadable(relative_name(file, folder), "", why))
     if problems and not skip_bad_files:
         if len(problems) == 1:
-            raise problems[0]
-        raise CorpusError(f"{len(problems)} files cannot be read: " + "; ".join(str(e) for e in problems))
-    return pages, [*listing.warnings, *(f"skipped {exc}" for exc in problems)], bad
+            raise UnreadableFilesError(str(problems[0]), line=problems[0].line, reason=problems[0].reason)
+        raise UnreadableFilesError(f"{len(problems)} files cannot be read: " + "; ".join(str(e) for e in problems))
+    return pages, list(listing.warnings), bad
+
+
+def _doc_id(file: Path, folder: Path) -> str:
+    return file.relative_to(folder).as_posix().rsplit(".", 1)[0]
 
 
 def read_page(file: Path, folder: Path) -> Page:
@@ -138,12 +175,17 @@ def read_page(file: Path, folder: Path) -> Page:
     raw = read_inside(file, folder, MAX_FILE_BYTES, "one page")
     rel, name = file.relative_to(folder).as_posix(), relative_name(file, folder)
     if b"\x00" in raw:
-        raise CorpusError(f"{name}: looks like a binary file, not text")
+        line = _line_of(raw, raw.index(b"\x00"))
+        raise CorpusError(f"{name}: looks like a binary file, not text", line=line,
+                          reason="looks like a binary file, not text")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise CorpusError(f"{name}: not valid UTF-8 text (byte {exc.start}); re-save it as UTF-8") from None
-    doc_id = rel.rsplit(".", 1)[0]
+        line = _line_of(raw, exc.start)
+        why = f"not valid UTF-8 text (byte {exc.start}); re-save it as UTF-8"
+        raise CorpusError(f"{name}: not valid UTF-8 text on line {line} (byte {exc.start}); re-save it as UTF-8",
+                          line=line, reason=why) from None
+    doc_id = _doc_id(file, folder)
     why = page_id_problem(doc_id)
     if why:
         raise CorpusError(f"{name}: the page id (its path without the suffix) {why}; shorten its folder or file names")
@@ -163,6 +205,11 @@ def read_page(file: Path, folder: Path) -> Page:
     )
 
 
+def _line_of(raw: bytes, offset: int) -> int:
+    """The line (1 being the first) that byte `offset` of a file is on."""
+    return raw.count(b"\n", 0, offset) + 1
+
+
 def split_front_matter(text: str, name: str) -> tuple[dict, str]:
     """YAML front matter between '---' lines at the top of a page, if present (no anchors or aliases: see
     corpus_files.load_yaml)."""
@@ -175,9 +222,11 @@ def split_front_matter(text: str, name: str) -> tuple[dict, str]:
         if lines[i].strip() in ("---", "..."):
             meta = load_yaml("\n".join(lines[1:i]), name, "malformed front matter", first_line=2) or {}
             if not isinstance(meta, dict):
-                raise CorpusError(f"{name}: front matter must be 'key: value' lines")
+                raise CorpusError(f"{name}: front matter must be 'key: value' lines", line=2,
+                                  reason="the front matter must be 'key: value' lines")
             return meta, "\n".join(lines[i + 1 :])
-    raise CorpusError(f"{name}: front matter starts with '---' but has no closing '---'")
+    raise CorpusError(f"{name}: front matter starts with '---' on line 1 but has no closing '---'", line=1,
+                      reason="the front matter starts with '---' here but has no closing '---'")
 
 
 def _pages_from_jsonl(file: Path) -> Iterator[Page]:
@@ -216,13 +265,6 @@ def page_id_problem(doc_id: str) -> str | None:
     if len(doc_id) > MAX_PAGE_ID_CHARS:
         return f"is {len(doc_id):,} characters, over the {MAX_PAGE_ID_CHARS:,} an index takes"
     return None
-
-
-def _has_content(page: Page, warnings: list[str]) -> bool:
-    if page.body.strip():
-        return True
-    warnings.append(f"skipped {page.path or page.doc_id}: empty page")
-    return False
 
 
 def _check_unique_ids(pages: list[Page], path: Path) -> None:

@@ -177,8 +177,9 @@ def test_skip_bad_files_keeps_the_good_pages_and_warns(tmp_path):
     (folder / "good.md").write_text("Good text.")
     (folder / "bad.md").write_bytes(b"\xff\xfe bad")
     report = load_corpus(folder, skip_bad_files=True)
-    assert [p.doc_id for p in report.pages] == ["good"]
-    assert any("bad.md" in w for w in report.warnings)
+    assert [p.doc_id for p in report.pages] == ["good"] and report.warnings == ()
+    assert [(u.file, u.doc_id, u.line) for u in report.unreadable] == [("bad.md", "bad", 1)]
+    assert report.unreadable[0].reason.startswith("not valid UTF-8 text (byte 0)")
 
 
 def test_every_bad_file_is_named_in_one_pass(tmp_path):
@@ -234,7 +235,7 @@ def test_a_page_whose_path_is_too_long_for_an_id_is_refused_or_skipped(tmp_path)
                                  "1,000 an index takes; shorten its folder or file names")
     report = load_corpus(folder, skip_bad_files=True)
     assert [p.doc_id for p in report.pages] == ["good"] and report.bad_files == (name,)
-    assert report.warnings == (f"skipped {caught.value}",)
+    assert report.warnings == () and report.unreadable[0].reason == str(caught.value).removeprefix(f"{name}: ")
 
 
 def test_the_longest_page_id_a_corpus_takes_is_the_longest_a_manifest_takes():
@@ -387,7 +388,9 @@ def test_a_file_that_is_not_a_regular_file_inside_the_corpus_is_refused_or_skipp
     assert "\n" not in str(refused)
     report = _load_or_hang(folder, skip_bad_files=True)
     assert [p.doc_id for p in report.pages] == ["good"] and report.bad_files == (name,)
-    assert [w for w in report.warnings if name in w] == [f"skipped {refused}"]
+    assert not [w for w in report.warnings if name in w]
+    (listed,) = report.unreadable
+    assert listed.file == name and listed.reason == str(refused).removeprefix(f"{name}: ")
     assert not any("vault" in p.body for p in report.pages)
     assert corpus_question_files(folder) == []
 
@@ -519,7 +522,7 @@ BOMB = "\n".join(  # "billion laughs": 9**9 strings in a few hundred bytes
         ("title: Carcinoid\ntags: " + "[" * 5000 + "]" * 5000, "line 3 nests values deeper than 50 levels"),
         ("title: Carcinoid\nnotes: " + "x" * 200_000, "200,024 characters of YAML, over the 100,000 limit"),
         ("title: Carcinoid\nreviewed: 2024-13-45", "malformed front matter (month must be in 1..12)"),
-        ("title: !!python/object/apply:os.system ['id']", "malformed front matter near line 2"),
+        ("title: !!python/object/apply:os.system ['id']", "malformed front matter on line 2: a '!' tag"),
     ],
     ids=["billion-laughs", "anchor", "alias", "deep", "oversize", "no-such-date", "python-tag"],
 )
