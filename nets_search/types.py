@@ -221,4 +221,4 @@ class BuildReport:
     calibration: str = ""  # how the version's "no good match" decision was fitted
     sentences: int = 0  # sentence vectors in the version (each passage's sentences, for sentence-level evidence)
     pages: int = 0  # pages published from the files on disk (not counting the previous versions kept)
-    not_published: tuple[NotPublished, ...] = ()  # files left out, each with why, in the corpus folder's order
+    not_published: tuple[NotPublished, ...] = ()  # files left out, each with why, by file name

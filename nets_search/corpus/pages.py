@@ -70,7 +70,7 @@ def load_corpus(path: Path, skip_bad_files: bool = False) -> LoadReport:
         pages, warnings, bad = list(_pages_from_jsonl(path)), [], []
     else:
         pages, warnings, bad = _pages_from_folder(path, skip_bad_files)
-    unreadable = bad + [_empty(p) for p in pages if not p.body.strip()]
+    unreadable = sorted(bad + [_empty(p) for p in pages if not p.body.strip()], key=lambda u: u.file)
     pages = [p for p in pages if p.body.strip()]
     if not pages:
         listed = "; ".join(describe(u) for u in unreadable)
