@@ -19,7 +19,7 @@ from nets_search.page import editor_feedback, editor_glossary, editor_versions
 from nets_search.page.cards import note_html
 from nets_search.page.editor_gate import (MAX_TOKEN_TRIES, MIN_TOKEN_LENGTH, WRONG_TRIES, editor_proof,  # noqa: F401
                                           editor_unlocked, lock_panel, render_editor_gate, write_cookie)
-from nets_search.page.editor_versions import pending_changes_cached, when
+from nets_search.page.editor_versions import pending_changes_cached, pending_changes_now, when  # noqa: F401
 from nets_search.page.highlight import escape_text
 from nets_search.page.setup import PageConfig, load_encoder, show_small
 from nets_search.types import Manifest
@@ -86,8 +86,8 @@ def render_published(config: PageConfig) -> Manifest | None:
 def render_waiting(config: PageConfig, manifest: Manifest | None) -> None:
     """What the pages folder holds that readers do not see yet, in a neutral box (news, not an error)."""
     try:
-        added, changed, removed = pending_changes_cached(str(config.corpus_dir), str(config.index_dir),
-                                                         manifest.version if manifest else None)
+        added, changed, removed = pending_changes_now(config.corpus_dir, config.index_dir,
+                                                      manifest.version if manifest else None)
     except NetsSearchError as exc:
         st.markdown(note_html(f"The pages folder cannot be read: {exc}", "nets-problem", "alert"),
                     unsafe_allow_html=True)
@@ -132,18 +132,21 @@ def render_publish(config: PageConfig) -> None:
     st.rerun()
 
 
-def _show_outcome(ok: bool, headline: str, report: str) -> None:
+def _show_outcome(ok: bool, headline: str, report: str, left_out: tuple[str, ...] = ()) -> None:
     if ok:
         st.markdown(note_html(headline, "nets-note", "status"), unsafe_allow_html=True)
     else:
         st.markdown(note_html(headline, "nets-problem", "alert"), unsafe_allow_html=True)
+    for line in left_out:  # a page that could not be read: published without it, and it says so by name
+        st.markdown(note_html(line, "nets-prompt", "alert"), unsafe_allow_html=True)
     if report:
         with st.expander("Details of the publish"):
             st.code(report, language=None, wrap_lines=True)
 
 
-def _publish(config: PageConfig) -> tuple[bool, str, str]:
-    """(succeeded, a line for the editor, the build's report), with a progress bar while it runs."""
+def _publish(config: PageConfig) -> tuple[bool, str, str, tuple[str, ...]]:
+    """(succeeded, a line for the editor, the build's report, a line per file left out), with a progress bar while
+    it runs."""
     from nets_search.build.build import BuildSettings
     from nets_search.build.rebuild import rebuild_and_check
 
@@ -157,10 +160,11 @@ def _publish(config: PageConfig) -> tuple[bool, str, str]:
         encoder = load_encoder(settings.backend, str(Path(config.index_dir) / "cache"))
         rebuild = rebuild_and_check(config.corpus_dir, config.index_dir, settings, encoder, progress)
     except NetsSearchError as exc:
-        return False, f"Not published: {exc}. Readers still see the previous version.", ""
+        return False, f"Not published: {exc}. Readers still see the previous version.", "", ()
     finally:
         bar.empty()
-    return True, published_line(rebuild.report), rebuild.summary()
+    left_out = tuple(item.message for item in getattr(rebuild.report, "not_published", ()))
+    return True, published_line(rebuild.report), rebuild.summary(), left_out
 
 
 def published_line(report) -> str:

@@ -5,6 +5,7 @@ the pages folder still holds the later changes, so the next Publish does not bri
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +23,25 @@ from nets_search.types import KeptVersion
 MAX_NAMES = 4  # pages named per line of a version's changes; the rest are counted
 
 
-@st.cache_data(ttl=15, show_spinner=False)
-def pending_changes_cached(corpus_dir: str, index_dir: str, version: str | None) -> tuple[tuple[str, ...], ...]:
-    """(added, changed, removed) between the pages folder and the published version; `version` keys the cache."""
+def pending_changes_now(corpus_dir: Path, index_dir: Path, version: str | None) -> tuple[tuple[str, ...], ...]:
+    """(added, changed, removed) between the pages folder and the published version, read again as soon as a file
+    in the folder is added, removed or saved (an editor who just copied a page in sees it listed)."""
+    return pending_changes_cached(str(corpus_dir), str(index_dir), version, folder_stamp(Path(corpus_dir)))
+
+
+def folder_stamp(folder: Path) -> tuple[int, int]:
+    """(files, newest change time) of the folder's top level: cheap, and different after any edit there."""
+    try:
+        stamps = [entry.stat(follow_symlinks=False).st_mtime_ns for entry in os.scandir(folder)]
+    except OSError:
+        return (0, 0)
+    return (len(stamps), max(stamps, default=0))
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def pending_changes_cached(corpus_dir: str, index_dir: str, version: str | None,
+                           stamp: tuple[int, int] = (0, 0)) -> tuple[tuple[str, ...], ...]:
+    """pending_changes, kept per published version and folder stamp (each key is read once, not every rerun)."""
     from nets_search.build.changes import pending_changes
 
     return pending_changes(Path(corpus_dir), Path(index_dir))
@@ -99,20 +116,22 @@ def render_versions(config: PageConfig) -> None:
         _went_back_note(config, current)
     if len(lines) < 2:
         show_small("Only one version is kept so far: after the next Publish you can come back to this one.")
+    newer = True  # lines above the one in use are newer: going "back" to one of them is using it again
     for number, line in enumerate(lines):
         title = line.published or line.name
         st.markdown(f'<p class="nets-gap"><strong>{escape_text(title)}</strong>'
                     f'{" (readers see this one)" if line.in_use else ""}<br>'
                     f'<span>{escape_text(line.changes)}</span></p>', unsafe_allow_html=True)
+        newer = newer and not line.in_use
         if line.usable and not line.in_use:
-            st.button("Go back to this version", key=f"rollback-{number}", on_click=_go_back,
-                      args=(config.index_dir, line.name, title))
+            st.button("Use this version again" if newer else "Go back to this version", key=f"rollback-{number}",
+                      on_click=_go_back, args=(config.index_dir, line.name, title))
 
 
 def _went_back_note(config: PageConfig, current: str) -> None:
     """Readers see an earlier version than the newest: say what the next Publish will do about it."""
     try:
-        waiting = any(pending_changes_cached(str(config.corpus_dir), str(config.index_dir), current))
+        waiting = any(pending_changes_now(config.corpus_dir, config.index_dir, current))
     except NetsSearchError:
         waiting = True
     text = ("Readers see an earlier version than the newest one published. "
