@@ -7,13 +7,17 @@ front matter. Run from the project root with the BEIR copy of MedQuAD beside it:
 
 One MedQuAD record ("<doc>_SecN") becomes one section of its document's page; the heading is the record's own
 question when it starts with one (GARD), otherwise a plain heading named for what the section is about.
+
+Each page names its publisher in words (PUBLISHERS), as a reader would meet it on the card. MedQuAD records carry
+a source code and a URL but no review or retrieval date (the BEIR copy's metadata holds only 'source' and 'url'),
+so the pages have no 'reviewed' line: none is made up. Only the pages this script wrote before are replaced; the
+folder's other files (the seed page, the glossary, the labelled questions) are left as they are.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
 import sys
 from pathlib import Path
 
@@ -39,6 +43,30 @@ HEADINGS = (  # (pattern in the section's opening, heading); the first that matc
     (r"percent|in every|prevalence|incidence|rare\b|affects (?:about|an estimated)", "How common it is"),
     (r"eating|diet|nutrition", "Eating and diet"),
 )
+
+
+# MedQuAD's source codes and the name a reader knows each publisher by (all nine codes of MedQuAD, so a wider
+# selection of documents never shows a code).
+PUBLISHERS = {
+    "CancerGov": "National Cancer Institute",
+    "GARD": "Genetic and Rare Diseases Information Center",
+    "GHR": "Genetics Home Reference",
+    "MPlusHealthTopics": "MedlinePlus",
+    "NIDDK": "NIDDK",
+    "NINDS": "National Institute of Neurological Disorders and Stroke",
+    "NHLBI": "National Heart, Lung, and Blood Institute",
+    "NIHSeniorHealth": "NIH Senior Health",
+    "CDC": "CDC",
+}
+LICENSE = "CC BY 4.0 (MedQuAD, Ben Abacha & Demner-Fushman 2019)"
+
+
+def publisher_name(code: str) -> str:
+    """The publisher in words; a code not in PUBLISHERS stops the script rather than reach a reader as a code."""
+    try:
+        return PUBLISHERS[code]
+    except KeyError:
+        raise SystemExit(f"no publisher name for MedQuAD source '{code}': add it to PUBLISHERS") from None
 
 
 KEY_POINTS_HEADINGS = (  # a CancerGov "Key Points" record named for what its first point is about
@@ -89,31 +117,39 @@ def slug(title: str, doc: str) -> str:
     return f"{words}-{doc.split('_')[0].lower()}"
 
 
+def front_matter(title: str, meta: dict, doc: str) -> list[str]:
+    """The page's front matter: title, source link, publisher in words, MedQuAD's licence and record id."""
+    return [
+        "---",
+        f"title: {json.dumps(title)}",
+        f"source: {json.dumps(meta.get('url', ''))}",
+        f"publisher: {json.dumps(publisher_name(meta.get('source', '')))}",
+        f"license: {LICENSE}",
+        f"reference: {doc}",
+        "---",
+    ]
+
+
+def remove_written_pages(out: Path) -> None:
+    """Removes the pages an earlier run wrote (those carrying MedQuAD's licence line), nothing else."""
+    for page in out.glob("*.md"):
+        if f"\nlicense: {LICENSE}\n" in page.read_text(encoding="utf-8").split("\n---\n", 1)[0] + "\n":
+            page.unlink()
+
+
 def main(corpus: Path, out: Path) -> None:
     docs: dict[str, list[dict]] = {}
     for line in corpus.open(encoding="utf-8"):
         record = json.loads(line)
         if TITLE.search(record["title"]) or record["title"] in NEIGHBOURS:
             docs.setdefault(record["_id"].rsplit("_Sec", 1)[0], []).append(record)
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
+    out.mkdir(parents=True, exist_ok=True)
+    remove_written_pages(out)
     for doc, records in sorted(docs.items()):
         records.sort(key=lambda r: int(r["_id"].rsplit("_Sec", 1)[1]) if "_Sec" in r["_id"] else 0)
         title = records[0]["title"][0].upper() + records[0]["title"][1:]
         meta = records[0].get("metadata") or {}
-        lines = [
-            "---",
-            f"title: {json.dumps(title)}",
-            f"source: {json.dumps(meta.get('url', ''))}",
-            f"publisher: {json.dumps(meta.get('source', '') + ', via MedQuAD')}",
-            "license: CC BY 4.0 (MedQuAD, Ben Abacha & Demner-Fushman 2019)",
-            f"reference: {doc}",
-            "---",
-            "",
-            f"# {title}",
-            "",
-        ]
+        lines = [*front_matter(title, meta, doc), "", f"# {title}", ""]
         for record in records:
             heading, text = heading_and_text(record["text"])
             lines += [f"## {heading}", "", markdown_body(text), ""]
