@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import logging
 import os
 from importlib import resources
@@ -21,7 +22,8 @@ from typing import Sequence
 import streamlit as st
 
 from nets_search.page import editor
-from nets_search.page.cards import cached_card_html, next_step_html, note_html, searched_for_html
+from nets_search.page.cards import (cached_card_html, heading_html, next_step_html, note_html, searched_for_html,
+                                    urgent_html)
 from nets_search.errors import IndexMissingError, NetsSearchError, QueryError
 from nets_search.evaluate.golden_file import question_key
 from nets_search.page.feedback import FeedbackStore
@@ -29,6 +31,7 @@ from nets_search.page.highlight import query_terms
 from nets_search.page.setup import (BUILD_COMMAND, PageConfig, client_source, get_searcher, load_config, load_page_settings,
                          serve_without_nagle_delay, settle_heap, show_small)
 from nets_search.page.process_state import Limit
+from nets_search.search.labels import CONFIDENT_LABELS
 from nets_search.search.query import prepare_question
 from nets_search.search.searcher import Searcher
 from nets_search.types import Result, SearchResponse
@@ -46,6 +49,7 @@ EXAMPLE_QUESTIONS = (
 RESULT_COUNTS = (3, 5, 10)
 DEFAULT_RESULT_COUNT = 5
 QUESTION = "question"  # session-state key of the question box
+MOVED = "moved"  # session-state key: what the reader's last action changed ("results" or "feedback"), for focus
 
 SAFETY_NOTE = (
     "This search finds passages in our information about neuroendocrine tumours (NETs). It is not medical "
@@ -72,6 +76,7 @@ def _submit() -> None:
     # A pasted letter does not belong in a URL: the URL keeps the prefix that is actually searched.
     st.query_params["q"] = searched if truncated else text.strip()
     st.session_state["long_question"] = searched if truncated else None
+    st.session_state[MOVED] = "results"
 
 
 def _ask_example(question: str) -> None:
@@ -79,8 +84,11 @@ def _ask_example(question: str) -> None:
     st.session_state["empty_question"] = False
     st.query_params.pop("exact", None)
     st.query_params["q"] = question
+    st.session_state[MOVED] = "results"
 
 
+FEEDBACK_HEADING = "Did this answer your question?"
+THANKS = "Thank you: your reply helps us improve our information."
 FEEDBACK_NOTICE = ("If you reply, we store your question (with numbers, e-mail addresses and dates masked), the "
                    "passages shown and your reply, to improve our information. Please do not type your name or other "
                    "personal details in a question.")
@@ -97,6 +105,7 @@ def _reply(config: PageConfig, question: str, passage_ids: tuple[str, ...], answ
     if config.feedback_db is not None and all(limit.count(source) for limit in REPLY_LIMITS):
         FeedbackStore(config.feedback_db).record(question, passage_ids, answered)  # best effort: never raises
     st.session_state[f"replied:{question_key(question)}"] = answered
+    st.session_state[MOVED] = "feedback"
 
 
 # --------------------------------------------------------------------------- rendering
@@ -125,8 +134,10 @@ def main(argv: Sequence[str] = ()) -> None:
     if not question:
         render_examples()
         return
-    render_search(config, question)
+    response = render_search(config, question)
     st.markdown(note_html(SAFETY_NOTE, "nets-safety"), unsafe_allow_html=True)
+    if response is not None:
+        render_focus_and_announcement(response)
 
 
 def render_question_box() -> str:
@@ -160,7 +171,8 @@ def render_examples() -> None:
             st.button(example, key=f"example-{number}", on_click=_ask_example, args=(example,))
 
 
-def render_search(config: PageConfig, question: str) -> None:
+def render_search(config: PageConfig, question: str) -> SearchResponse | None:
+    """The results of `question`, the reply buttons and the options; returns the response (None: no search)."""
     count = st.session_state.get("result_count", DEFAULT_RESULT_COUNT)
     try:
         with st.spinner("Getting the search ready…"):
@@ -168,7 +180,7 @@ def render_search(config: PageConfig, question: str) -> None:
         response = searcher.search(question, k=count, repair=st.query_params.get("exact") != "1")
     except NetsSearchError as exc:
         render_unavailable(config, exc)
-        return
+        return None
     if response.truncated or st.session_state.get("long_question") == question:
         st.markdown(
             note_html(
@@ -183,6 +195,7 @@ def render_search(config: PageConfig, question: str) -> None:
     with st.container(key="nets-options"), st.expander("Search options"):
         st.select_slider("Number of passages to show", RESULT_COUNTS, key="result_count", value=DEFAULT_RESULT_COUNT)
     settle_heap(searcher.version)
+    return response
 
 
 UNAVAILABLE = "Search is not available right now; please try again later."
@@ -205,55 +218,70 @@ def render_unavailable(config: PageConfig, exc: NetsSearchError) -> None:
 
 TENTATIVE_NOTE = "The nearest passage we found may not answer exactly: check it does, or ask your care team."
 # (kept short: on a 375 px phone the answer's first lines must still fit on the first screen beneath it)
+NOT_COVERED_NOTE = ("Try asking in different words, or ask your care team: they know your situation. "
+                    "The nearest passages we found may not answer your question.")
+NOT_COVERED_URGENT_NOTE = "The nearest passages we found may not answer your question."
+BEST_ANSWER = "Best answer from our information"
+CLOSEST = "Closest passages in our information"
+NOT_COVERED = "Our NETs information does not seem to cover this"
+
+
+def results_heading(response: SearchResponse) -> str:
+    """A heading that claims no more than the engine does: "Best answer" only over a first passage that is surely
+    covered (not tentative, labelled strong or good); a neutral heading over a tentative one."""
+    if response.no_good_match or not response.results:
+        return NOT_COVERED
+    if not response.tentative and response.results[0].label in CONFIDENT_LABELS:
+        return BEST_ANSWER
+    return CLOSEST
 
 
 def render_results(response: SearchResponse, searcher: Searcher) -> None:
-    """Readers first: the best passage in full, the others folded under "More passages". When nothing answers
-    well, a plain 'not covered' message, with the nearest passages folded away under a weaker heading."""
+    """Readers first: an emergency box when the question describes one (covered by our pages or not), then the best
+    passage in full, the others folded under "More passages". When nothing answers well, a plain 'not covered'
+    message, with the nearest passages folded away under a weaker heading."""
     terms = query_terms(" ".join((response.searched_text or response.query, *response.expansions)))
+    if response.urgency.urgent:
+        st.markdown(urgent_html(response.urgency), unsafe_allow_html=True, anchors=False)
     weak = response.no_good_match or not response.results
+    st.markdown(heading_html(results_heading(response), "nets-results-heading"), unsafe_allow_html=True,
+                anchors=False)
+    st.markdown(searched_for_html(response), unsafe_allow_html=True)
     if weak:
-        st.header("Our NETs information does not seem to cover this", anchor=False)
-        st.markdown(searched_for_html(response), unsafe_allow_html=True)
-        st.markdown(
-            note_html(
-                "Try asking in different words, or ask your care team: they know your situation. "
-                "The nearest passages we found may not answer your question."
-            ),
-            unsafe_allow_html=True,
-        )
+        # An urgent question is never sent away to rephrase: the box above says what to do.
+        note = NOT_COVERED_URGENT_NOTE if response.urgency.urgent else NOT_COVERED_NOTE
+        st.markdown(note_html(note), unsafe_allow_html=True)
         shown, folded, label = [], list(response.results), "Nearest passages (weak matches)"
     else:
-        st.header("Best answer from our information", anchor=False)
-        st.markdown(searched_for_html(response), unsafe_allow_html=True)
         if response.tentative:
             st.markdown(note_html(TENTATIVE_NOTE), unsafe_allow_html=True)
         shown, folded = list(response.results[:1]), list(response.results[1:])
         label = f"More passages ({len(folded)})"
     for result in shown:
-        render_card(result, terms, weak, searcher, response.tentative)
+        render_card(result, terms, searcher)
     if folded:
         with st.expander(label):
             for result in folded:
-                render_card(result, terms, weak, searcher, response.tentative)
+                render_card(result, terms, searcher)
 
 
-def render_card(result: Result, terms: frozenset[str], weak: bool, searcher: Searcher, tentative: bool) -> None:
+def render_card(result: Result, terms: frozenset[str], searcher: Searcher) -> None:
     """One element per card (the rest of the section folds in HTML, not in a widget): quick to draw, and it can sit
-    inside the "More passages" expander, where Streamlit allows no expander."""
+    inside the "More passages" expander, where Streamlit allows no expander. No heading anchors: each would be an
+    unlabelled "Link to heading" tab stop."""
     passage = result.passage
     section = tuple(searcher.neighbours(passage.passage_id))
-    st.markdown(cached_card_html(result, terms, weak, searcher.page_info(passage.doc_id), section, tentative),
-                unsafe_allow_html=True)
+    st.markdown(cached_card_html(result, terms, searcher.page_info(passage.doc_id), section),
+                unsafe_allow_html=True, anchors=False)
 
 
 def render_feedback(config: PageConfig, response: SearchResponse) -> None:
     if config.feedback_db is None or not response.results:
         return
     replied = st.session_state.get(f"replied:{question_key(response.query)}")
-    st.header("Did this answer your question?", anchor=False)
+    st.markdown(heading_html(FEEDBACK_HEADING, "nets-feedback-heading"), unsafe_allow_html=True, anchors=False)
     if replied is not None:
-        st.markdown(note_html("Thank you: your reply helps us improve our information."), unsafe_allow_html=True)
+        st.markdown(note_html(THANKS), unsafe_allow_html=True)
         if replied is False:
             st.markdown(next_step_html(load_page_settings(str(config.corpus_dir))), unsafe_allow_html=True)
         return
@@ -262,6 +290,76 @@ def render_feedback(config: PageConfig, response: SearchResponse) -> None:
         st.button("Yes", key="reply-yes", on_click=_reply, args=(config, response.query, ids, True))
         st.button("No", key="reply-no", on_click=_reply, args=(config, response.query, ids, False))
     show_small(FEEDBACK_NOTICE)
+
+
+# --------------------------------------------------------------------------- focus and announcements
+
+
+def announcement(response: SearchResponse) -> str:
+    """What the polite live region says after a search: how many passages, or that nothing answers well. (An
+    emergency box is an alert of its own and is read out without this.)"""
+    count = len(response.results)
+    if not count:
+        return "No passages found. Our NETs information does not seem to cover this."
+    passages = "1 passage" if count == 1 else f"{count} passages"
+    if response.no_good_match:
+        return f"No good match: our NETs information does not seem to cover this. {passages} nearest, folded below."
+    if results_heading(response) == CLOSEST:
+        return f"{passages} found. The closest may not answer exactly."
+    return f"{passages} found. The best answer is first."
+
+
+FOCUS = {"results": ".nets-urgent-title, .nets-results-heading", "feedback": ".nets-feedback-heading"}
+
+
+def render_focus_and_announcement(response: SearchResponse) -> None:
+    """After a search, an example or a reply, a screen reader hears what changed and focus moves to it: the polite
+    live region (kept outside Streamlit's elements, so it survives every rerun) says how many passages were found,
+    and focus moves to the results heading (the emergency box's heading when there is one) or, after a reply, to
+    the reply's heading, where the thanks and any next step follow. A shared link or Back announces too, without
+    moving focus. Nothing from the reader reaches the script: its text is ours, written as JSON."""
+    moved = st.session_state.pop(MOVED, None)
+    key = question_key(response.query)
+    if moved is None and st.session_state.get("announced") == key:
+        return  # a rerun that changed nothing the reader asked for (the options, "More passages")
+    st.session_state["announced"] = key
+    said = THANKS if moved == "feedback" else announcement(response)
+    target = FOCUS.get(moved or "", "")
+    st.session_state["moves"] = st.session_state.get("moves", 0) + 1  # a new script body runs again
+    with st.container(key="nets-script"):
+        st.html(FOCUS_SCRIPT.replace("SAID", _js(said)).replace("TARGET", _js(target))
+                .replace("MOVE", str(st.session_state["moves"])), unsafe_allow_javascript=True)
+
+
+def _js(value: str) -> str:
+    """A JavaScript string literal that cannot end the script element."""
+    return json.dumps(value).replace("<", "\\u003c")
+
+
+FOCUS_SCRIPT = """<script>
+(() => {
+  const move = MOVE;
+  let live = document.getElementById("nets-live");
+  if (!live) {
+    live = document.createElement("div");
+    live.id = "nets-live";
+    live.className = "nets-visually-hidden";
+    live.setAttribute("role", "status");
+    live.setAttribute("aria-live", "polite");
+    document.body.appendChild(live);
+  }
+  live.textContent = "";
+  setTimeout(() => { live.textContent = SAID; }, 100);
+  const target = TARGET;
+  let tries = 0;
+  const focus = () => {
+    const heading = target && document.querySelector(target);
+    if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+    else if (target && tries++ < 40) { setTimeout(focus, 50); }
+  };
+  focus();
+})();
+</script>"""
 
 
 # --------------------------------------------------------------------------- style

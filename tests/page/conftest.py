@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import pytest
@@ -96,6 +98,15 @@ def shown(at: AppTest, container=None) -> str:
     parts = [m.value for m in where.markdown] + [c.value for c in where.code]
     parts += [h.value for h in (*where.title, *where.header, *where.subheader)]
     return "\n".join(parts)
+
+
+_HEADING = re.compile(r'<h2 class="nets-heading[^"]*"[^>]*>(.*?)</h2>')
+
+
+def headings(at: AppTest) -> list[str]:
+    """The page's section headings as a reader reads them: Streamlit's and our own HTML ones (tags dropped)."""
+    ours = [html.unescape(re.sub(r"<[^>]+>", "", found)) for m in at.markdown for found in _HEADING.findall(m.value)]
+    return [h.value for h in at.header] + ours
 
 
 def result_cards(at) -> list[str]:

@@ -145,6 +145,7 @@ def screenshot(page, name: str, max_height: int = 6000) -> None:
     height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
     page.set_viewport_size({"width": page.viewport_size["width"], "height": min(int(height), max_height)})
     page.evaluate("window.scrollTo(0, 0); document.querySelectorAll('*').forEach(e => { e.scrollTop = 0; })")
+    page.evaluate("document.activeElement && document.activeElement.blur()")  # no focus ring in the picture
     DOCS.mkdir(exist_ok=True)
     page.screenshot(path=str(DOCS / name), full_page=True)
 
@@ -200,7 +201,9 @@ def test_a_script_in_the_question_is_shown_as_text_and_never_runs(browser, serve
         expect(page.locator(".nets-card").first).to_be_visible()
         page.wait_for_timeout(500)
         assert dialogs == []
-        assert page.locator("script").count() == scripts_before
+        scripts = page.locator("script").evaluate_all("elements => elements.map(e => e.textContent)")
+        assert len(scripts) <= scripts_before + 1  # the page's own focus-and-announce script, and nothing else
+        assert not any("alert" in script for script in scripts)
         assert page.locator("main img[src='x']").count() == 0
         assert page.locator("main a[href^='javascript']").count() == 0
     finally:
@@ -321,6 +324,7 @@ def test_a_table_passage_is_a_real_table_that_scrolls_inside_its_card_on_a_phone
         assert not wider, "the table made the page scroll sideways"
         overflow = page.evaluate("getComputedStyle(document.querySelector('.nets-table-wrap')).overflowX")
         assert overflow == "auto"
+        page.evaluate("document.activeElement && document.activeElement.blur()")  # no focus ring in the picture
         table.scroll_into_view_if_needed()
         DOCS.mkdir(exist_ok=True)
         page.screenshot(path=str(DOCS / "screenshot-table-360.png"))
@@ -340,12 +344,145 @@ def test_on_a_phone_the_first_answer_and_its_source_are_on_the_first_screen(brow
         card = page.locator(".nets-card").first
         expect(card).to_contain_text("tryptophan", timeout=WAIT_MS)
         expect(page.get_by_test_id("stStatusWidgetRunningIcon")).to_have_count(0, timeout=WAIT_MS)
-        source, text = card.locator(".nets-source").bounding_box(), card.locator(".nets-passage").bounding_box()
+        answer = card.locator(".nets-answer").bounding_box()
+        assert answer["y"] + answer["height"] <= PHONE["height"], f"the answer line ends at {answer}"
+        expect(card.locator(".nets-answer")).to_contain_text("tryptophan")
+        source = card.locator(".nets-source").bounding_box()
         assert source["y"] + source["height"] <= PHONE["height"], f"the source line ends at {source}"
-        assert text["y"] + 40 <= PHONE["height"], f"the answer's text starts at {text['y']:.0f} px"
         expect(card.locator(".nets-source")).to_contain_text("Ipsen Ltd")
         expect(page.get_by_text("More passages (4)")).to_be_visible()
         expect(page.locator(".nets-card").nth(1)).not_to_be_visible()  # folded until the reader asks for more
+    finally:
+        context.close()
+
+
+SMALL_PHONE = {"width": 360, "height": 740}
+
+
+def phone_page(browser, server: str, path: str = ""):
+    """(context, page) at 360×740, the page opened at `path`, the question box ready."""
+    context = browser.new_context(viewport=SMALL_PHONE, is_mobile=True, device_scale_factor=2)
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(server + path)
+    page.get_by_role("textbox", name="Your question").wait_for()
+    return context, page
+
+
+def settled(page, asked: str) -> None:
+    """Wait until the results of `asked` are drawn and the run is over."""
+    expect(page.locator(".nets-asked").first).to_contain_text(asked, timeout=WAIT_MS)
+    expect(page.get_by_test_id("stStatusWidgetRunningIcon")).to_have_count(0, timeout=WAIT_MS)
+
+
+def on_first_screen(page, locator) -> dict:
+    """The element's box, asserting it lies wholly within the first screen, the page not scrolled."""
+    scrolled = page.evaluate("document.querySelector('[data-testid=stMain]').scrollTop + window.scrollY")
+    assert scrolled == 0, f"the page scrolled by {scrolled} px"
+    box = locator.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= SMALL_PHONE["height"], box
+    return box
+
+
+URGENT = "my dad is flushing and cant breathe properly"
+
+
+def test_an_urgent_question_opens_its_results_with_the_emergency_box_on_the_first_phone_screen(browser, server):
+    context, page = phone_page(browser, server)
+    try:
+        search(page, URGENT)
+        settled(page, URGENT)
+        urgent = page.locator(".nets-urgent")
+        expect(urgent).to_have_attribute("role", "alert")
+        expect(urgent.get_by_role("heading", name="Call 999 now")).to_be_visible()
+        expect(urgent).to_contain_text("trouble breathing")
+        box = on_first_screen(page, urgent)
+        heading = page.locator(".nets-results-heading").bounding_box()
+        assert box["y"] + box["height"] <= heading["y"], "the box must come before the results"
+        expect(page.get_by_text("Try asking in different words")).to_have_count(0)
+        page.screenshot(path=str(server.root / "urgent-360.png"))  # to look at, not for the README
+        search(page, "what is a carcinoid crisis")
+        settled(page, "what is a carcinoid crisis")
+        expect(page.locator(".nets-urgent")).to_have_count(0)
+    finally:
+        context.close()
+
+
+EXAMPLES = ("What foods should I avoid?", "Why does my face go red?", "What is carcinoid syndrome?",
+            "Are NETs cancer?", "Can I still drink coffee?")  # reader.EXAMPLE_QUESTIONS, without importing the page
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_each_example_question_shows_its_first_answer_line_on_the_first_phone_screen(browser, server, example):
+    """The first card's answer line, whole, on a 360×740 screen. A card whose best sentence only points elsewhere
+    has no answer line (it starts with its passage): then the passage's first paragraph must be on that screen."""
+    context, page = phone_page(browser, server)
+    try:
+        page.get_by_role("button", name=example).click()
+        settled(page, example)
+        card = page.locator(".nets-card").first
+        page.screenshot(path=str(server.root / f"example-{EXAMPLES.index(example)}-360.png"))
+        if card.locator(".nets-answer").count():
+            on_first_screen(page, card.locator(".nets-answer"))
+        else:
+            assert card.locator(".best-sentence").count() == 0
+            on_first_screen(page, card.locator(".nets-passage > *").first)
+    finally:
+        context.close()
+
+
+def test_results_are_announced_and_focus_moves_to_them_after_a_search_an_example_and_a_reply(browser, server):
+    context, page = phone_page(browser, server)
+    live = page.locator("#nets-live")
+    focused_class = "() => document.activeElement && document.activeElement.className"
+    try:
+        page.get_by_role("button", name=EXAMPLES[0]).click()
+        settled(page, EXAMPLES[0])
+        expect(live).to_have_text("5 passages found. The best answer is first.", timeout=WAIT_MS)
+        expect(live).to_have_attribute("aria-live", "polite")
+        page.wait_for_function("document.activeElement.classList.contains('nets-results-heading')")
+        search(page, "how do I renew my passport?")
+        settled(page, "renew my passport")
+        expect(live).to_contain_text("No good match", timeout=WAIT_MS)
+        page.wait_for_function("document.activeElement.classList.contains('nets-results-heading')")
+        page.get_by_role("button", name="No").click()
+        expect(live).to_contain_text("Thank you", timeout=WAIT_MS)
+        page.wait_for_function("document.activeElement.classList.contains('nets-feedback-heading')")
+        assert "nets-feedback-heading" in page.evaluate(focused_class)
+    finally:
+        context.close()
+
+
+def test_cards_have_no_unlabelled_tab_stops_and_lists_are_real_lists(browser, server):
+    context, page = phone_page(browser, server, "/?q=what+foods+should+I+avoid%3F")
+    try:
+        settled(page, FOODS)
+        expect(page.locator("[aria-label='Link to heading']")).to_have_count(0)
+        unnamed = page.evaluate("""() => [...document.querySelectorAll(
+            '.nets-card a, .nets-card button, .nets-card summary, .nets-card [tabindex]')]
+            .filter(e => e.tabIndex >= 0 && !(e.getAttribute('aria-label') || e.textContent).trim())
+            .map(e => e.outerHTML.slice(0, 80))""")
+        assert unnamed == []
+        card = page.locator(".nets-card").first
+        expect(card.locator(".nets-passage ul > li")).to_have_count(4)
+        assert "•" not in card.inner_text()
+    finally:
+        context.close()
+
+
+def test_on_a_phone_the_input_hint_never_covers_the_typed_question(browser, server):
+    context, page = phone_page(browser, server)
+    try:
+        box = page.get_by_role("textbox", name="Your question")
+        box.click()
+        box.type("my husband has diarrhoea at night and flushing after meals, is that normal")
+        page.wait_for_timeout(300)
+        hint = page.get_by_test_id("InputInstructions")
+        if hint.count() and hint.first.is_visible():
+            text_box = box.evaluate("""e => { const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+                return {left: r.left + parseFloat(s.paddingLeft), right: r.right - parseFloat(s.paddingRight)}; }""")
+            drawn = hint.first.bounding_box()
+            assert drawn["x"] >= text_box["right"] or drawn["x"] + drawn["width"] <= text_box["left"], (drawn, text_box)
     finally:
         context.close()
 

@@ -16,7 +16,7 @@ from nets_search.page import reader as page
 from nets_search.page import setup as page_setup
 from nets_search.index import layout, store
 
-from .conftest import FOODS, INJECTIONS, ask, button, editor_app, new_app, result_cards, shown
+from .conftest import FOODS, INJECTIONS, ask, button, editor_app, headings, new_app, result_cards, shown
 
 pytestmark = pytest.mark.usefixtures("page_env")
 
@@ -31,7 +31,7 @@ def test_a_question_returns_the_tryptophan_passage_first_with_matched_words_mark
     assert len(found) == page.DEFAULT_RESULT_COUNT
     assert "tryptophan" in found[0]
     assert "<mark>foods</mark>" in found[0] and "<mark>Avoiding</mark>" in found[0]
-    assert "Best answer from our information" in [h.value for h in at.header]
+    assert "Best answer from our information" in headings(at)
     assert "Strong match" in found[0]
     # Readers first: one answer in full, with where it comes from; the others folded away.
     assert "From <cite>NETs&#58; key facts</cite> · Ipsen Ltd · reviewed September 2018" in found[0]
@@ -108,13 +108,15 @@ def test_no_good_match_says_so_plainly_and_offers_the_nearest_passages_under_a_w
                 return PageInfo("NETs: key facts", "javascript:alert(1)")
 
         passage = Passage("p1", "d1", "NETs: key facts", "Diet", "Avoid tryptophan.", 0, 0, "javascript:alert(1)")
-        result = Result(rank=1, score=0.01, passage=passage, retriever_ranks=(("dense", 1), ("lexical", 1)))
+        result = Result(rank=1, score=0.01, passage=passage, retriever_ranks=(("dense", 1), ("lexical", 1)),
+                        label="weak")
         response = SearchResponse("how do I renew my passport?", (result,), no_good_match=True)
         page.render_results(response, Pages())
 
     at = AppTest.from_function(script, default_timeout=30).run()
     assert not at.exception
-    assert "Our NETs information does not seem to cover this" in [h.value for h in at.header]
+    assert "Our NETs information does not seem to cover this" in headings(at)
+    assert "Try asking in different words" in shown(at)
     folded = [e for e in at.expander if e.label == "Nearest passages (weak matches)"]
     assert "care team" in shown(at)
     assert len(folded) == 1 and len(result_cards(folded[0])) == 1  # weak matches are folded away, not shown as answers
@@ -216,8 +218,10 @@ def test_an_answer_the_engine_is_unsure_of_is_labelled_related_with_a_note(monke
     from nets_search.page.highlight import escape_text
 
     monkeypatch.setattr(Calibration, "is_confident", lambda self, evidence: False)
-    text = shown(ask(new_app().run(), FOODS))
-    assert escape_text(page.TENTATIVE_NOTE) in text and "Best answer from our information" in text
+    at = ask(new_app().run(), FOODS)
+    text = shown(at)
+    assert escape_text(page.TENTATIVE_NOTE) in text
+    assert page.CLOSEST in headings(at) and page.BEST_ANSWER not in headings(at)  # no "best answer" over a guess
     assert ">Related</p>" in text and "Strong match" not in text and "Good match" not in text
 
 
@@ -284,3 +288,91 @@ def test_the_style_sheet_is_package_data_with_no_angle_bracket_for_the_sanitiser
     """page.css is read from the package; a '<' (even in a comment) made st.html drop the rules after it."""
     css = page.page_css()
     assert "<" not in css and ".nets-card {" in css and css.rstrip().endswith("}")
+
+
+def _render_made_up(urgent: bool, no_good_match: bool, label: str = "strong", tentative: bool = False) -> AppTest:
+    """render_results over a response made up in the test (one passage), run in its own AppTest."""
+    def script(urgent: bool, no_good_match: bool, label: str, tentative: bool):
+        from nets_search.page import reader as page
+        from nets_search.types import PageInfo, Passage, Result, SearchResponse, Urgency
+
+        class Pages:
+            def neighbours(self, passage_id):
+                return []
+
+            def page_info(self, doc_id):
+                return PageInfo("NETs: key facts")
+
+        passage = Passage("p1", "d1", "NETs: key facts", "Breathing", "Wheezing can be a symptom.", 0, 0)
+        result = Result(1, 0.5, passage, (("dense", 1), ("lexical", 1)), (0, 26), label)
+        urgency = Urgency(True, "breathing", "trouble breathing", True) if urgent else Urgency()
+        response = SearchResponse("my dad cant breathe", (result,), no_good_match=no_good_match, urgency=urgency,
+                                  tentative=tentative)
+        page.render_results(response, Pages())
+
+    at = AppTest.from_function(script, args=(urgent, no_good_match, label, tentative), default_timeout=30).run()
+    assert not at.exception
+    return at
+
+
+@pytest.mark.parametrize("no_good_match", [True, False])
+def test_an_urgent_question_starts_its_results_with_the_emergency_box_covered_or_not(no_good_match):
+    at = _render_made_up(urgent=True, no_good_match=no_good_match, label="weak" if no_good_match else "strong")
+    first = at.markdown[0].value
+    assert first.startswith('<div class="nets-urgent" role="alert">') and "999" in first
+    assert "trouble breathing" in first
+    assert "Try asking in different words" not in shown(at)  # never sent away to rephrase
+
+
+@pytest.mark.parametrize(("label", "tentative", "heading"), [
+    ("strong", False, page.BEST_ANSWER), ("good", False, page.BEST_ANSWER),
+    ("related", False, page.CLOSEST), ("strong", True, page.CLOSEST),
+])
+def test_best_answer_stands_only_over_an_answer_that_is_surely_covered(label, tentative, heading):
+    at = _render_made_up(urgent=False, no_good_match=False, label=label, tentative=tentative)
+    assert headings(at) == [heading]
+    assert not any("nets-urgent" in m.value for m in at.markdown)
+
+
+def test_a_real_urgent_question_gets_the_box_and_a_question_about_a_crisis_does_not():
+    text = shown(ask(new_app().run(), "my dad is flushing and cant breathe properly"))
+    assert "nets-urgent" in text and 'Call <a href="tel:999">999</a> now' in text
+    assert text.index("nets-urgent") < text.index("nets-card")
+    assert "Try asking in different words" not in text
+    text = shown(ask(new_app().run(), "what is a carcinoid crisis"))
+    assert "nets-urgent" not in text
+
+
+def focus_script(at: AppTest) -> str:
+    """The body of the page's focus-and-announce script, or '' when the run wrote none."""
+    bodies = [element.proto.body for element in at.get("html") if "nets-live" in element.proto.body]
+    assert len(bodies) <= 1
+    return bodies[0] if bodies else ""
+
+
+def test_a_search_an_example_and_a_reply_announce_and_move_focus():
+    at = ask(new_app().run(), FOODS)
+    script = focus_script(at)
+    assert '"5 passages found. The best answer is first."' in script and '".nets-urgent-title, ' in script
+    at.run()  # a rerun that changed nothing: nothing said again, focus left where the reader put it
+    assert focus_script(at) == ""
+    button(at, "No").click()
+    script = focus_script(at.run())
+    assert '"Thank you' in script and '".nets-feedback-heading"' in script
+    at = new_app().run()
+    button(at, page.EXAMPLE_QUESTIONS[1]).click()
+    script = focus_script(at.run())
+    assert "passages found." in script and '".nets-urgent-title, .nets-results-heading"' in script
+
+
+def test_a_shared_link_announces_its_results_without_moving_focus():
+    at = new_app()
+    at.query_params["q"] = "how do I renew my passport?"
+    script = focus_script(at.run())
+    assert "No good match" in script and 'const target = "";' in script
+
+
+def test_the_reader_cannot_reach_the_focus_script():
+    at = ask(new_app().run(), '</script><script>alert(1)</script> foods')
+    script = focus_script(at)
+    assert "alert" not in script and script.count("</script>") == 1
