@@ -309,8 +309,8 @@ def test_a_hostile_corpus_file_is_refused_in_one_line_or_skipped(shipped, capsys
         code, out, err = run_build(capsys, corpus, index, *flags)
         if flags and skippable:
             assert code == 0 and err == "" and out.startswith("Nothing changed"), out
-            (warning,) = [line.strip() for line in out.splitlines() if message in line]
-            assert warning.startswith(f"warning: skipped {message}")
+            (listed,) = [line.strip() for line in out.splitlines() if line.strip().startswith("Not published:")]
+            assert listed.startswith(f"Not published: {message.split(': ')[0]} — ")
         else:
             assert code == 2 and out == "" and err.startswith(f"nets-search: error: {message}"), err
             assert err.count("\n") == 1

@@ -77,6 +77,11 @@ def warning_lines(out: str) -> list[str]:
     return [line.strip() for line in out.splitlines() if line.strip().startswith("warning:")]
 
 
+def not_published_lines(out: str) -> list[str]:
+    """The report's list of files left out (build/kept.py), near its top."""
+    return [line.strip() for line in out.splitlines() if line.strip().startswith("Not published:")]
+
+
 # --------------------------------------------------------------------------- files that stop the build
 
 BAD_FILES = {
@@ -84,7 +89,7 @@ BAD_FILES = {
     "binary-named-md": ({"scan.md": PNG}, "scan.md: looks like a binary file"),
     "malformed-front-matter": (
         {"fm.md": b"---\ntitle: [unclosed\nsource: https://x.org\n---\nBody text."},
-        "fm.md: malformed front matter near line",
+        "fm.md: malformed front matter on line 2: a '[' is not closed with ']'",
     ),
     "unclosed-front-matter": ({"open.md": b"---\ntitle: Open\nBody without an end."}, "open.md: front matter starts"),
     "front-matter-not-a-mapping": ({"list.md": b"---\n- a\n- b\n---\nBody."}, "list.md: front matter must be"),
@@ -116,8 +121,9 @@ def test_skip_bad_files_names_the_file_in_one_warning_and_keeps_answering(site, 
     code, out, err = build(capsys, corpus, index, "--skip-bad-files")
     assert code == 0 and err == ""
     assert out.startswith("Nothing changed")  # the skipped file is not a page: the good pages are unchanged
-    (warning,) = warning_lines(out)
-    assert warning.startswith(f"warning: skipped {message}")
+    (listed,) = not_published_lines(out)
+    assert listed.startswith(f"Not published: {message.split(': ')[0]} — ") and listed.endswith("not on the site yet.")
+    assert warning_lines(out) == []
     assert_good_index_answers(index, encoder, before)
 
 
@@ -134,7 +140,7 @@ def test_a_20_mb_page_is_refused_by_name_without_being_read(site, capsys, encode
     assert_good_index_answers(index, encoder, before)
 
     code, out, _ = build(capsys, corpus, index, "--skip-bad-files")
-    assert code == 0 and any("skipped huge.md: file is 20.0 MB" in line for line in warning_lines(out))
+    assert code == 0 and any("huge.md — file is 20.0 MB" in line for line in not_published_lines(out))
     assert_good_index_answers(index, encoder, before)
 
 
@@ -165,7 +171,7 @@ def test_a_page_link_that_leads_nowhere_is_named(site, capsys, encoder, kind):
     assert_refused_in_one_line(*build(capsys, corpus, index), f"{name}: a link that leads nowhere")
     assert_good_index_answers(index, encoder, before)
     code, out, _ = build(capsys, corpus, index, "--skip-bad-files")
-    assert code == 0 and any(f"skipped {name}: a link that leads nowhere" in w for w in warning_lines(out))
+    assert code == 0 and any(f"{name} — a link that leads nowhere" in w for w in not_published_lines(out))
     assert_good_index_answers(index, encoder, before)
 
 
@@ -189,12 +195,14 @@ def test_a_folder_link_loop_is_named_and_not_followed(site, capsys, encoder):
     "name, data",
     [("empty.md", b""), ("blank.md", b"  \n\t\n   \n"), ("title-only.md", b"---\ntitle: Coming soon\n---\n\n")],
 )
-def test_an_empty_page_is_skipped_with_a_warning_naming_it(site, capsys, encoder, name, data):
+def test_an_empty_page_is_listed_as_not_published(site, capsys, encoder, name, data):
     corpus, index, before = site
     (corpus / name).write_bytes(data)
     code, out, err = build(capsys, corpus, index)
     assert code == 0 and err == "" and out.startswith("Nothing changed")
-    assert warning_lines(out) == [f"warning: skipped {name}: empty page"]
+    assert out.splitlines()[1:3] == ["1 file not published:",
+                                     f"  Not published: {name} — the page has no text. It is not on the site yet."]
+    assert warning_lines(out) == []
     assert_good_index_answers(index, encoder, before)
 
 
