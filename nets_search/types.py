@@ -79,6 +79,7 @@ class Result:
     retriever_ranks: tuple[tuple[str, int | None], ...] = ()  # (retriever name, its rank for this passage or None)
     best_sentence: tuple[int, int] | None = None
     label: str = "related"  # one of LABELS, set by the Searcher: never stronger than the label of the result above
+    also_on: tuple[Passage, ...] = ()  # near-identical passages of other pages, folded into this card (folding.py)
 
     @property
     def ranks(self) -> dict[str, int | None]:
@@ -95,7 +96,7 @@ class Result:
 
     def to_dict(self) -> dict:
         p = self.passage
-        return {
+        out = {
             "rank": self.rank,
             "score": round(self.score, 4),
             "doc_id": p.doc_id,
@@ -108,6 +109,10 @@ class Result:
             "ranks": self.ranks,
             "label": self.label,
         }
+        if self.also_on:  # the pages a folded card's text is also on, like the response's other optional keys
+            out["also_on"] = [{"title": a.title, "doc_id": a.doc_id, "section": a.section,
+                               "passage_id": a.passage_id} for a in self.also_on]
+        return out
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from nets_search.index.lexical import LexicalIndex, analyse
 from nets_search.index.manifest_file import REBUILD_HINT
 from nets_search.index.vectors import tune_for_single_queries
 from nets_search.index.version import open_version
-from nets_search.search import labels, retrievers, urgent
+from nets_search.search import folding, labels, retrievers, urgent
 from nets_search.search.confidence import Calibration, Evidence
 from nets_search.search.fusion import FusionSettings, convex_fusion, reciprocal_rank_fusion, scaled_to_best
 from nets_search.search.query import (Glossary, PreparedQuery, QueryAnalyser, QueryNormaliser, prepare_question,
@@ -93,7 +93,8 @@ class Searcher:
 
     def search(self, question: str, k: int = 5, mode: str = "hybrid", repair: bool = True) -> SearchResponse:
         """The best `k` passages for `question` (k at most 100; past CANDIDATES, only as many as the two candidate
-        lists hold together). `repair=False` searches the reader's words exactly as typed."""
+        lists hold together), each a distinct card: a near-identical passage of another page is folded into the
+        card above it (folding.py). `repair=False` searches the reader's words exactly as typed."""
         if mode not in retrievers.modes():
             raise QueryError(f"unknown search mode '{mode}' (choose from {', '.join(retrievers.modes())})")
         text, truncated = prepare_question(question)
@@ -105,6 +106,7 @@ class Searcher:
         ranked = {name: found.ranking for name, found in search.found.items()}
         ranks = {name: {row: r for r, (row, _) in enumerate(ranking, 1)} for name, ranking in ranked.items()}
         sentence_cos = search.sentence_cosines()
+        cards = folding.fold(self._fuse(ranked, mode), k, lambda hit: self.passages[hit[0]])
         results = tuple(
             Result(
                 rank=rank,
@@ -112,8 +114,10 @@ class Searcher:
                 passage=self.passages[row],
                 retriever_ranks=tuple((name, by_row.get(row)) for name, by_row in ranks.items()),
                 best_sentence=self._best_sentence(row, sentence_cos, query) if rank <= BEST_SENTENCE_DEPTH else None,
+                also_on=tuple(self.passages[other] for other, _ in card.also),
             )
-            for rank, (row, score) in enumerate(self._fuse(ranked, mode)[:k], 1)
+            for rank, card in enumerate(cards, 1)
+            for row, score in [card.shown]
         )
         evidence = self._evidence(query, ranked.get("dense", []), key_gap)
         no_good_match = self.calibration.no_good_match(evidence)
