@@ -41,6 +41,7 @@ def card_html(result: Result, terms: frozenset[str], page: PageInfo | None = Non
         answer_html(p.text[answer.start : answer.end], terms) if answer else "",
         f'<h3 class="nets-crumb">{escape_text(p.breadcrumb)}</h3>',
         source_html(page or PageInfo(title=p.title, source=p.source)),
+        also_on_html(result),
         f'<div class="nets-passage">{passage_html(p.text, terms, shown_best)}</div>',
         (f'<details class="nets-section"><summary>Read the rest of this section</summary>'
          f"{section_html(list(section), p.passage_id, terms)}</details>" if len(section) > 1 else ""),
@@ -89,6 +90,23 @@ def source_html(page: PageInfo) -> str:
         parts.append(f'<a href="{escape_attribute(link)}" target="_blank" rel="noopener noreferrer">'
                      "Read the full page</a>")
     return f'<p class="nets-source">{" · ".join(parts)}</p>'
+
+
+def also_on_html(result: Result) -> str:
+    """'Also on: <page>, <page>': the other pages that hold this card's text, which the search folded into it
+    (search/folding.py), each page once and linked to its source when it has one; nothing when there are none."""
+    pages: dict[str, Passage] = {}
+    for other in result.also_on:
+        if other.doc_id != result.passage.doc_id:
+            pages.setdefault(other.doc_id, other)
+    if not pages:
+        return ""
+    names = []
+    for other in pages.values():
+        link = safe_link(other.source)
+        names.append(f'<a href="{escape_attribute(link)}" target="_blank" rel="noopener noreferrer">'
+                     f"{escape_text(other.title)}</a>" if link else f"<cite>{escape_text(other.title)}</cite>")
+    return f'<p class="nets-also">Also on: {", ".join(names)}</p>'
 
 
 def reviewed_words(value: str) -> str:

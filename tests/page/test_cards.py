@@ -3,6 +3,8 @@ dates in words, the emergency box."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from nets_search.page import cards
@@ -139,3 +141,18 @@ def test_the_rest_of_the_section_leaves_out_the_passage_already_shown():
                                                    ("spring 2020", "spring 2020")])
 def test_the_review_date_is_written_in_words(written, shown_as):
     assert cards.reviewed_words(written) == shown_as
+
+
+def test_a_folded_card_names_the_other_pages_its_text_is_on_once_each():
+    """The search folds the same text on sibling pages into one card; the card says where else it is."""
+    shown = _result("There are three ways that cancer spreads in the body.")
+    copies = (Passage("p2", "pancreas", "Pancreatic <Cancer>", "S", "t", 0, 0, "https://example.org/pancreas"),
+              Passage("p3", "merkel", "Merkel Cell Carcinoma", "S", "t", 0, 0, "javascript:alert(1)"),
+              Passage("p4", "pancreas", "Pancreatic <Cancer>", "S2", "t", 0, 0, "https://example.org/pancreas"),
+              Passage("p5", "d", "T", "S2", "t", 0, 0))  # the card's own page is not "also" on it
+    html = cards.card_html(dataclasses.replace(shown, also_on=copies), frozenset())
+    link = cards.escape_attribute("https://example.org/pancreas")
+    assert (f'<p class="nets-also">Also on: <a href="{link}" target="_blank" rel="noopener noreferrer">'
+            'Pancreatic &lt;Cancer&gt;</a>, <cite>Merkel Cell Carcinoma</cite></p>') in html
+    assert html.index("nets-source") < html.index("nets-also") < html.index("nets-passage")
+    assert "nets-also" not in cards.card_html(shown, frozenset())
