@@ -32,7 +32,7 @@ from nets_search.index.layout import (FORMAT_VERSION, LEXICAL_DIR, PASSAGES_DB, 
                                       VERSION_GLOSSARY_FILE)
 from nets_search.index.lexical import LexicalIndex
 from nets_search.index.vectors import engine_of, index_type_of, open_vectors, write_vectors
-from nets_search.search.query import Glossary
+from nets_search.corpus.glossary import Glossary
 from nets_search.types import BuildReport, Manifest, Page, Passage
 
 StageFn = Callable[[str], None]

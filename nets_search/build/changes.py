@@ -12,7 +12,7 @@ from nets_search.corpus.pages import EMPTY_PAGE, Unreadable, load_corpus
 from nets_search.corpus.files import corpus_question_files, read_inside
 from nets_search.errors import CorpusError, NetsSearchError
 from nets_search.evaluate.golden import MAX_GOLDEN_BYTES
-from nets_search.search.query import GLOSSARY_FILE, Glossary
+from nets_search.corpus.glossary import GLOSSARY_FILE, Glossary
 from nets_search.text import sha256_text
 from nets_search.types import Manifest, Page
 

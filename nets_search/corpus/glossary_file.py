@@ -17,9 +17,10 @@ from typing import Callable
 
 from nets_search.atomic_write import replace_file
 from nets_search.corpus.files import MAX_YAML_SIZE, load_yaml, read_inside
+from nets_search.corpus.glossary import GLOSSARY_FILE
 from nets_search.errors import CorpusError
 
-GLOSSARY_NAME = "glossary.yaml"
+
 MAX_TERM_CHARS = 60
 MAX_EXPANSION_CHARS = 200
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 '’\-.,()/]*")
@@ -73,9 +74,9 @@ def _is_key_line(line: str) -> bool:
 
 
 def _entry(lines: list[str], first: int, end: int) -> Entry:
-    data = load_yaml("".join(lines[first:end]), GLOSSARY_NAME, "not a valid glossary line", first_line=first + 1)
+    data = load_yaml("".join(lines[first:end]), GLOSSARY_FILE, "not a valid glossary line", first_line=first + 1)
     if not isinstance(data, dict) or len(data) != 1:
-        raise CorpusError(f"{GLOSSARY_NAME}: line {first + 1} is not one 'lay words: our words' entry")
+        raise CorpusError(f"{GLOSSARY_FILE}: line {first + 1} is not one 'lay words: our words' entry")
     ((term, value),) = data.items()
     if isinstance(value, list):
         value = " ".join(str(item) for item in value)
@@ -152,9 +153,9 @@ def edit_glossary(path: Path, edit: Callable[[str, list[Entry]], str]) -> None:
     new = edit(text, entries(text))
     try:
         entries(new)
-        load_yaml(new, GLOSSARY_NAME, "not a valid glossary")
+        load_yaml(new, GLOSSARY_FILE, "not a valid glossary")
     except CorpusError as exc:  # never expected: the lines written are ones we made
-        raise GlossaryEditError(f"The change was not saved: it would break {GLOSSARY_NAME} ({exc}).") from None
+        raise GlossaryEditError(f"The change was not saved: it would break {GLOSSARY_FILE} ({exc}).") from None
     replace_file(path, new.encode("utf-8"))
 
 

@@ -16,13 +16,14 @@ from nets_search.page.cards import note_html
 from nets_search.page.editor_versions import pending_changes_cached
 from nets_search.page.feedback import FeedbackStore
 from nets_search.page.setup import PageConfig, get_searcher, show_small
-from nets_search.search.query import COMMON_TERM_SHARE, Glossary
+from nets_search.corpus.glossary import Glossary
+from nets_search.search.query import COMMON_TERM_SHARE
 
 NEW = "(add a new synonym)"
 
 
 def glossary_path(config: PageConfig) -> Path:
-    return Path(config.corpus_dir) / glossary_file.GLOSSARY_NAME
+    return Path(config.corpus_dir) / glossary_file.GLOSSARY_FILE
 
 
 def render_synonyms(config: PageConfig) -> None:

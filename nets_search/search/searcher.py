@@ -23,7 +23,8 @@ from nets_search.index.version import open_version
 from nets_search.search import folding, labels, retrievers, urgent
 from nets_search.search.confidence import Calibration, Evidence
 from nets_search.search.fusion import FusionSettings, convex_fusion, reciprocal_rank_fusion, scaled_to_best
-from nets_search.search.query import (Glossary, PreparedQuery, QueryAnalyser, QueryNormaliser, prepare_question,
+from nets_search.corpus.glossary import Glossary
+from nets_search.search.query import (PreparedQuery, QueryAnalyser, QueryNormaliser, prepare_question,
                                       without)
 from nets_search.search.sentence_scores import SentenceScorer
 from nets_search.settings import engine_settings

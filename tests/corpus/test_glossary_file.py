@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from nets_search.corpus import glossary_file as gf
-from nets_search.search.query import Glossary
+from nets_search.corpus.glossary import Glossary
 
 TEXT = """# Lay words readers type -> the words our pages use.
 tummy: stomach

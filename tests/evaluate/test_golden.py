@@ -19,7 +19,7 @@ from nets_search.errors import EvaluationError, NetsSearchError
 from nets_search.evaluate.golden import MAX_GOLDEN_BYTES, GoldenQuestion, fold, load_golden, passage_matches
 from nets_search.evaluate.golden_file import add_golden_question, complete_golden_question, unfinished_golden_questions
 from nets_search.jsonl import MAX_DEPTH, MAX_NUMBER_DIGITS
-from nets_search.search.query import Glossary
+from nets_search.corpus.glossary import Glossary
 from nets_search.text import sha256_text
 
 from ..conftest import SEED_CORPUS, page

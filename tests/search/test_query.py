@@ -3,7 +3,8 @@ import os
 import pytest
 
 from nets_search.errors import CorpusError
-from nets_search.search.query import Glossary, QueryNormaliser, asks_quantity
+from nets_search.corpus.glossary import Glossary
+from nets_search.search.query import QueryNormaliser, asks_quantity
 
 from ..corpus.test_pages import BOMB
 
