@@ -17,9 +17,8 @@ from nets_search.errors import NetsSearchError
 from nets_search.index import store
 from nets_search.page import editor_feedback, editor_glossary, editor_versions
 from nets_search.page.cards import note_html
-from nets_search.page.editor_gate import (MAX_TOKEN_TRIES, MIN_TOKEN_LENGTH, WRONG_TRIES, editor_proof,  # noqa: F401
-                                          editor_unlocked, lock_panel, render_editor_gate, write_cookie)
-from nets_search.page.editor_versions import pending_changes_cached, pending_changes_now, when  # noqa: F401
+from nets_search.page.editor_gate import editor_unlocked, lock_panel, write_cookie
+from nets_search.page.editor_versions import pending_changes_cached, pending_changes_now, when
 from nets_search.page.highlight import escape_text
 from nets_search.page.setup import PageConfig, load_encoder, show_small
 from nets_search.types import Manifest

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import logging
 import os
 from importlib import resources
@@ -21,16 +20,16 @@ from typing import Sequence
 
 import streamlit as st
 
-from nets_search.page import editor
-from nets_search.page.cards import (cached_card_html, heading_html, next_step_html, note_html, searched_for_html,
+from nets_search.page import editor, editor_gate
+from nets_search.page.announce import MOVED, announce_and_focus
+from nets_search.page.reply import THANKS, render_feedback
+from nets_search.page.cards import (cached_card_html, heading_html, note_html, searched_for_html,
                                     urgent_html)
 from nets_search.errors import IndexMissingError, NetsSearchError, QueryError
 from nets_search.evaluate.golden_file import question_key
-from nets_search.page.feedback import FeedbackStore
 from nets_search.page.highlight import query_terms
-from nets_search.page.setup import (BUILD_COMMAND, PageConfig, client_source, get_searcher, load_config, load_page_settings,
-                         serve_without_nagle_delay, settle_heap, show_small)
-from nets_search.page.process_state import Limit
+from nets_search.page.setup import (BUILD_COMMAND, PageConfig, get_searcher, load_config, serve_without_nagle_delay,
+                                    settle_heap)
 from nets_search.search.labels import CONFIDENT_LABELS
 from nets_search.search.query import prepare_question
 from nets_search.search.searcher import Searcher
@@ -49,7 +48,6 @@ EXAMPLE_QUESTIONS = (
 RESULT_COUNTS = (3, 5, 10)
 DEFAULT_RESULT_COUNT = 5
 QUESTION = "question"  # session-state key of the question box
-MOVED = "moved"  # session-state key: what the reader's last action changed ("results" or "feedback"), for focus
 
 SAFETY_NOTE = (
     "This search finds passages in our information about neuroendocrine tumours (NETs). It is not medical "
@@ -87,33 +85,12 @@ def _ask_example(question: str) -> None:
     st.session_state[MOVED] = "results"
 
 
-FEEDBACK_HEADING = "Did this answer your question?"
-THANKS = "Thank you: your reply helps us improve our information."
-FEEDBACK_NOTICE = ("If you reply, we store your question (with numbers, e-mail addresses and dates masked), the "
-                   "passages shown and your reply, to improve our information. Please do not type your name or other "
-                   "personal details in a question.")
-REPLIES_PER_MINUTE = 5  # per source address (page_setup.client_source): more is a script, not a reader
-REPLIES_PER_DAY = 100  # per source address, so no one source can use up the store's daily cap (MAX_ROWS_PER_DAY)
-# Per source, not per browser session (a script opens new sessions at will); kept for the process, where Streamlit's
-# "clear cache" does not reach.
-REPLY_LIMITS = (Limit(REPLIES_PER_MINUTE, 60), Limit(REPLIES_PER_DAY, 24 * 3600))
-
-
-def _reply(config: PageConfig, question: str, passage_ids: tuple[str, ...], answered: bool) -> None:
-    """Store a reply if its source is within the limits; the reader is thanked either way."""
-    source = client_source(config.trusted_proxies)
-    if config.feedback_db is not None and all(limit.count(source) for limit in REPLY_LIMITS):
-        FeedbackStore(config.feedback_db).record(question, passage_ids, answered)  # best effort: never raises
-    st.session_state[f"replied:{question_key(question)}"] = answered
-    st.session_state[MOVED] = "feedback"
-
-
 # --------------------------------------------------------------------------- rendering
 
 
 def main(argv: Sequence[str] = ()) -> None:
     asked = load_config(argv, os.environ)
-    config = dataclasses.replace(asked, editor=editor.editor_unlocked(asked))
+    config = dataclasses.replace(asked, editor=editor_gate.editor_unlocked(asked))
     st.set_page_config(
         page_title="NETs Search",
         layout="centered",
@@ -124,7 +101,7 @@ def main(argv: Sequence[str] = ()) -> None:
     if config.editor:
         editor.render_editor_panel(config)
     elif asked.editor:
-        editor.render_editor_gate(asked)
+        editor_gate.render_editor_gate(asked)
     st.title("Search our NETs information", anchor=False)
     searching = bool((st.query_params.get("q") or "").strip())
     # With results to show, one line of the safety note stays on top (the answer must fit a phone's first screen)
@@ -275,23 +252,6 @@ def render_card(result: Result, terms: frozenset[str], searcher: Searcher) -> No
                 unsafe_allow_html=True, anchors=False)
 
 
-def render_feedback(config: PageConfig, response: SearchResponse) -> None:
-    if config.feedback_db is None or not response.results:
-        return
-    replied = st.session_state.get(f"replied:{question_key(response.query)}")
-    st.markdown(heading_html(FEEDBACK_HEADING, "nets-feedback-heading"), unsafe_allow_html=True, anchors=False)
-    if replied is not None:
-        st.markdown(note_html(THANKS), unsafe_allow_html=True)
-        if replied is False:
-            st.markdown(next_step_html(load_page_settings(str(config.corpus_dir))), unsafe_allow_html=True)
-        return
-    ids = tuple(r.passage.passage_id for r in response.results)
-    with st.container(horizontal=True, gap="small"):
-        st.button("Yes", key="reply-yes", on_click=_reply, args=(config, response.query, ids, True))
-        st.button("No", key="reply-no", on_click=_reply, args=(config, response.query, ids, False))
-    show_small(FEEDBACK_NOTICE)
-
-
 # --------------------------------------------------------------------------- focus and announcements
 
 
@@ -309,57 +269,12 @@ def announcement(response: SearchResponse) -> str:
     return f"{passages} found. The best answer is first."
 
 
-FOCUS = {"results": ".nets-urgent-title, .nets-results-heading", "feedback": ".nets-feedback-heading"}
-
-
 def render_focus_and_announcement(response: SearchResponse) -> None:
-    """After a search, an example or a reply, a screen reader hears what changed and focus moves to it: the polite
-    live region (kept outside Streamlit's elements, so it survives every rerun) says how many passages were found,
-    and focus moves to the results heading (the emergency box's heading when there is one) or, after a reply, to
-    the reply's heading, where the thanks and any next step follow. A shared link or Back announces too, without
-    moving focus. Nothing from the reader reaches the script: its text is ours, written as JSON."""
+    """After a search, an example or a reply: the announcement (or the thanks, after a reply) and where focus
+    goes (announce.py)."""
     moved = st.session_state.pop(MOVED, None)
-    key = question_key(response.query)
-    if moved is None and st.session_state.get("announced") == key:
-        return  # a rerun that changed nothing the reader asked for (the options, "More passages")
-    st.session_state["announced"] = key
     said = THANKS if moved == "feedback" else announcement(response)
-    target = FOCUS.get(moved or "", "")
-    st.session_state["moves"] = st.session_state.get("moves", 0) + 1  # a new script body runs again
-    with st.container(key="nets-script"):
-        st.html(FOCUS_SCRIPT.replace("SAID", _js(said)).replace("TARGET", _js(target))
-                .replace("MOVE", str(st.session_state["moves"])), unsafe_allow_javascript=True)
-
-
-def _js(value: str) -> str:
-    """A JavaScript string literal that cannot end the script element."""
-    return json.dumps(value).replace("<", "\\u003c")
-
-
-FOCUS_SCRIPT = """<script>
-(() => {
-  const move = MOVE;
-  let live = document.getElementById("nets-live");
-  if (!live) {
-    live = document.createElement("div");
-    live.id = "nets-live";
-    live.className = "nets-visually-hidden";
-    live.setAttribute("role", "status");
-    live.setAttribute("aria-live", "polite");
-    document.body.appendChild(live);
-  }
-  live.textContent = "";
-  setTimeout(() => { live.textContent = SAID; }, 100);
-  const target = TARGET;
-  let tries = 0;
-  const focus = () => {
-    const heading = target && document.querySelector(target);
-    if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
-    else if (target && tries++ < 40) { setTimeout(focus, 50); }
-  };
-  focus();
-})();
-</script>"""
+    announce_and_focus(question_key(response.query), said, moved)
 
 
 # --------------------------------------------------------------------------- style

@@ -10,8 +10,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from nets_search.page import editor
+from nets_search.page import editor_gate
 from nets_search.page import reader as page
+from nets_search.page import reply
 from nets_search.page import setup as page_setup
 from nets_search.build.build import BuildSettings, build_index
 
@@ -60,7 +61,7 @@ def page_env(monkeypatch, tmp_path, seed_corpus_and_index):
 
 def forget_limits() -> None:
     """Wrong editor tokens and feedback replies are counted for the life of the process: each test starts afresh."""
-    for limit in (editor.WRONG_TRIES, *page.REPLY_LIMITS):
+    for limit in (editor_gate.WRONG_TRIES, *reply.REPLY_LIMITS):
         limit.clear()
 
 
@@ -76,7 +77,7 @@ def editor_app(monkeypatch) -> AppTest:
     monkeypatch.setenv("NETS_SEARCH_EDITOR", "1")
     monkeypatch.setenv("NETS_SEARCH_EDITOR_TOKEN", TOKEN)
     at = new_app()
-    at.session_state["editor_proof"] = editor.editor_proof(TOKEN)
+    at.session_state["editor_proof"] = editor_gate.editor_proof(TOKEN)
     return at
 
 

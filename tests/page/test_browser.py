@@ -240,9 +240,9 @@ def test_no_editor_control_without_the_token_whatever_the_url(browser, editor_se
         page.goto(editor_server + query)
         page.get_by_role("textbox", name="Your question").wait_for()
         expect(page.get_by_role("button", name="Unlock the editor panel")).to_be_visible()
-        for label in ("Rebuild index", "Build the index", "Add to golden questions"):
+        for label in ("Publish changes", "Publish for the first time", "Add to golden questions"):
             expect(page.get_by_role("button", name=label)).to_have_count(0)
-        expect(page.get_by_text("What is indexed")).to_have_count(0)
+        expect(page.get_by_text("What readers see")).to_have_count(0)
     finally:
         context.close()
 
@@ -261,8 +261,8 @@ def unlocked_editor(browser, editor_server):
 def test_the_editor_token_opens_the_panel(browser, editor_server):
     context, page = unlocked_editor(browser, editor_server)
     try:
-        expect(page.get_by_role("button", name="Rebuild index")).to_be_visible()
-        expect(page.get_by_text("What is indexed")).to_be_visible()
+        expect(page.get_by_role("button", name="Publish changes")).to_be_visible()
+        expect(page.get_by_text("What readers see")).to_be_visible()
     finally:
         context.close()
 
@@ -300,14 +300,14 @@ def test_a_clients_clear_cache_does_not_reset_the_wrong_token_pause_and_the_righ
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
     try:
-        for _ in range(5):  # editor.MAX_TOKEN_TRIES, each from a new session: they count against the address
+        for _ in range(5):  # editor_gate.MAX_TOKEN_TRIES, each from a new session: they count against the address
             wrong_token_in_a_new_session(page, editor_server, "That is not the editor token.")
         wrong_token_in_a_new_session(page, editor_server, "Too many wrong tries")
         send_clear_cache(editor_server)
         wrong_token_in_a_new_session(page, editor_server, "Too many wrong tries")  # the pause survives it
         page.get_by_label("Editor token").fill(EDITOR_TOKEN)
         page.get_by_role("button", name="Unlock the editor panel").click()
-        expect(page.get_by_role("button", name="Rebuild index")).to_be_visible()  # paused, yet the right token opens
+        expect(page.get_by_role("button", name="Publish changes")).to_be_visible()  # paused, yet the right token opens
     finally:
         context.close()
 
@@ -503,33 +503,5 @@ def test_back_and_forward_keep_the_box_and_the_results_in_step(browser, server):
         page.go_forward()
         expect(page.get_by_role("textbox", name="Your question")).to_have_value("what is carcinoid syndrome",
                                                                                 timeout=WAIT_MS)
-    finally:
-        context.close()
-
-
-def test_the_editor_panel_names_every_bad_file_and_shows_the_new_version_after_rebuild(browser, editor_server):
-    corpus = editor_server.root / "corpus"
-    context, page = unlocked_editor(browser, editor_server)
-    try:
-        sidebar = page.get_by_test_id("stSidebar")
-        expect(sidebar.get_by_text("up to date")).to_be_visible()
-        (corpus / "one.md").write_bytes(b"\xff\xfe not text")
-        (corpus / "two.md").write_text("---\ntitle: [unclosed\n---\nBody")
-        page.get_by_role("button", name="Rebuild index").click()
-        expect(sidebar.get_by_text("2 files cannot be read", exact=False)).to_be_visible(timeout=WAIT_MS)
-        expect(sidebar.get_by_text("one.md: not valid UTF-8", exact=False)).to_be_visible()
-        expect(sidebar.get_by_text("two.md: malformed front matter", exact=False)).to_be_visible()
-
-        (corpus / "one.md").unlink()
-        (corpus / "two.md").unlink()
-        (corpus / "travel.md").write_text("# Travelling with NETs\n\nTell your travel insurer about your NETs.\n")
-        page.get_by_role("button", name="Rebuild index").click()
-        expect(sidebar.get_by_text("Done: the new index is in use.")).to_be_visible(timeout=WAIT_MS)
-        from nets_search.index import store
-
-        version = store.current_version(editor_server.root / "index")
-        expect(sidebar.locator(".nets-facts")).to_contain_text(version)
-        expect(sidebar.locator(".nets-facts")).to_contain_text("Pages: 2")
-        expect(sidebar.get_by_text("corpus has changed", exact=False)).to_have_count(0)
     finally:
         context.close()

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from nets_search.page import cards
-from nets_search.page import editor, editor_gate
+from nets_search.page import editor_gate, editor_versions
 from nets_search.page import setup as page_setup
 from nets_search.index import store
 
@@ -59,12 +59,12 @@ def test_no_editor_control_without_the_token_whatever_the_url_or_session_says(mo
         assert "no editor token is set on the server" in shown(at, at.sidebar)
 
 
-@pytest.mark.parametrize("short", ["x", "a" * (editor.MIN_TOKEN_LENGTH - 1)])
+@pytest.mark.parametrize("short", ["x", "a" * (editor_gate.MIN_TOKEN_LENGTH - 1)])
 def test_a_token_too_short_to_resist_guessing_leaves_the_panel_off_and_says_why(monkeypatch, short):
     monkeypatch.setenv("NETS_SEARCH_EDITOR", "1")
     monkeypatch.setenv("NETS_SEARCH_EDITOR_TOKEN", short)
     at = new_app()
-    at.session_state["editor_proof"] = editor.editor_proof(short)  # even a session holding its proof
+    at.session_state["editor_proof"] = editor_gate.editor_proof(short)  # even a session holding its proof
     at.run()
     assert "shorter than 16 characters" in shown(at, at.sidebar)
     assert not at.sidebar.text_input and not any(b.label in EDITOR_LABELS for b in at.button)
@@ -72,7 +72,7 @@ def test_a_token_too_short_to_resist_guessing_leaves_the_panel_off_and_says_why(
 
 def test_wrong_tokens_pause_further_wrong_tries_but_the_right_token_opens_during_the_pause(monkeypatch):
     at = gate_app(monkeypatch)
-    for _ in range(editor.MAX_TOKEN_TRIES):
+    for _ in range(editor_gate.MAX_TOKEN_TRIES):
         assert "That is not the editor token." in enter_token(at, "guess")
     assert PAUSED in enter_token(at, "guess")
     assert PAUSED in enter_token(gate_app(monkeypatch), "guess")  # a new session from the same source is paused too
@@ -91,7 +91,7 @@ def test_the_wrong_token_pause_is_per_source_and_per_session(monkeypatch, source
     monkeypatch.setattr(editor_gate, "client_source", lambda trusted: where["source"])
     monkeypatch.setattr(editor_gate, "_session_id", lambda: where["session"])
     at = gate_app(monkeypatch)
-    for _ in range(editor.MAX_TOKEN_TRIES):
+    for _ in range(editor_gate.MAX_TOKEN_TRIES):
         enter_token(at, "guess")
     assert PAUSED in enter_token(at, "guess")
     where.update(source=source, session=session)
@@ -121,7 +121,7 @@ def test_rebuild_in_editor_mode_swaps_the_new_index_in_without_a_restart(monkeyp
         "# Travelling with NETs\n\n## Insurance\n\n"
         "Tell your travel insurance company about your NETs before you go abroad.\n"
     )
-    editor.pending_changes_cached.clear()
+    editor_versions.pending_changes_cached.clear()
     at.run()
     assert "Waiting to be published" in shown(at, at.sidebar)
     button(at, "Publish changes", at.sidebar).click()

@@ -104,7 +104,7 @@ def test_the_whole_editor_story_with_the_keyboard_only(editor_site):
             publish(page)
             expect(sidebar(page).get_by_text("Done: readers now see the new version")).to_be_visible()
             expect(sidebar(page).get_by_text("Not published: octreotide.md")).to_be_visible()
-            expect(sidebar(page).get_by_text("line 2")).to_be_visible()
+            expect(sidebar(page).get_by_role("alert").filter(has_text="line 2")).to_be_visible()
             picture(page, "screenshot-editor-published.png")
             assert "Injections at home" in answers(page, editor_site, "giving my lanreotide injection").inner_text()
 

@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from nets_search.page import reader as page
+from nets_search.page import reply
 from nets_search.page import setup as page_setup
 from nets_search.index import layout, store
 
@@ -145,7 +146,7 @@ def test_a_broken_index_shows_readers_a_plain_message_and_no_details(monkeypatch
     assert page.UNAVAILABLE in text
     assert "/" not in text.replace("</", "").replace("/>", "")  # no server path reaches the reader
     assert not re.search(r"Error|Exception|v20\d{6}T", text) and str(tmp_path) not in text
-    assert not any(b.label in ("Rebuild index", "Build the index") for b in at.button)
+    assert not any(b.label in ("Publish changes", "Publish for the first time") for b in at.button)
     assert any("search unavailable" in r.getMessage() for r in caplog.records)  # the details are in the log
 
 
@@ -164,7 +165,7 @@ def test_a_feedback_reply_is_stored_and_listed_in_the_editor_panel(monkeypatch, 
 
     editor = editor_app(monkeypatch).run()
     assert "can I take my dog to chemotherapy?" in shown(editor, editor.sidebar)
-    assert "(once)" in shown(editor, editor.sidebar)
+    assert "(asked once, last" in shown(editor, editor.sidebar)
     button(editor, "Add to golden questions", editor.sidebar).click()
     editor.run()
     lines = (tmp_path / "golden-questions.jsonl").read_text().splitlines()
@@ -189,24 +190,24 @@ def reply_in_a_new_session() -> AppTest:
     return at.run()
 
 
-SESSIONS = page.REPLIES_PER_MINUTE + 2
+SESSIONS = reply.REPLIES_PER_MINUTE + 2
 
 
 A, B = "203.0.113.7", "198.51.100.9"
 
 
 @pytest.mark.parametrize(("sources", "per_day", "stored"), [
-    (None, None, page.REPLIES_PER_MINUTE),  # the page's own reading: every test session comes from one "unknown"
-    ((A,), None, page.REPLIES_PER_MINUTE),
+    (None, None, reply.REPLIES_PER_MINUTE),  # the page's own reading: every test session comes from one "unknown"
+    ((A,), None, reply.REPLIES_PER_MINUTE),
     ((A, B), None, SESSIONS),  # another source has a limit of its own
     ((A, B), 3, 6),  # and no source gets past its daily limit
 ])
 def test_new_browser_sessions_from_one_source_share_the_reply_limits(monkeypatch, tmp_path, sources, per_day, stored):
     turns = iter(range(SESSIONS))
     if sources:
-        monkeypatch.setattr(page, "client_source", lambda trusted: sources[next(turns) % len(sources)])
+        monkeypatch.setattr(reply, "client_source", lambda trusted: sources[next(turns) % len(sources)])
     if per_day:
-        monkeypatch.setattr(page.REPLY_LIMITS[1], "most", per_day)
+        monkeypatch.setattr(reply.REPLY_LIMITS[1], "most", per_day)
     for _ in range(SESSIONS):
         assert "Thank you" in shown(reply_in_a_new_session())  # a reply over the limit is thanked, not stored
     with sqlite3.connect(tmp_path / "feedback.sqlite") as db:
@@ -248,7 +249,7 @@ def test_the_feedback_notice_does_not_promise_anonymity():
     text = shown(at)
     from nets_search.page.highlight import escape_text
 
-    assert escape_text(page.FEEDBACK_NOTICE) in text and "nothing that identifies" not in text
+    assert escape_text(reply.FEEDBACK_NOTICE) in text and "nothing that identifies" not in text
 
 
 @pytest.mark.parametrize(("settings", "expected"), [

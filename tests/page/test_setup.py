@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nets_search.page import editor
+from nets_search.page import editor_gate
 from nets_search.page import setup as page_setup
 from nets_search.index import store
 
@@ -41,7 +41,7 @@ def test_a_browsers_clear_cache_keeps_the_wrong_try_count_the_model_and_the_sear
     monkeypatch.setenv("NETS_SEARCH_INDEX", str(index))
     monkeypatch.setenv("NETS_SEARCH_CORPUS", str(corpus))
     at = gate_app(monkeypatch)
-    for _ in range(editor.MAX_TOKEN_TRIES):
+    for _ in range(editor_gate.MAX_TOKEN_TRIES):
         enter_token(at, "guess")
     searcher, model = page_setup.get_searcher(index), page_model(index)
     clear_cache_as_a_browser_can()
