@@ -32,6 +32,8 @@ NEIGHBOURS = {"Pancreatic Cancer", "Small Intestine Cancer", "Neuroblastoma", "A
 
 HEADINGS = (  # (pattern in the section's opening, heading); the first that matches wins
     (r"clinical trial|being studied|new types of treatment", "Research and clinical trials"),
+    # "MEN1 is an inherited disorder that causes tumors…" opens an overview, not a section on inheritance
+    (r"^[^.]{0,150}\bis (?:is )?an inherited (?:condition|disorder|disease)", "Overview"),
     (r"inherit|autosomal", "How it is inherited"),
     (r"signs? and symptoms|symptoms?\b", "Signs and symptoms"),
     (r"stage|staging|spread.{0,40}(?:body|lymph)", "Stages and spread"),
