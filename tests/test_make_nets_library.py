@@ -32,6 +32,10 @@ def script():
     ("Key Points\n - Screening tests have risks.", "Screening"),
     ("What are the signs and symptoms of Insulinoma? The Human Phenotype Ontology lists these.",
      "What are the signs and symptoms of Insulinoma?"),
+    ("MEN1 is an inherited disorder that causes tumors in the endocrine glands.", "Overview"),
+    ("Multiple endocrine neoplasia type 2A (MEN 2A) is is an inherited disorder caused by mutations in the RET gene.",
+     "Overview"),
+    ("This condition is inherited in an autosomal dominant pattern.", "How it is inherited"),
 ])
 def test_each_record_is_headed_for_what_it_holds(script, record: str, heading: str) -> None:
     found, text = script.heading_and_text(record)
