@@ -134,3 +134,17 @@ def sha256_text(*parts: str) -> str:
         digest.update(part.encode("utf-8", "surrogatepass"))
         digest.update(b"\x1f")
     return digest.hexdigest()
+
+
+# A sentence that only sends the reader somewhere else ("Visit the practical tips and tools section …", "See our
+# page on …", "Read more"): a pointing verb with a place to go, or a bare "read more"-style phrase. "See your GP if
+# it lasts" names no place, so it is advice and stays an answer.
+_POINTING = re.compile(r"\b(?:visit|go to|see|refer to|read|watch|look at|click|check out|find out|learn)\b", re.I)
+_PLACE = re.compile(r"\b(?:section|page|pages|website|site|link|leaflet|booklet|factsheet|video|guide|chapter|tab|"
+                    r"below|above)\b|www\.|https?://", re.I)
+_BARE_POINTER = re.compile(r"^\W*(?:see also|read more|find out more|learn more|click here|more information)\b", re.I)
+
+
+def points_elsewhere(sentence: str) -> bool:
+    """True when the sentence only points elsewhere instead of answering."""
+    return bool(_BARE_POINTER.search(sentence) or (_POINTING.search(sentence) and _PLACE.search(sentence)))

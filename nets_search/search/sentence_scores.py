@@ -9,7 +9,7 @@ from typing import Callable
 
 import numpy as np
 
-from nets_search.text import holds_quantity, refers_back, sentence_spans
+from nets_search.text import holds_quantity, points_elsewhere, refers_back, sentence_spans
 from nets_search.types import Passage
 
 LIST_MARKS = ("•", "-", "*")  # how a list item starts in a passage's text
@@ -90,7 +90,11 @@ class SentenceScorer:
             return words_weight * held + (quantity_weight if quantity_weight and holds_quantity(
                 self._text(sentence_row)) else 0.0)
 
-        chosen = _best_scoring(sentence_cos[row].tolist(), words_weight + quantity_weight, bonus)
+        cosines = sentence_cos[row].tolist()
+        chosen = _best_scoring(cosines, words_weight + quantity_weight, bonus)
+        while points_elsewhere(self._text(sentences[chosen])) and any(c > float("-inf") for c in cosines):
+            cosines[chosen] = float("-inf")  # a sentence that only sends the reader elsewhere never answers:
+            chosen = _best_scoring(cosines, words_weight + quantity_weight, bonus)  # the next best does
         return self._readable_span(sentences, chosen, widen)
 
     def _readable_span(self, sentences: list[int], chosen: int, widen: bool) -> tuple[int, int]:

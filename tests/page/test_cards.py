@@ -8,6 +8,7 @@ import dataclasses
 import pytest
 
 from nets_search.page import cards
+from nets_search.text import points_elsewhere
 from nets_search.types import Passage, Result, Urgency
 
 from .conftest import FOODS, ask, new_app, result_cards
@@ -54,7 +55,7 @@ def test_a_sentence_that_only_points_elsewhere_is_not_the_answer_line(sentence):
 @pytest.mark.parametrize("sentence", ["See your GP if the diarrhoea lasts more than a week.",
                                       "Read labels for tryptophan before you buy food."])
 def test_advice_that_names_no_place_to_go_is_an_answer(sentence):
-    assert not cards.points_elsewhere(sentence)
+    assert not points_elsewhere(sentence)
     html = cards.card_html(_result(sentence, best=(0, len(sentence))), frozenset())
     assert "nets-answer" in html
 

@@ -166,3 +166,16 @@ def test_without_sentence_cosines_the_best_sentence_is_the_one_sharing_most_ques
     text = "Carcinoid syndrome is common. Stress can trigger flushing.\n• Avoid foods with tryptophan (e.g. chocolate, cheese)."
     span = best_sentence(text, set(analyse(question)), IDF, analyse)
     assert (text[span[0] : span[1]] if span else None) == expected
+
+
+@pytest.mark.parametrize("question", ["What is carcinoid syndrome?", "Why does my face go red?",
+                                      "where can I find practical tips and tools"])
+def test_the_best_sentence_never_only_points_elsewhere_when_the_passage_says_something(seed_searcher, question):
+    """The seed page's "These symptoms are often misdiagnosed…" passage ends "Visit the practical tips and tools
+    section …": nearest in meaning to some questions, yet it answers none. The next best sentence is chosen."""
+    from nets_search.text import points_elsewhere, sentences
+
+    for result in seed_searcher.search(question).results:
+        start, end = result.best_sentence
+        if any(not points_elsewhere(s) for s in sentences(result.passage.text)):
+            assert not points_elsewhere(result.passage.text[start:end]), result.passage.text[start:end]
