@@ -3,6 +3,7 @@
 import json
 import shutil
 
+import pytest
 
 from nets_search.cli import main as cli
 from nets_search.index import layout, store
@@ -43,13 +44,13 @@ def test_a_corpus_without_questions_uses_the_package_default(tmp_path, encoder):
     assert Searcher(tmp_path / "index", encoder=encoder).calibration == Calibration.load(DEFAULT_CALIBRATION)
 
 
-def test_calibrate_switches_in_a_new_version_and_never_writes_the_package(tmp_path, encoder, capsys, monkeypatch):
+@pytest.mark.usefixtures("one_model")
+def test_calibrate_switches_in_a_new_version_and_never_writes_the_package(tmp_path, encoder, capsys):
     corpus = tmp_path / "corpus"
     shutil.copytree(SEED_CORPUS, corpus)
     index = tmp_path / "index"
     build_index(corpus, index, encoder=encoder)
     before, package = store.current_version(index), DEFAULT_CALIBRATION.read_bytes()
-    monkeypatch.setattr("nets_search.encode.encoder.Encoder", lambda *a, **k: encoder)
     questions = corpus / "few.jsonl"
     lines = [{"id": f"in{i}", "question": q, "expect": [["flushing"]]} for i, q in enumerate(
         ["red face", "hot flushes", "face goes red", "flushing of the skin", "why am I flushing", "blushing a lot",

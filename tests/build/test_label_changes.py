@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from nets_search.build.label_changes import LabelChange, Shown, label_changes
 from nets_search.build.rebuild import rebuild_and_check
 from nets_search.cli import main as cli
-from nets_search.encode import encoder as encode
 
 from ..conftest import SEED_CORPUS
 
@@ -31,12 +32,12 @@ def test_only_questions_shown_differently_are_changes():
     assert label_changes(before, after) == [LabelChange("b", RELATED, STRONG)]
 
 
-def test_a_build_that_changes_no_label_says_so_in_one_line(tmp_path, encoder, monkeypatch, capsys):
+@pytest.mark.usefixtures("one_model")
+def test_a_build_that_changes_no_label_says_so_in_one_line(tmp_path, encoder, capsys):
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     shutil.copytree(SEED_CORPUS, corpus)
     first = rebuild_and_check(corpus, index, encoder=encoder)
     assert first.labels == ("labels: first version, nothing to compare with",)
-    monkeypatch.setattr(encode, "Encoder", lambda *args, **kwargs: encoder)
     assert cli.main(["build", "--corpus", str(corpus), "--index", str(index), "--force", "--quiet"]) == 0
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  labels")]
     assert len(lines) == 1 and lines[0].startswith("  labels unchanged: all ")
