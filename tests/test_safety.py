@@ -134,7 +134,9 @@ def test_a_built_index_holds_no_pickle(seed_index):
 # --------------------------------------------------------------------------- the public page
 
 PAGE = REPO / "nets_search" / "page" / "reader.py"
-PAGE_MODULES = (PAGE, REPO / "nets_search" / "page" / "editor.py")  # the readers' page and the editor panel it may draw
+# the readers' page, its parts, and the editor panel's modules it may draw
+PAGE_MODULES = (PAGE, *sorted(p for p in (REPO / "nets_search" / "page").glob("*.py")
+                              if p.name in ("reply.py", "announce.py") or p.name.startswith("editor")))
 EDITOR_ACTIONS = {"rebuild_and_check", "add_golden_question", "complete_golden_question"}
 
 

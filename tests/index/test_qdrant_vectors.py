@@ -25,11 +25,13 @@ PAGES = {
 }
 NEW_SLEEP = page("Sleep", ("Resting well", "Melatonin is a hormone that helps the body sleep at night."))
 PREFIX = "nets-search"
+KEPT = 2  # index versions the tests here keep
 
 
 @pytest.fixture
 def server_site(one_model, make_corpus, tmp_path, encoder, qdrant_server, monkeypatch):
     monkeypatch.setenv("NETS_SEARCH_VECTORS", "qdrant-server")
+    monkeypatch.setenv("NETS_SEARCH_KEEP_VERSIONS", str(KEPT))  # fewer than the builds made here, so pruning shows
     return make_corpus(PAGES), tmp_path / "index", qdrant_server
 
 
@@ -67,7 +69,7 @@ def test_each_version_has_its_own_collections_and_the_aliases_follow_builds_and_
 
 def test_versions_pruned_or_killed_before_the_switch_leave_no_collections_behind(server_site, encoder):
     corpus, index, client = server_site
-    built = [build_index(corpus, index, encoder=encoder, force=True).version for _ in range(store.KEEP_VERSIONS + 1)]
+    built = [build_index(corpus, index, encoder=encoder, force=True).version for _ in range(KEPT + 1)]
     assert collections(client) == set().union(*(own_collections(version) for version in built[1:]))
 
     def die_before_switch(stage: str) -> None:
