@@ -25,7 +25,8 @@ from nets_search.errors import EvaluationError, IndexWriteError
 from nets_search.atomic_write import replace_file
 from nets_search.evaluate.golden import GoldenQuestion, load_golden, passage_matches
 from nets_search.evaluate.metrics import part_of
-from nets_search.search.confidence import SIGNALS_VERSION, VERSION_FILE, Calibration, calibrate, fit_calibration
+from nets_search.index.layout import CALIBRATION_FILE
+from nets_search.search.confidence import SIGNALS_VERSION, Calibration, calibrate, fit_calibration
 from nets_search.text import sha256_text
 
 log = logging.getLogger(__name__)
@@ -94,12 +95,12 @@ def calibrate_version(corpus: Path, staged: Path, index_dir: Path, encoder, back
     basis = fit_basis(questions, responses, searcher)
     kept = _previous_fit(index_dir)
     if kept is not None and kept[1].same_evidence(basis):
-        kept[0].save(Path(staged) / VERSION_FILE)
+        kept[0].save(Path(staged) / CALIBRATION_FILE)
         kept[1].save(staged)
         return (f"no good match: calibration kept from version {kept[1].fitted_in} (its labelled questions and the "
                 "pages they are about are unchanged)")
     fitted = fit_calibration([r.evidence for r in responses], [not q.out_of_scope for q in questions])
-    fitted.save(Path(staged) / VERSION_FILE)
+    fitted.save(Path(staged) / CALIBRATION_FILE)
     basis.save(staged)
     return f"no good match: calibrated on the tune part of the corpus's questions ({fitted.fitted_on})"
 
@@ -141,7 +142,7 @@ def _previous_fit(index_dir: Path) -> tuple[Calibration, FitBasis] | None:
         basis = FitBasis.load(folder)
         if basis is None or manifest.retrieval.get("signals") != SIGNALS_VERSION:
             return None
-        return Calibration.load(folder / VERSION_FILE), basis
+        return Calibration.load(folder / CALIBRATION_FILE), basis
     except NetsSearchError:
         return None
 
@@ -182,8 +183,8 @@ def _write_recalibrated(index_dir: Path, folder: Path, manifest, version: str, f
     from nets_search.index.version import copy_contents
 
     staged = store.staging_dir(index_dir, version)
-    copy_contents(folder, staged, leave_out=(VERSION_FILE, BASIS_FILE))  # a fit by hand has no basis: a build refits
-    fitted.save(staged / VERSION_FILE)
+    copy_contents(folder, staged, leave_out=(CALIBRATION_FILE, BASIS_FILE))  # a fit by hand has no basis: a build refits
+    fitted.save(staged / CALIBRATION_FILE)
     built_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     # fitted with today's signals: say so, or a version built by an older release would ignore it
     retrieval = {**manifest.retrieval, "signals": SIGNALS_VERSION}

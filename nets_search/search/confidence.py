@@ -20,7 +20,6 @@ from nets_search.errors import EvaluationError, NetsSearchError
 log = logging.getLogger(__name__)
 
 DEFAULT_CALIBRATION = Path(__file__).with_name("calibration.json")
-VERSION_FILE = "calibration.json"
 CONFIDENT_SHARE = 0.75  # at most this share of the tune in-scope questions is sure enough for a strong or good label:
 # the largest of 0.9, 0.8, 0.75, 0.7, 0.6 under which no unseen out-of-scope question was labelled strong or good in
 # cross-validation on the tune parts (5 folds, 30 shuffles, each corpus alone; 0.9: 3.2% of them on the seed page and
@@ -29,7 +28,7 @@ SIGNALS_VERSION = 5  # raised when a signal or the fitted decision changes meani
 # word together and decides only through the fitted model; 3: the `confident` bar for strong and good labels; 4: words
 # covered in a derived form, apostrophes kept; 5: the confident bar leaves a quarter of the tune in-scope questions
 # below it); a version built with another is rebuilt from the embedding cache and recalibrated
-# (build._retrieval_settings)
+# (build/version_config.retrieval_settings)
 
 
 @dataclass(frozen=True)

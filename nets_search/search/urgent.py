@@ -208,7 +208,8 @@ def _repair(word: str) -> str:
 
 @lru_cache(maxsize=1)
 def _english_words() -> frozenset[str]:
-    """pyspellchecker's English word list, apostrophes dropped as in the normalised question."""
-    from spellchecker import SpellChecker
+    """The English word list the question analysis loads (query.english_words, loaded once per process), with
+    apostrophes dropped as in the normalised question."""
+    from nets_search.search.query import english_words
 
-    return frozenset(w.replace("'", "") for w in SpellChecker(distance=1).word_frequency.dictionary)
+    return frozenset(w.replace("'", "") for w in english_words())

@@ -102,7 +102,7 @@ def test_a_release_with_new_no_match_signals_rebuilds_and_recalibrates_from_the_
     assert report.embedded == 0 and report.reused == report.passages  # from the embedding cache
     manifest, folder = store.open_current(index)
     assert manifest.retrieval["signals"] == confidence.SIGNALS_VERSION
-    fitted = confidence.Calibration.load(folder / confidence.VERSION_FILE)  # refitted on the corpus's questions
+    fitted = confidence.Calibration.load(folder / layout.CALIBRATION_FILE)  # refitted on the corpus's questions
     assert fitted.fitted_on == "5 in-scope and 5 out-of-scope questions" and fitted.confident >= fitted.threshold
 
 

@@ -12,7 +12,7 @@ from nets_search.build.build import build_index
 from nets_search.build.calibrate import BASIS_FILE, FitBasis, labelled_questions, recalibrate
 from nets_search.build.label_changes import LabelChange, shown_for
 from nets_search.build.rebuild import rebuild_and_check
-from nets_search.search.confidence import DEFAULT_CALIBRATION, VERSION_FILE, Calibration
+from nets_search.search.confidence import DEFAULT_CALIBRATION, Calibration
 from nets_search.evaluate.metrics import part_of
 from nets_search.page.reader import EXAMPLE_QUESTIONS
 from nets_search.search.searcher import Searcher
@@ -25,8 +25,8 @@ def _version_folder(index):
 
 
 def test_a_build_fits_the_calibration_into_the_version_on_tune_questions_only(seed_index, seed_searcher):
-    path = _version_folder(seed_index) / VERSION_FILE
-    assert path.is_file() and VERSION_FILE in store.current_manifest(seed_index).checksums
+    path = _version_folder(seed_index) / layout.CALIBRATION_FILE
+    assert path.is_file() and layout.CALIBRATION_FILE in store.current_manifest(seed_index).checksums
     stored = Calibration.load(path)
     assert seed_searcher.calibration == stored
     tune = labelled_questions(SEED_CORPUS)
@@ -40,7 +40,7 @@ def test_a_corpus_without_questions_uses_the_package_default(tmp_path, encoder):
     corpus.mkdir()
     shutil.copy(SEED_CORPUS / "nets-key-facts.md", corpus)
     build_index(corpus, tmp_path / "index", encoder=encoder)
-    assert not (_version_folder(tmp_path / "index") / VERSION_FILE).exists()
+    assert not (_version_folder(tmp_path / "index") / layout.CALIBRATION_FILE).exists()
     assert Searcher(tmp_path / "index", encoder=encoder).calibration == Calibration.load(DEFAULT_CALIBRATION)
 
 
@@ -63,7 +63,7 @@ def test_calibrate_switches_in_a_new_version_and_never_writes_the_package(tmp_pa
     after = store.current_version(index)
     assert after != before and "written to index version" in capsys.readouterr().out
     store.open_current(index)  # checksums hold for the new version
-    fitted = Calibration.load(_version_folder(index) / VERSION_FILE)
+    fitted = Calibration.load(_version_folder(index) / layout.CALIBRATION_FILE)
     tune = [line for line in lines if part_of(line["id"]) == "tune"]
     assert fitted.fitted_on.startswith(f"{sum('expect' in line for line in tune)} in-scope")
     assert DEFAULT_CALIBRATION.read_bytes() == package
