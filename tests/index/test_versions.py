@@ -2,10 +2,12 @@
 version is named in one line, and a rollback (or a build) repairs it."""
 
 import json
+import itertools
 import os
 import re
 import stat
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -58,7 +60,7 @@ def test_rollback_refuses_unknown_or_damaged_versions(two_versions, capsys):
 
 def test_rollback_during_searches_from_eight_threads(two_versions, encoder):
     index, first, second = two_versions
-    errors, answers = [], []
+    errors, answers, switches = [], [], 0
     stop = threading.Event()
 
     def reader():
@@ -75,13 +77,17 @@ def test_rollback_during_searches_from_eight_threads(two_versions, encoder):
     for thread in threads:
         thread.start()
     try:
-        for target in (first, second, first, second):
-            store.rollback(index, target)
+        # Switch back and forth until the readers have answered many times between switches (a fixed number
+        # of switches can all finish before a slow engine's first search does, and then nothing is tested).
+        targets, deadline = itertools.cycle((first, second)), time.monotonic() + 120
+        while (len(answers) < 64 or switches < 4) and time.monotonic() < deadline:
+            store.rollback(index, next(targets))
+            switches += 1
     finally:
         stop.set()
         for thread in threads:
             thread.join()
-    assert not errors and answers and set(answers) == {"a"}
+    assert not errors and len(answers) >= 64 and set(answers) == {"a"} and switches >= 4
     with pytest.raises(IndexMissingError):
         store.rollback(index.parent / "nothing-here")
 
