@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Generic, TypeVar
 
 from rapidfuzz import fuzz
@@ -43,18 +44,30 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def _name_words(title: str) -> set[str]:
+@lru_cache(maxsize=8192)
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(_words(text))
+
+
+@lru_cache(maxsize=1024)
+def _name_words(title: str) -> frozenset[str]:
     """The words naming a page, singular and plural ("tumors" names "tumor" too)."""
     words = set(_words(title))
-    return words | {w[:-1] for w in words if w.endswith("s") and len(w) > 3} | {w + "s" for w in words}
+    return frozenset(words | {w[:-1] for w in words if w.endswith("s") and len(w) > 3} | {w + "s" for w in words})
 
 
 def near_identical(a: Passage, b: Passage) -> bool:
     """True when `a` and `b` say the same thing: near-identical token sets, and the same words in the same order
-    apart from the words naming their pages."""
+    apart from the words naming their pages.
+
+    Most pairs a search compares differ in many words, so a word one passage has and the other lacks, other than a
+    page's name, rejects the pair first (the word-for-word test below would reject it too); the similarity of the
+    whole texts, the costly part, is computed only for the few pairs left (a search compares ~60 pairs)."""
+    names = _name_words(a.title) | _name_words(b.title)
+    if not (_word_set(a.text) ^ _word_set(b.text)) <= names:
+        return False
     if fuzz.token_set_ratio(a.text, b.text) < SIMILAR:
         return False
-    names = _name_words(a.title) | _name_words(b.title)
     return [w for w in _words(a.text) if w not in names] == [w for w in _words(b.text) if w not in names]
 
 

@@ -21,6 +21,7 @@ from nets_search.corpus.glossary import Glossary
 from nets_search.errors import QueryError
 from nets_search.index.lexical import analyse, is_stopword
 from nets_search.search.medical_words import MEDICAL_WORDS
+from nets_search.search.typo_candidates import TypoCandidates
 from nets_search.text import WORD_RE, normalise_unicode, words
 
 # A question answered with a number or a share: its best sentence is one that gives one.
@@ -97,7 +98,7 @@ class QueryNormaliser:
         self._corpus_words: Counter = Counter()
         self._everyday: frozenset[str] = frozenset()
         self._common_english: frozenset[str] = frozenset()
-        self._choices: list[str] = []
+        self._choices = TypoCandidates([])
         self._glossary_words: frozenset[str] = frozenset()
         self._glossary_choices: list[str] = []
         self._ready = threading.Event()
@@ -108,7 +109,8 @@ class QueryNormaliser:
         try:
             counts = Counter(words(normalise_unicode("\n".join(passage_texts)).lower()))
             self._corpus_words = Counter({w: n for w, n in counts.items() if w.isalpha()})
-            self._choices = [w for w, _ in self._corpus_words.most_common() if len(w) >= MIN_TYPO_LENGTH]
+            self._choices = TypoCandidates([w for w, _ in self._corpus_words.most_common()
+                                            if len(w) >= MIN_TYPO_LENGTH])
             self._glossary_words = frozenset(self.glossary.words())
             self._glossary_choices = [w for w in self.glossary.single_words()
                                       if len(w) >= MIN_GLOSSARY_TARGET and w not in self._corpus_words]
@@ -163,7 +165,8 @@ class QueryNormaliser:
                 continue
             if word in self._corpus_words or word in self._known or word in self._glossary_words:
                 continue
-            match = (process.extractOne(word, self._choices, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+            match = (process.extractOne(word, self._choices.near(word, TYPO_CUTOFF), scorer=fuzz.ratio,
+                                       score_cutoff=TYPO_CUTOFF)
                      or process.extractOne(word, self._glossary_choices, scorer=fuzz.ratio,
                                            score_cutoff=GLOSSARY_TYPO_CUTOFF))
             if match:

@@ -3,6 +3,10 @@ however much boilerplate it shares, is never folded."""
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rapidfuzz import fuzz
+
 from nets_search.search import folding
 from nets_search.search.folding import fold, near_identical
 from nets_search.types import Passage, Result
@@ -77,3 +81,22 @@ def test_a_folded_card_carries_its_other_pages_in_json() -> None:
     assert "also_on" not in Result(rank=1, score=1.0, passage=shown).to_dict()
     out = Result(rank=1, score=1.0, passage=shown, also_on=(copy,)).to_dict()
     assert out["also_on"] == [{"title": "Page B", "doc_id": "b", "section": "", "passage_id": "b-1"}]
+
+
+_WORDS = ["cancer", "cancers", "tumor", "tumors", "spreads", "the", "blood", "merkel", "cell", "carcinoma", "gene",
+          "dominant", "recessive", "may", "in", "body"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=12), st.lists(st.sampled_from(_WORDS), max_size=4),
+       st.lists(st.sampled_from(_WORDS), max_size=4), st.lists(st.sampled_from(_WORDS), min_size=1, max_size=3),
+       st.lists(st.sampled_from(_WORDS), min_size=1, max_size=3))
+def test_the_quick_rejection_never_changes_the_verdict(shared, only_a, only_b, title_a, title_b) -> None:
+    """near_identical rejects a pair on a word only one of them has before comparing the whole texts; its verdict
+    must be the one of the full definition (near-identical token sets, and word for word equal without the names)."""
+    a = passage("a", " ".join(title_a), " ".join(shared + only_a))
+    b = passage("b", " ".join(title_b), " ".join(only_b + shared))
+    names = folding._name_words(a.title) | folding._name_words(b.title)
+    full = (fuzz.token_set_ratio(a.text, b.text) >= folding.SIMILAR
+            and [w for w in a.text.split() if w not in names] == [w for w in b.text.split() if w not in names])
+    assert near_identical(a, b) == full
