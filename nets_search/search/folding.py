@@ -64,11 +64,17 @@ def near_identical(a: Passage, b: Passage) -> bool:
     page's name, rejects the pair first (the word-for-word test below would reject it too); the similarity of the
     whole texts, the costly part, is computed only for the few pairs left (a search compares ~60 pairs)."""
     names = _name_words(a.title) | _name_words(b.title)
-    if not (_word_set(a.text) ^ _word_set(b.text)) <= names:
+    if not _only_names_differ(_word_set(a.text), _word_set(b.text), names):
         return False
     if fuzz.token_set_ratio(a.text, b.text) < SIMILAR:
         return False
     return [w for w in _words(a.text) if w not in names] == [w for w in _words(b.text) if w not in names]
+
+
+def _only_names_differ(a: frozenset[str], b: frozenset[str], names: frozenset[str]) -> bool:
+    """Every word that only one of `a` and `b` has names a page. Read word by word, so two passages that say
+    different things are told apart at their first few words."""
+    return all(w in b or w in names for w in a) and all(w in a or w in names for w in b)
 
 
 def fold(ranked: Sequence[T], k: int, passage_of: Callable[[T], Passage],
