@@ -134,9 +134,16 @@ _STILL = _re(r"still", r"right now", r"at the moment", r"wont stop", r"getting w
              r"(?:\d+|an?|a few|few|couple of) (?:mins?|minutes|hours?) ago")
 
 
+# Every red flag's words in one pattern: most questions name none, and are done after one search per clause
+# (a clause the alternation finds nothing in is one no flag's own pattern matches in).
+_ANY_FLAG = re.compile("|".join(f"(?:{flag.pattern.pattern})" for flag in RED_FLAGS))
+
+
 def assess(question: str) -> Urgency:
     """Whether `question` describes an emergency happening now, and which red flag."""
     text = normalise(question)
+    if not any(_ANY_FLAG.search(clause) for clause in text.split(" | ")):
+        return NOT_URGENT
     found = [flag for flag in RED_FLAGS if _describes(flag, text)]
     if not found:
         return NOT_URGENT
