@@ -44,7 +44,7 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1024)  # a search reads ~15 passages; each set is ~10 kB, so at most ~10 MB kept
 def _word_set(text: str) -> frozenset[str]:
     return frozenset(_words(text))
 
