@@ -19,7 +19,7 @@ _SLACK = 0.5  # keeps words at the bound's edge, whatever the rounding of rapidf
 
 
 def letter_counts(word: str) -> np.ndarray:
-    counts = np.zeros(_OTHER + 1, dtype=np.int16)
+    counts = np.zeros(_OTHER + 1, dtype=np.int32)
     for char in word:
         slot = ord(char) - ord("a")
         counts[slot if 0 <= slot < _OTHER else _OTHER] += 1
@@ -31,7 +31,7 @@ class TypoCandidates:
 
     def __init__(self, choices: list[str]) -> None:
         self._choices = choices
-        counts = np.array([letter_counts(w) for w in choices], dtype=np.int16).reshape(len(choices), _OTHER + 1)
+        counts = np.array([letter_counts(w) for w in choices], dtype=np.int32).reshape(len(choices), _OTHER + 1)
         self._by_letter = np.ascontiguousarray(counts.T)  # one row per letter: a column scan per letter typed
         self._lengths = counts.sum(axis=1)
 
@@ -43,7 +43,7 @@ class TypoCandidates:
         if not self._choices:
             return []
         typed = letter_counts(word)
-        shared = np.zeros(len(self._choices), dtype=np.int16)
+        shared = np.zeros(len(self._choices), dtype=np.int32)
         for slot in np.flatnonzero(typed):
             shared += np.minimum(self._by_letter[slot], typed[slot])
         lower_bound = self._lengths + len(word) - 2 * shared

@@ -289,3 +289,16 @@ def test_case_whitespace_and_end_punctuation_never_change_the_decision(pair):
 def test_any_text_gets_a_consistent_answer(text):
     found = assess(text)
     assert found.urgent == (found.reason is not None) == (found.call is not None)
+
+
+def test_the_one_search_for_every_flag_finds_what_each_flag_finds() -> None:
+    """assess() looks for every red flag's words with one alternation before reading the flags one by one; that is
+    exact only while the flags' patterns share their regex flags and hold no groups (a group would renumber, a
+    different flag would be lost in the join), and only if every flag's own words pass it."""
+    from nets_search.search import urgent
+    from nets_search.search.red_flags import RED_FLAGS
+
+    assert {flag.pattern.flags for flag in RED_FLAGS} == {urgent._ANY_FLAG.flags}
+    assert all(flag.pattern.groups == 0 for flag in RED_FLAGS)
+    for flag in RED_FLAGS:
+        assert urgent._ANY_FLAG.pattern.count(f"(?:{flag.pattern.pattern})") >= 1, flag.name
