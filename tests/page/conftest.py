@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,17 @@ def seed_corpus_and_index(tmp_path_factory) -> tuple[Path, Path]:
     copy_seed_page(corpus)
     build_index(corpus, root / "index", BuildSettings())
     return corpus, root / "index"
+
+
+@pytest.fixture
+def writable_site(monkeypatch, tmp_path, seed_corpus_and_index) -> tuple[Path, Path]:
+    """(corpus, index): copies of the seed corpus and index that a test may change, and the page pointed at them."""
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(seed_corpus_and_index[0], corpus)
+    shutil.copytree(seed_corpus_and_index[1], index)
+    monkeypatch.setenv("NETS_SEARCH_CORPUS", str(corpus))
+    monkeypatch.setenv("NETS_SEARCH_INDEX", str(index))
+    return corpus, index
 
 
 @pytest.fixture

@@ -32,13 +32,15 @@ WAIT_MS = 90_000
 try:
     from playwright.sync_api import expect, sync_playwright
 except ImportError:  # pragma: no cover - depends on the machine
-    sync_playwright = None
+    expect = sync_playwright = None
 
-pytestmark = [
+# Every browser test module's marks (with CI=true, tests/conftest.py turns a skip among them into a failure).
+BROWSER_MARKS = [
     pytest.mark.browser,
     pytest.mark.skipif(sync_playwright is None, reason="playwright is not installed: pip install playwright"),
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not found at {CHROMIUM} (apt-get install chromium)"),
 ]
+pytestmark = BROWSER_MARKS
 
 
 def free_port() -> int:

@@ -105,12 +105,8 @@ def test_editor_mode_from_the_command_line_flag():
     assert page_setup.load_config([], {"NETS_SEARCH_FEEDBACK": "0"}).feedback_db is None
 
 
-def test_rebuild_in_editor_mode_swaps_the_new_index_in_without_a_restart(monkeypatch, tmp_path, seed_corpus_and_index):
-    corpus, index = tmp_path / "corpus", tmp_path / "index"
-    shutil.copytree(seed_corpus_and_index[0], corpus)
-    shutil.copytree(seed_corpus_and_index[1], index)
-    monkeypatch.setenv("NETS_SEARCH_CORPUS", str(corpus))
-    monkeypatch.setenv("NETS_SEARCH_INDEX", str(index))
+def test_rebuild_in_editor_mode_swaps_the_new_index_in_without_a_restart(monkeypatch, writable_site):
+    corpus, index = writable_site
     at = editor_app(monkeypatch)
     at.query_params["q"] = "travel insurance abroad"
     at.run()

@@ -10,18 +10,10 @@ from urllib.parse import quote
 import pytest
 
 from ..conftest import page as page_text
-from .test_browser import CHROMIUM, CHROMIUM_ARGS, DOCS, EDITOR_TOKEN, WAIT_MS, serve, sync_playwright
+from .test_browser import (BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, DOCS, EDITOR_TOKEN, WAIT_MS, expect, serve,
+                           sync_playwright)
 
-try:
-    from playwright.sync_api import expect
-except ImportError:  # pragma: no cover - depends on the machine
-    expect = None
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(sync_playwright is None, reason="playwright is not installed: pip install playwright"),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not found at {CHROMIUM} (apt-get install chromium)"),
-]
+pytestmark = BROWSER_MARKS
 
 JAB = "can i do the jab myself at home"
 INJECTIONS_PAGE = page_text(

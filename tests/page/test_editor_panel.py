@@ -4,7 +4,6 @@ many are kept, a synonym saved from the panel handling readers' questions, and q
 
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
@@ -20,13 +19,8 @@ pytestmark = pytest.mark.usefixtures("page_env")
 
 
 @pytest.fixture
-def site(monkeypatch, tmp_path, seed_corpus_and_index):
-    corpus, index = tmp_path / "corpus", tmp_path / "index"
-    shutil.copytree(seed_corpus_and_index[0], corpus)
-    shutil.copytree(seed_corpus_and_index[1], index)
-    monkeypatch.setenv("NETS_SEARCH_CORPUS", str(corpus))
-    monkeypatch.setenv("NETS_SEARCH_INDEX", str(index))
-    return corpus, index
+def site(writable_site):
+    return writable_site
 
 
 def test_versions_say_when_and_what_changed_and_one_can_go_back(monkeypatch, site):
