@@ -17,6 +17,7 @@ import logging
 import os
 import sqlite3
 import time
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,24 +120,20 @@ class FeedbackStore:
             time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         )
         try:
-            db = self._connect()
-            try:
-                with db:
-                    day = time.strftime("%Y-%m-%d", time.gmtime())
-                    today = db.execute("SELECT replies FROM daily WHERE day = ?", (day,)).fetchone()
-                    if today and today[0] >= MAX_ROWS_PER_DAY:
-                        log.warning("feedback not stored: today's cap of %d replies is reached", MAX_ROWS_PER_DAY)
-                        return False
-                    db.execute(
-                        "INSERT INTO replies (question, question_key, passage_ids, answered, created_at) "
-                        "VALUES (?, ?, ?, ?, ?)",
-                        row,
-                    )
-                    db.execute("INSERT INTO daily VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET replies = replies + 1",
-                               (day,))
-                    db.execute("DELETE FROM replies WHERE id <= (SELECT MAX(id) FROM replies) - ?", (MAX_ROWS,))
-            finally:
-                db.close()
+            with closing(self._connect()) as db, db:
+                day = time.strftime("%Y-%m-%d", time.gmtime())
+                today = db.execute("SELECT replies FROM daily WHERE day = ?", (day,)).fetchone()
+                if today and today[0] >= MAX_ROWS_PER_DAY:
+                    log.warning("feedback not stored: today's cap of %d replies is reached", MAX_ROWS_PER_DAY)
+                    return False
+                db.execute(
+                    "INSERT INTO replies (question, question_key, passage_ids, answered, created_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    row,
+                )
+                db.execute("INSERT INTO daily VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET replies = replies + 1",
+                           (day,))
+                db.execute("DELETE FROM replies WHERE id <= (SELECT MAX(id) FROM replies) - ?", (MAX_ROWS,))
         except (sqlite3.Error, OSError) as exc:
             log.warning("feedback not stored in %s: %s", self.path, exc)
             return False
@@ -148,12 +145,9 @@ class FeedbackStore:
         if not self.path.exists():
             return []
         try:
-            db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=TIMEOUT_SECONDS)
-            try:
+            with closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=TIMEOUT_SECONDS)) as db:
                 handled = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'handled'").fetchone()
                 rows = db.execute(_OPEN_GAPS.format(handled=_NOT_HANDLED if handled else ""), (int(limit),)).fetchall()
-            finally:
-                db.close()
         except (sqlite3.Error, OSError) as exc:
             log.warning("feedback not readable from %s: %s", self.path, exc)
             return []
@@ -164,14 +158,10 @@ class FeedbackStore:
         a logged warning, if the store cannot be written."""
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         try:
-            db = self._connect()
-            try:
-                with db:
-                    db.executemany("INSERT INTO handled VALUES (?, ?, ?) ON CONFLICT(question_key) DO UPDATE SET "
-                                   "reason = excluded.reason, handled_at = excluded.handled_at",
-                                   [(key, reason, now) for key in keys])
-            finally:
-                db.close()
+            with closing(self._connect()) as db, db:
+                db.executemany("INSERT INTO handled VALUES (?, ?, ?) ON CONFLICT(question_key) DO UPDATE SET "
+                               "reason = excluded.reason, handled_at = excluded.handled_at",
+                               [(key, reason, now) for key in keys])
         except (sqlite3.Error, OSError) as exc:
             log.warning("feedback not updated in %s: %s", self.path, exc)
             return False
